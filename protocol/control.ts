@@ -1,0 +1,122 @@
+// JSON control messages of wire protocol v1: text WebSocket messages that start with "{".
+
+export interface PeerInfo {
+  id: number;
+  name: string;
+  /** True for a participant on the old base64-text protocol (path "/"). */
+  legacy: boolean;
+}
+
+export interface RelayLimits {
+  /** Largest JPEG payload accepted, in bytes (the 20-byte header not included). */
+  maxFrameBytes: number;
+  /** Largest WebSocket message accepted before the relay closes with 1009. */
+  maxMessageBytes: number;
+  maxPeersPerRoom: number;
+  /** Seconds without any traffic (pongs included) before the relay drops a connection. */
+  idleTimeoutSeconds: number;
+}
+
+export interface WelcomeMessage {
+  type: "welcome";
+  protocol: number;
+  id: number;
+  name: string;
+  room: string;
+  peers: PeerInfo[];
+  limits: RelayLimits;
+}
+
+export interface JoinMessage {
+  type: "join";
+  peer: PeerInfo;
+}
+
+export interface LeaveMessage {
+  type: "leave";
+  id: number;
+}
+
+export interface ErrorMessage {
+  type: "error";
+  code: ErrorCode;
+  message: string;
+}
+
+export type ControlMessage = WelcomeMessage | JoinMessage | LeaveMessage | ErrorMessage;
+
+/** Machine-readable error codes carried by `error` messages. */
+export type ErrorCode =
+  | "frame_too_short"
+  | "frame_bad_version"
+  | "frame_bad_kind"
+  | "frame_empty"
+  | "frame_too_large"
+  | "bad_text"
+  | "bad_control"
+  | "room_full"
+  | "too_many_rooms"
+  | "shutting_down";
+
+/** WebSocket close codes the relay uses (4000-4999 is the application range). */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  /** Sent by the WebSocket layer itself when a message exceeds maxMessageBytes. */
+  MessageTooBig: 1009,
+  RoomFull: 4001,
+  TooManyRooms: 4002,
+} as const;
+
+export function encodeControl(message: ControlMessage): string {
+  return JSON.stringify(message);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isPeer(value: unknown): value is PeerInfo {
+  return (
+    isRecord(value) &&
+    typeof value.id === "number" &&
+    typeof value.name === "string" &&
+    typeof value.legacy === "boolean"
+  );
+}
+
+/** Parses a relay → client control message; null when the text is not one we understand. */
+export function parseControl(text: string): ControlMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isRecord(value)) return null;
+  switch (value.type) {
+    case "welcome":
+      return typeof value.id === "number" &&
+        typeof value.room === "string" &&
+        Array.isArray(value.peers) &&
+        value.peers.every(isPeer) &&
+        isRecord(value.limits)
+        ? (value as unknown as WelcomeMessage)
+        : null;
+    case "join":
+      return isPeer(value.peer) ? (value as unknown as JoinMessage) : null;
+    case "leave":
+      return typeof value.id === "number" ? (value as unknown as LeaveMessage) : null;
+    case "error":
+      return typeof value.code === "string" && typeof value.message === "string"
+        ? (value as unknown as ErrorMessage)
+        : null;
+    default:
+      return null;
+  }
+}
+
+/** Text messages starting with "{" are control messages; any other text is a legacy base64 frame. */
+export function isControlText(text: string): boolean {
+  return text.charCodeAt(0) === 0x7b;
+}

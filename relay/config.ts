@@ -1,0 +1,145 @@
+// Relay settings from command-line flags, falling back to RELAY_* environment variables.
+import { parseArgs } from "node:util";
+import { DEFAULT_PORT } from "../protocol/index.ts";
+import type { LogLevel } from "./log.ts";
+
+export interface RelayConfig {
+  port: number;
+  host: string;
+  maxFrameBytes: number;
+  maxPeersPerRoom: number;
+  maxRooms: number;
+  idleTimeoutSeconds: number;
+  backpressureLimitBytes: number;
+  logLevel: LogLevel;
+}
+
+interface OptionSpec {
+  flag: string;
+  env: string;
+  default: string;
+  help: string;
+}
+
+const OPTIONS = {
+  port: { flag: "port", env: "RELAY_PORT", default: String(DEFAULT_PORT), help: "TCP port (0 picks a free one)" },
+  host: { flag: "host", env: "RELAY_HOST", default: "0.0.0.0", help: "address to bind" },
+  maxFrameBytes: {
+    flag: "max-frame-bytes",
+    env: "RELAY_MAX_FRAME_BYTES",
+    default: "2MiB",
+    help: "largest JPEG accepted per frame; bigger frames are dropped with an error",
+  },
+  maxPeersPerRoom: {
+    flag: "max-peers",
+    env: "RELAY_MAX_PEERS",
+    default: "50",
+    help: "participants per room; the next one is refused with close code 4001",
+  },
+  maxRooms: {
+    flag: "max-rooms",
+    env: "RELAY_MAX_ROOMS",
+    default: "1000",
+    help: "rooms at once; a join that would open one more gets close code 4002",
+  },
+  idleTimeoutSeconds: {
+    flag: "idle-timeout",
+    env: "RELAY_IDLE_TIMEOUT",
+    default: "60",
+    help: "seconds with no traffic (pongs count) before a connection is dropped; pings go out automatically",
+  },
+  backpressureLimitBytes: {
+    flag: "backpressure-limit",
+    env: "RELAY_BACKPRESSURE_LIMIT",
+    default: "256KiB",
+    help: "bytes queued for one receiver before its frames are dropped (and counted)",
+  },
+  logLevel: { flag: "log-level", env: "RELAY_LOG_LEVEL", default: "info", help: "debug, info, warn, error or silent" },
+} satisfies Record<keyof RelayConfig, OptionSpec>;
+
+export class ConfigError extends Error {}
+
+export function relayHelp(): string {
+  const rows = Object.values(OPTIONS).map(
+    (o) => `  --${o.flag.padEnd(20)} ${o.help}\n  ${"".padEnd(22)} env ${o.env}, default ${o.default}`,
+  );
+  return [
+    "Usage: bun run relay [options]",
+    "",
+    "framecast relay: rooms of WebSocket participants; every JPEG frame goes to everyone else.",
+    "New clients connect to ws://HOST:PORT/v1/rooms/ROOM?name=NAME; old base64-text clients to ws://HOST:PORT/.",
+    "",
+    "Options:",
+    ...rows,
+    "  --help                 show this help",
+    "",
+    "HTTP: GET /healthz, GET /metrics (Prometheus), GET /v1/rooms (rooms with peer counts).",
+  ].join("\n");
+}
+
+const SIZE_PATTERN = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i;
+const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20 };
+
+/** "2MiB", "256k", "65536" → bytes. */
+export function parseBytes(text: string, what: string): number {
+  const match = SIZE_PATTERN.exec(text.trim());
+  if (!match?.[1]) throw new ConfigError(`${what}: expected a byte size like 65536, 256KiB or 2MiB, got "${text}"`);
+  const unit = SIZE_UNITS[(match[2] ?? "b").toLowerCase()] ?? 1;
+  return Number(match[1]) * unit;
+}
+
+function parseInteger(text: string, what: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${what}: expected an integer from ${min} to ${max}, got "${text}"`);
+  }
+  return value;
+}
+
+/** Parses argv (without the runtime and script) and env into a config; throws ConfigError on bad input. */
+export function parseRelayConfig(
+  argv: string[],
+  env: Record<string, string | undefined>,
+): RelayConfig | "help" {
+  const parsed = (() => {
+    try {
+      return parseArgs({
+        args: argv,
+        strict: true,
+        allowPositionals: false,
+        options: {
+          help: { type: "boolean", short: "h" },
+          ...Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: "string" as const }])),
+        },
+      });
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  })();
+  if (parsed.values.help) return "help";
+  const pick = (key: keyof RelayConfig): string => {
+    const spec = OPTIONS[key];
+    const fromFlag = parsed.values[spec.flag];
+    if (typeof fromFlag === "string") return fromFlag;
+    return env[spec.env] ?? spec.default;
+  };
+  const logLevel = pick("logLevel");
+  if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
+    throw new ConfigError(`--log-level: expected debug, info, warn, error or silent, got "${logLevel}"`);
+  }
+  const maxFrameBytes = parseBytes(pick("maxFrameBytes"), "--max-frame-bytes");
+  if (maxFrameBytes < 1024 || maxFrameBytes > 64 << 20) {
+    throw new ConfigError("--max-frame-bytes: must be between 1KiB and 64MiB");
+  }
+  return {
+    port: parseInteger(pick("port"), "--port", 0, 65535),
+    host: pick("host"),
+    maxFrameBytes,
+    maxPeersPerRoom: parseInteger(pick("maxPeersPerRoom"), "--max-peers", 1, 100_000),
+    maxRooms: parseInteger(pick("maxRooms"), "--max-rooms", 1, 1_000_000),
+    // Bun caps WebSocket idle timeouts at 960 s.
+    idleTimeoutSeconds: parseInteger(pick("idleTimeoutSeconds"), "--idle-timeout", 1, 960),
+    backpressureLimitBytes: parseBytes(pick("backpressureLimitBytes"), "--backpressure-limit"),
+    logLevel: logLevel as LogLevel,
+  };
+}

@@ -1,0 +1,172 @@
+// The hot path: validate a frame, stamp its sender, publish it once per wire format.
+// Bun/uWS copies the bytes into each receiver's socket natively; JS never loops over receivers
+// unless a publish reports a drop, and never copies or re-encodes per receiver.
+import type { Server } from "bun";
+import {
+  type ErrorCode,
+  encodeControl,
+  FrameKind,
+  type FrameProblem,
+  HEADER_BYTES,
+  isControlText,
+  stampSenderId,
+  validateFrame,
+  writeHeader,
+} from "../protocol/index.ts";
+import { countRejected, stats } from "./metrics.ts";
+import type { PeerSocket, Room } from "./rooms.ts";
+
+export interface FanoutLimits {
+  maxFrameBytes: number;
+  backpressureLimitBytes: number;
+}
+
+const PROBLEM_CODES: Record<FrameProblem, ErrorCode> = {
+  too_short: "frame_too_short",
+  bad_version: "frame_bad_version",
+  bad_kind: "frame_bad_kind",
+  empty_payload: "frame_empty",
+  too_large: "frame_too_large",
+};
+
+const PROBLEM_TEXT: Record<FrameProblem, string> = {
+  too_short: `binary messages must hold a ${HEADER_BYTES}-byte header and a JPEG`,
+  bad_version: "unsupported protocol version (expected 1)",
+  bad_kind: "unsupported frame kind (expected 1, video/jpeg)",
+  empty_payload: "frame has no JPEG payload",
+  too_large: "frame is larger than the relay's maxFrameBytes",
+};
+
+// Base64 of a JPEG always starts with "/9j/" (the bytes FF D8 FF).
+const JPEG_BASE64_PREFIX = "/9j/";
+
+/** Tells a new-protocol peer why its message was refused; old-protocol peers only get counted. */
+function refuse(ws: PeerSocket, code: ErrorCode, message: string): void {
+  ws.data.rejected++;
+  countRejected(code);
+  if (!ws.data.legacy) ws.send(encodeControl({ type: "error", code, message }));
+}
+
+export class Fanout {
+  constructor(
+    private readonly server: Server<unknown>,
+    private readonly limits: FanoutLimits,
+  ) {}
+
+  /** A binary message from a new-protocol peer. */
+  onBinary(ws: PeerSocket, message: Buffer): void {
+    const room = ws.data.room;
+    if (!room) return;
+    const problem = validateFrame(message, this.limits.maxFrameBytes);
+    if (problem !== null) {
+      refuse(ws, PROBLEM_CODES[problem], PROBLEM_TEXT[problem]);
+      return;
+    }
+    stampSenderId(message, ws.data.id);
+    stats.framesIn++;
+    stats.bytesIn += message.byteLength;
+    const binaryReceivers = room.binaryPeers - 1;
+    if (binaryReceivers > 0) {
+      const status = ws.publish(room.binaryTopic, message);
+      this.account(room, ws, false, binaryReceivers, message.byteLength, status);
+    }
+    if (room.legacyPeers > 0) {
+      // One conversion for all old-protocol receivers, straight from the received bytes.
+      const text = message.toString("base64", HEADER_BYTES);
+      stats.conversionsToText++;
+      const status = this.server.publish(room.textTopic, text);
+      this.account(room, ws, true, room.legacyPeers, text.length, status);
+    }
+  }
+
+  /** A text message: JSON control from new peers, a base64 JPEG from old ones. */
+  onText(ws: PeerSocket, text: string): void {
+    const room = ws.data.room;
+    if (!room) return;
+    if (isControlText(text)) {
+      // Protocol v1 defines no client → relay control messages yet.
+      refuse(ws, "bad_control", "the relay accepts no control messages in protocol v1");
+      return;
+    }
+    if (!ws.data.legacy) {
+      refuse(ws, "bad_text", "text frames are for the old protocol at path /; send binary frames here");
+      return;
+    }
+    const jpegBytes = base64DecodedLength(text);
+    if (jpegBytes < 0 || !text.startsWith(JPEG_BASE64_PREFIX)) {
+      refuse(ws, "bad_text", "expected the base64 text of a JPEG");
+      return;
+    }
+    if (jpegBytes > this.limits.maxFrameBytes) {
+      refuse(ws, "frame_too_large", PROBLEM_TEXT.too_large);
+      return;
+    }
+    let binary: Buffer | undefined;
+    if (room.binaryPeers > 0) {
+      // Decode straight into a buffer with room for the header: one conversion, no extra copy.
+      binary = Buffer.allocUnsafe(HEADER_BYTES + jpegBytes);
+      const written = binary.write(text, HEADER_BYTES, jpegBytes, "base64");
+      if (written !== jpegBytes) {
+        refuse(ws, "bad_text", "expected the base64 text of a JPEG");
+        return;
+      }
+    }
+    stats.framesIn++;
+    stats.bytesIn += text.length;
+    const legacyReceivers = room.legacyPeers - 1;
+    if (legacyReceivers > 0) {
+      const status = ws.publish(room.textTopic, text);
+      this.account(room, ws, true, legacyReceivers, text.length, status);
+    }
+    if (binary) {
+      writeHeader(binary, {
+        kind: FrameKind.VideoJpeg,
+        flags: 0,
+        senderId: ws.data.id,
+        captureTimeMs: performance.timeOrigin + performance.now(),
+        sequence: ws.data.legacySequence++,
+      });
+      stats.conversionsToBinary++;
+      const status = this.server.publish(room.binaryTopic, binary);
+      this.account(room, ws, false, room.binaryPeers, binary.byteLength, status);
+    }
+  }
+
+  /**
+   * Counts deliveries. Bun reports one status for the whole publish (the worst over receivers);
+   * only when it signals trouble do we look at each receiver, charging a drop to those whose
+   * buffer is over the limit, since uWS skips exactly those.
+   */
+  private account(
+    room: Room,
+    sender: PeerSocket,
+    toLegacy: boolean,
+    receivers: number,
+    bytes: number,
+    status: number,
+  ): void {
+    let dropped = 0;
+    if (status <= 0) {
+      for (const peer of room.peers.values()) {
+        if (peer === sender || peer.data.legacy !== toLegacy) continue;
+        if (peer.getBufferedAmount() > this.limits.backpressureLimitBytes) {
+          peer.data.framesDropped++;
+          dropped++;
+        }
+      }
+    }
+    stats.framesDropped += dropped;
+    stats.framesOut += receivers - dropped;
+    stats.bytesOut += (receivers - dropped) * bytes;
+  }
+}
+
+/** Bytes a padded base64 string decodes to, or -1 if its length can't be base64. */
+export function base64DecodedLength(text: string): number {
+  const length = text.length;
+  if (length === 0 || length % 4 !== 0) return -1;
+  let padding = 0;
+  if (text.charCodeAt(length - 1) === 0x3d) padding++;
+  if (text.charCodeAt(length - 2) === 0x3d) padding++;
+  return (length / 4) * 3 - padding;
+}

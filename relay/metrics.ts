@@ -1,0 +1,135 @@
+// Prometheus metrics. The hot path bumps plain numbers in `stats`; prom-client reads them only when
+// /metrics is scraped, so a frame costs a few additions and no label lookups.
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { RoomRegistry } from "./rooms.ts";
+
+export const stats = {
+  framesIn: 0,
+  bytesIn: 0,
+  /** Frame deliveries handed to receivers' sockets (one per receiver). */
+  framesOut: 0,
+  bytesOut: 0,
+  /** Deliveries skipped because a receiver's send buffer was over the backpressure limit. */
+  framesDropped: 0,
+  conversionsToText: 0,
+  conversionsToBinary: 0,
+  /** Refused messages by reason (frame_too_short, bad_text...). */
+  rejected: new Map<string, number>(),
+  /** Refused joins by reason (room_full, too_many_rooms, bad_room...). */
+  refusedJoins: new Map<string, number>(),
+  connectionsOpened: 0,
+  connectionsClosed: 0,
+};
+
+export function countRejected(reason: string): void {
+  stats.rejected.set(reason, (stats.rejected.get(reason) ?? 0) + 1);
+}
+
+export function countRefusedJoin(reason: string): void {
+  stats.refusedJoins.set(reason, (stats.refusedJoins.get(reason) ?? 0) + 1);
+}
+
+function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+function reasonCounter(registry: Registry, name: string, help: string, source: Map<string, number>): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ["reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of source) this.inc({ reason }, count);
+    },
+  });
+}
+
+export function createMetricsRegistry(rooms: RoomRegistry): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "framecast_" });
+  totalCounter(registry, "framecast_frames_in_total", "Valid frames received from senders", () => stats.framesIn);
+  totalCounter(registry, "framecast_bytes_in_total", "Bytes of valid frames received", () => stats.bytesIn);
+  totalCounter(registry, "framecast_frames_out_total", "Frame deliveries to receivers", () => stats.framesOut);
+  totalCounter(registry, "framecast_bytes_out_total", "Bytes of frame deliveries to receivers", () => stats.bytesOut);
+  totalCounter(
+    registry,
+    "framecast_frames_dropped_total",
+    "Deliveries dropped because the receiver was over the backpressure limit",
+    () => stats.framesDropped,
+  );
+  new Counter({
+    name: "framecast_conversions_total",
+    help: "Frames converted between wire formats (once per frame and format, never per receiver)",
+    labelNames: ["to"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ to: "base64" }, stats.conversionsToText);
+      this.inc({ to: "binary" }, stats.conversionsToBinary);
+    },
+  });
+  reasonCounter(registry, "framecast_rejected_messages_total", "Messages refused, by reason", stats.rejected);
+  reasonCounter(registry, "framecast_refused_joins_total", "Joins refused, by reason", stats.refusedJoins);
+  totalCounter(registry, "framecast_connections_opened_total", "WebSocket connections admitted", () => stats.connectionsOpened);
+  totalCounter(registry, "framecast_connections_closed_total", "WebSocket connections closed", () => stats.connectionsClosed);
+  new Gauge({
+    name: "framecast_rooms",
+    help: "Rooms with at least one participant",
+    registers: [registry],
+    collect() {
+      this.set(rooms.rooms.size);
+    },
+  });
+  new Gauge({
+    name: "framecast_peers",
+    help: "Connected participants, by protocol",
+    labelNames: ["protocol"],
+    registers: [registry],
+    collect() {
+      let binary = 0;
+      let legacy = 0;
+      for (const room of rooms.rooms.values()) {
+        binary += room.binaryPeers;
+        legacy += room.legacyPeers;
+      }
+      this.set({ protocol: "v1" }, binary);
+      this.set({ protocol: "legacy" }, legacy);
+    },
+  });
+  new Gauge({
+    name: "framecast_peer_frames_dropped",
+    help: "Frames dropped for each connected receiver (backpressure), since it joined",
+    labelNames: ["room", "peer_id", "peer_name"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ws of rooms.allPeers()) {
+        const peer = ws.data;
+        this.set({ room: peer.room?.name ?? "", peer_id: String(peer.id), peer_name: peer.name }, peer.framesDropped);
+      }
+    },
+  });
+  new Gauge({
+    name: "framecast_peer_buffered_bytes",
+    help: "Bytes queued in the relay for each connected receiver",
+    labelNames: ["room", "peer_id"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const ws of rooms.allPeers()) {
+        this.set({ room: ws.data.room?.name ?? "", peer_id: String(ws.data.id) }, ws.getBufferedAmount());
+      }
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,107 @@
+// Bun's native WebSocket handlers: admission and presence on open/close, frames to the Fanout.
+// These are handed to Bun directly (not through Elysia's .ws()), so a message costs no promise and
+// no wrapper object; see docs/ARCHITECTURE.md for the measurement.
+import type { Server, WebSocketHandler } from "bun";
+import { CloseCode, encodeControl, PROTOCOL_VERSION, type RelayLimits } from "../protocol/index.ts";
+import type { RelayConfig } from "./config.ts";
+import { Fanout } from "./fanout.ts";
+import { log } from "./log.ts";
+import { countRefusedJoin, stats } from "./metrics.ts";
+import { type JoinRefusal, type Peer, type PeerSocket, peerInfo, type RoomRegistry } from "./rooms.ts";
+
+const REFUSALS: Record<JoinRefusal, { close: number; message: string }> = {
+  room_full: { close: CloseCode.RoomFull, message: "room is full" },
+  too_many_rooms: { close: CloseCode.TooManyRooms, message: "relay has reached its room limit" },
+};
+
+/** Largest message the WebSocket layer accepts: a max-size frame as base64 text, plus slack. */
+export function maxMessageBytes(config: RelayConfig): number {
+  return Math.ceil(config.maxFrameBytes / 3) * 4 + 1024;
+}
+
+export function relayLimits(config: RelayConfig): RelayLimits {
+  return {
+    maxFrameBytes: config.maxFrameBytes,
+    maxMessageBytes: maxMessageBytes(config),
+    maxPeersPerRoom: config.maxPeersPerRoom,
+    idleTimeoutSeconds: config.idleTimeoutSeconds,
+  };
+}
+
+export function createSocketHandlers(
+  config: RelayConfig,
+  rooms: RoomRegistry,
+  getServer: () => Server<Peer>,
+): WebSocketHandler<Peer> {
+  let fanout: Fanout | undefined;
+  const limits = relayLimits(config);
+
+  function admit(ws: PeerSocket): void {
+    const room = rooms.roomFor(ws.data.roomName);
+    if (typeof room === "string") {
+      const refusal = REFUSALS[room];
+      countRefusedJoin(room);
+      log("warn", "join_refused", { room: ws.data.roomName, name: ws.data.name, reason: room });
+      if (!ws.data.legacy) ws.send(encodeControl({ type: "error", code: room, message: refusal.message }));
+      ws.close(refusal.close, refusal.message);
+      return;
+    }
+    const peersBefore = room.peerList();
+    rooms.add(ws, room);
+    stats.connectionsOpened++;
+    if (ws.data.legacy) {
+      ws.subscribe(room.textTopic);
+    } else {
+      ws.subscribe(room.binaryTopic);
+      ws.send(
+        encodeControl({
+          type: "welcome",
+          protocol: PROTOCOL_VERSION,
+          id: ws.data.id,
+          name: ws.data.name,
+          room: room.name,
+          peers: peersBefore,
+          limits,
+        }),
+      );
+    }
+    // Presence goes to new-protocol peers only; old clients would try to show it as a JPEG.
+    getServer().publish(room.binaryTopic, encodeControl({ type: "join", peer: peerInfo(ws.data) }));
+    log("info", "join", { room: room.name, id: ws.data.id, name: ws.data.name, legacy: ws.data.legacy });
+  }
+
+  return {
+    maxPayloadLength: maxMessageBytes(config),
+    backpressureLimit: config.backpressureLimitBytes,
+    closeOnBackpressureLimit: false,
+    idleTimeout: config.idleTimeoutSeconds,
+    sendPings: true,
+    perMessageDeflate: false,
+    publishToSelf: false,
+    open(ws) {
+      fanout ??= new Fanout(getServer(), config);
+      admit(ws);
+    },
+    message(ws, message) {
+      // Both fanout and the peer's room exist once open() has run; Bun calls it before any message.
+      if (typeof message === "string") fanout?.onText(ws, message);
+      else fanout?.onBinary(ws, message);
+    },
+    close(ws, code, reason) {
+      const room = ws.data.room;
+      if (!room || !rooms.remove(ws)) return;
+      stats.connectionsClosed++;
+      getServer().publish(room.binaryTopic, encodeControl({ type: "leave", id: ws.data.id }));
+      log("info", "leave", {
+        room: room.name,
+        id: ws.data.id,
+        name: ws.data.name,
+        code,
+        reason: reason || undefined,
+        seconds: Math.round((Date.now() - ws.data.joinedAt) / 100) / 10,
+        dropped: ws.data.framesDropped,
+        rejected: ws.data.rejected,
+      });
+    },
+  };
+}
