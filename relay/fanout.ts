@@ -101,15 +101,12 @@ export class Fanout {
       refuse(ws, "frame_too_large", PROBLEM_TEXT.too_large);
       return;
     }
-    let binary: Buffer | undefined;
-    if (room.binaryPeers > 0) {
-      // Decode straight into a buffer with room for the header: one conversion, no extra copy.
-      binary = Buffer.allocUnsafe(HEADER_BYTES + jpegBytes);
-      const written = binary.write(text, HEADER_BYTES, jpegBytes, "base64");
-      if (written !== jpegBytes) {
-        refuse(ws, "bad_text", "expected the base64 text of a JPEG");
-        return;
-      }
+    // Decode straight into a buffer with room for the header: this both proves the text is
+    // base64 and is the one conversion v1 receivers need (no extra copy).
+    const binary = Buffer.allocUnsafe(HEADER_BYTES + jpegBytes);
+    if (binary.write(text, HEADER_BYTES, jpegBytes, "base64") !== jpegBytes) {
+      refuse(ws, "bad_text", "expected the base64 text of a JPEG");
+      return;
     }
     stats.framesIn++;
     stats.bytesIn += text.length;
@@ -118,7 +115,7 @@ export class Fanout {
       const status = ws.publish(room.textTopic, text);
       this.account(room, ws, true, legacyReceivers, text.length, status);
     }
-    if (binary) {
+    if (room.binaryPeers > 0) {
       writeHeader(binary, {
         kind: FrameKind.VideoJpeg,
         flags: 0,

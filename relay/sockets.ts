@@ -65,8 +65,9 @@ export function createSocketHandlers(
         }),
       );
     }
-    // Presence goes to new-protocol peers only; old clients would try to show it as a JPEG.
-    getServer().publish(room.binaryTopic, encodeControl({ type: "join", peer: peerInfo(ws.data) }));
+    // Presence goes to new-protocol peers only (old clients would try to show it as a JPEG);
+    // ws.publish skips the newcomer, who learnt everything from its welcome.
+    ws.publish(room.binaryTopic, encodeControl({ type: "join", peer: peerInfo(ws.data) }));
     log("info", "join", { room: room.name, id: ws.data.id, name: ws.data.name, legacy: ws.data.legacy });
   }
 

@@ -1,0 +1,77 @@
+// Spawns the real relay process on a free loopback port for tests (and the bench).
+import { type Subprocess, spawn } from "bun";
+import { join } from "node:path";
+
+const RELAY_MAIN = join(import.meta.dir, "..", "..", "relay", "main.ts");
+
+export interface SpawnedRelay {
+  port: number;
+  /** ws://127.0.0.1:PORT */
+  wsUrl: string;
+  /** http://127.0.0.1:PORT */
+  httpUrl: string;
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  /** Every JSON log line the relay printed so far (stdout and stderr). */
+  logs: Array<Record<string, unknown>>;
+  /** Sends SIGTERM, waits for exit (SIGKILL after 5 s); resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+async function pumpLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const chunk of stream) {
+    pending += decoder.decode(chunk, { stream: true });
+    let newline = pending.indexOf("\n");
+    while (newline >= 0) {
+      onLine(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      newline = pending.indexOf("\n");
+    }
+  }
+}
+
+export async function startRelay(args: string[] = [], timeoutMs = 10_000): Promise<SpawnedRelay> {
+  const proc = spawn([process.execPath, RELAY_MAIN, "--port", "0", "--host", "127.0.0.1", ...args], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  let resolveUrl: (url: string) => void = () => {};
+  const urlSeen = new Promise<string>((resolve) => {
+    resolveUrl = resolve;
+  });
+  const onLine = (line: string) => {
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      if (entry.event === "listening" && typeof entry.url === "string") resolveUrl(entry.url);
+    } catch {
+      logs.push({ raw: line });
+    }
+  };
+  // Keep draining both pipes for the relay's whole life so its writes never block.
+  void pumpLines(proc.stdout, onLine);
+  void pumpLines(proc.stderr, onLine);
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+    proc.kill("SIGTERM");
+    const killer = setTimeout(() => proc.kill("SIGKILL"), 5000);
+    await proc.exited;
+    clearTimeout(killer);
+    return proc.exitCode;
+  };
+  const timer = setTimeout(() => resolveUrl(""), timeoutMs);
+  const url = await Promise.race([urlSeen, proc.exited.then(() => "")]);
+  clearTimeout(timer);
+  if (!url) {
+    await stop();
+    throw new Error(`relay did not start: ${JSON.stringify(logs.slice(-5))}`);
+  }
+  const port = Number(new URL(url).port);
+  return { port, wsUrl: `ws://127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port}`, proc, logs, stop };
+}
