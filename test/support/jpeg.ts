@@ -15,20 +15,27 @@ export function makeJpeg(width: number, height: number, seed: number, quality = 
   return new Uint8Array(jpeg.encode({ data: pixels, width, height }, quality).data);
 }
 
-/** A JPEG padded with a COM segment to exactly `bytes` bytes (for size-controlled frames). */
+/** A JPEG padded with COM segments to exactly `bytes` bytes (for size-controlled frames). */
 export function makeJpegOfSize(bytes: number, seed: number): Uint8Array {
   const base = makeJpeg(64, 48, seed);
-  const padding = bytes - base.byteLength - 4;
-  if (padding < 0) throw new Error(`a JPEG of ${bytes} bytes is too small for this test image`);
-  if (padding > 65533) throw new Error("makeJpegOfSize pads with one COM segment of at most 65533 bytes");
   const out = new Uint8Array(bytes);
   out.set(base.subarray(0, 2), 0);
-  // COM marker with a length that covers itself, then filler bytes, then the rest of the image.
-  out[2] = 0xff;
-  out[3] = 0xfe;
-  out[4] = ((padding + 2) >> 8) & 0xff;
-  out[5] = (padding + 2) & 0xff;
-  out.fill(0x20, 6, 6 + padding);
-  out.set(base.subarray(2), 6 + padding);
+  let offset = 2;
+  let padding = bytes - base.byteLength;
+  if (padding !== 0 && padding < 4) throw new Error(`cannot pad a JPEG to exactly ${bytes} bytes`);
+  while (padding > 0) {
+    // One COM segment: marker, a length covering itself, filler. Keep >= 4 bytes for the next one.
+    let segment = Math.min(padding, 65535 + 2);
+    if (padding - segment > 0 && padding - segment < 4) segment -= 4;
+    out[offset] = 0xff;
+    out[offset + 1] = 0xfe;
+    out[offset + 2] = ((segment - 2) >> 8) & 0xff;
+    out[offset + 3] = (segment - 2) & 0xff;
+    out.fill(0x20, offset + 4, offset + segment);
+    offset += segment;
+    padding -= segment;
+  }
+  if (padding < 0) throw new Error(`a JPEG of ${bytes} bytes is too small for this test image`);
+  out.set(base.subarray(2), offset);
   return out;
 }
