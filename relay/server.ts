@@ -1,5 +1,6 @@
 // Starts and stops a relay: Elysia for HTTP and upgrades, Bun's native handlers for sockets.
 import type { Server } from "bun";
+import { CloseCode, encodeControl } from "../protocol/index.ts";
 import type { RelayConfig } from "./config.ts";
 import { createApp } from "./app.ts";
 import { log } from "./log.ts";
@@ -31,7 +32,11 @@ export function startRelay(config: RelayConfig): RunningRelay {
 
   async function stop(): Promise<void> {
     const sockets = [...rooms.allPeers()];
-    for (const ws of sockets) ws.close(1001, "relay shutting down");
+    const goodbye = encodeControl({ type: "error", code: "shutting_down", message: "relay shutting down" });
+    for (const ws of sockets) {
+      if (!ws.data.legacy) ws.send(goodbye);
+      ws.close(CloseCode.GoingAway, "relay shutting down");
+    }
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (rooms.rooms.size > 0 && Date.now() < deadline) await Bun.sleep(10);
     await server.stop(true);

@@ -16,7 +16,10 @@ interface Run {
   splitter: MjpegSplitter;
 }
 
-function split(chunks: Uint8Array[], options: { maxFrameBytes?: number; headroom?: number } = {}): Run {
+function split(
+  chunks: Uint8Array[],
+  options: { maxFrameBytes?: number; headroom?: number } = {},
+): Run {
   const frames: Uint8Array[] = [];
   const drops: Run["drops"] = [];
   const splitter = new MjpegSplitter({
@@ -150,8 +153,16 @@ describe("MjpegSplitter", () => {
 
   test("real ffmpeg MJPEG output splits into the requested number of decodable frames", () => {
     const ffmpeg = Bun.spawnSync(
-      ["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=15"]
-        .concat(["-frames:v", "20", "-c:v", "mjpeg", "-q:v", "5", "-f", "mjpeg", "pipe:1"]),
+      [
+        "ffmpeg",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=15",
+      ].concat(["-frames:v", "20", "-c:v", "mjpeg", "-q:v", "5", "-f", "mjpeg", "pipe:1"]),
       { timeout: 20_000 },
     );
     expect(ffmpeg.exitCode).toBe(0);

@@ -1,0 +1,122 @@
+// ffmpeg command lines for each capture source, all writing concatenated JPEGs (-f mjpeg) to
+// stdout. Pure functions, so tests can check them without a camera.
+import type { CaptureSource } from "./options.ts";
+
+export interface CaptureSettings {
+  fps: number;
+  width: number;
+  height: number;
+  quality: number;
+}
+
+const COMMON = ["-hide_banner", "-nostdin", "-loglevel", "error"];
+
+function encodeToStdout(settings: CaptureSettings): string[] {
+  // yuvj420p is the pixel format every MJPEG decoder (and jpeg-js) accepts.
+  return ["-an", "-c:v", "mjpeg", "-q:v", String(settings.quality), "-pix_fmt", "yuvj420p"].concat([
+    "-f",
+    "mjpeg",
+    "pipe:1",
+  ]);
+}
+
+/**
+ * `cameraMjpeg`: the camera itself offers MJPEG at the asked size, so its frames are copied
+ * untouched (no decode/encode; --quality has no effect then).
+ */
+export function captureArgs(
+  source: CaptureSource,
+  settings: CaptureSettings,
+  cameraMjpeg = false,
+): string[] {
+  const size = `${settings.width}x${settings.height}`;
+  switch (source.kind) {
+    case "test":
+      // -re paces the synthetic source at its frame rate instead of as fast as possible.
+      return COMMON.concat(
+        ["-re", "-f", "lavfi", "-i", `testsrc=size=${size}:rate=${settings.fps}`],
+        encodeToStdout(settings),
+      );
+    case "file":
+      return COMMON.concat(
+        ["-re", "-stream_loop", "-1", "-i", source.path],
+        ["-vf", `fps=${settings.fps},scale=${settings.width}:${settings.height}`],
+        encodeToStdout(settings),
+      );
+    case "device": {
+      const input = ["-f", "v4l2", "-framerate", String(settings.fps), "-video_size", size];
+      if (cameraMjpeg) {
+        return COMMON.concat(input, ["-input_format", "mjpeg", "-i", source.path]).concat([
+          "-an",
+          "-c:v",
+          "copy",
+          "-f",
+          "mjpeg",
+          "pipe:1",
+        ]);
+      }
+      return COMMON.concat(input, ["-i", source.path], encodeToStdout(settings));
+    }
+  }
+}
+
+/** Arguments that make ffmpeg list a V4L2 device's formats (on stderr) and exit. */
+export function listFormatsArgs(device: string): string[] {
+  return ["-hide_banner", "-nostdin", "-f", "v4l2", "-list_formats", "all", "-i", device];
+}
+
+/**
+ * True when ffmpeg's `-list_formats all` output says the camera delivers MJPEG at width x height.
+ * Lines look like "... Compressed: mjpeg : Motion-JPEG : 1280x720 640x480" or, for stepwise
+ * cameras, "... : {32-1920, 2}x{32-1080, 2}".
+ */
+export function cameraOffersMjpeg(listing: string, width: number, height: number): boolean {
+  for (const line of listing.split("\n")) {
+    if (!/Compressed:\s*mjpeg\s*:/.test(line)) continue;
+    const sizes = line.slice(line.lastIndexOf(":") + 1);
+    if (sizes.split(/\s+/).includes(`${width}x${height}`)) return true;
+    const step = /\{(\d+)-(\d+),\s*(\d+)\}x\{(\d+)-(\d+),\s*(\d+)\}/.exec(sizes);
+    if (step) {
+      const [minW, maxW, stepW, minH, maxH, stepH] = step.slice(1).map(Number) as number[] as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const fits = (n: number, min: number, max: number, by: number) =>
+        n >= min && n <= max && (n - min) % by === 0;
+      if (fits(width, minW, maxW, stepW) && fits(height, minH, maxH, stepH)) return true;
+    }
+  }
+  return false;
+}
+
+export type CaptureProblem = "missing" | "busy" | "denied" | "not_a_camera" | null;
+
+/** Recognises the device errors worth a plain sentence instead of ffmpeg's log lines. */
+export function classifyCaptureError(stderr: string): CaptureProblem {
+  if (/No such file or directory/i.test(stderr)) return "missing";
+  if (/Device or resource busy/i.test(stderr)) return "busy";
+  if (/Permission denied/i.test(stderr)) return "denied";
+  if (/Inappropriate ioctl|Not a video capture device|Invalid argument/i.test(stderr)) {
+    return "not_a_camera";
+  }
+  return null;
+}
+
+export function describeCaptureProblem(problem: CaptureProblem, device: string): string | null {
+  switch (problem) {
+    case "missing":
+      return `camera ${device} does not exist (is it plugged in? ls /dev/video*)`;
+    case "busy":
+      return `camera ${device} is busy: another program is using it (close it and retry)`;
+    case "denied":
+      return `no permission to open ${device} (add yourself to the 'video' group)`;
+    case "not_a_camera":
+      return `${device} is not a video capture device`;
+    default:
+      return null;
+  }
+}

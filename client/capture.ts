@@ -1,0 +1,184 @@
+// Runs ffmpeg as the frame source: reads its MJPEG stdout through the splitter, keeps the last
+// stderr lines for error reports, and restarts it with backoff when it dies (camera unplugged).
+import type { Subprocess } from "bun";
+import { Backoff, cancellableSleep } from "./backoff.ts";
+import {
+  type CaptureSettings,
+  cameraOffersMjpeg,
+  captureArgs,
+  classifyCaptureError,
+  describeCaptureProblem,
+  listFormatsArgs,
+} from "./capture-args.ts";
+import { MjpegSplitter } from "./mjpeg-splitter.ts";
+import type { CaptureSource } from "./options.ts";
+
+export interface CaptureOptions {
+  ffmpeg: string;
+  source: CaptureSource;
+  settings: CaptureSettings;
+  /** Bytes reserved before each frame for the sender's header (see MjpegSplitter). */
+  headroom: number;
+  maxFrameBytes?: number;
+  /** Called on the main thread for every whole frame with its capture time (ms since epoch). */
+  onFrame: (jpeg: Uint8Array, captureTimeMs: number) => void;
+  log: (line: string) => void;
+  /** Capture can't work and retrying won't help (no such camera, busy, bad file). */
+  onFatal: (message: string) => void;
+}
+
+const STDERR_LINES_KEPT = 8;
+/** A run that lasted this long counts as healthy: the next failure starts backoff afresh. */
+const HEALTHY_RUN_MS = 10_000;
+
+export class Capture {
+  readonly #options: CaptureOptions;
+  readonly #backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
+  #process: Subprocess<"ignore", "pipe", "pipe"> | null = null;
+  #stopping = false;
+  #cancelSleep: () => void = () => {};
+  #loop: Promise<void> | null = null;
+  #everProducedFrame = false;
+  framesCaptured = 0;
+  restarts = 0;
+
+  constructor(options: CaptureOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Pid of the running ffmpeg (null between restarts). */
+  get pid(): number | null {
+    const process = this.#process;
+    return process && process.exitCode === null && process.signalCode === null ? process.pid : null;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#cancelSleep();
+    const process = this.#process;
+    if (process && process.exitCode === null) {
+      process.kill("SIGTERM");
+      const killTimer = setTimeout(() => process.kill("SIGKILL"), 2000);
+      await process.exited;
+      clearTimeout(killTimer);
+    }
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const { source, settings } = this.#options;
+    let cameraMjpeg = false;
+    if (source.kind === "device") {
+      const probe = await this.#probeDevice(source.path);
+      if (probe === null) return;
+      cameraMjpeg = probe;
+      this.#options.log(
+        cameraMjpeg
+          ? `camera ${source.path} delivers MJPEG at ${settings.width}x${settings.height}: copying it as is`
+          : `camera ${source.path}: encoding to MJPEG with ffmpeg`,
+      );
+    }
+    const args = captureArgs(source, settings, cameraMjpeg);
+    while (!this.#stopping) {
+      const startedAt = Date.now();
+      const framesBefore = this.framesCaptured;
+      const { exitCode, stderrTail } = await this.#runOnce(args);
+      if (this.#stopping) return;
+      const producedFrames = this.framesCaptured > framesBefore;
+      const problem = source.kind === "device" ? classifyCaptureError(stderrTail) : null;
+      const plain = source.kind === "device" ? describeCaptureProblem(problem, source.path) : null;
+      if (!this.#everProducedFrame) {
+        // Never worked in this session: retrying won't fix a missing camera or a bad file.
+        this.#options.onFatal(
+          plain ?? `ffmpeg exited (code ${exitCode}) before sending a frame:\n${stderrTail}`,
+        );
+        return;
+      }
+      if (producedFrames && Date.now() - startedAt > HEALTHY_RUN_MS) this.#backoff.reset();
+      const delay = this.#backoff.next();
+      this.#options.log(
+        `capture stopped (ffmpeg exit code ${exitCode})${plain ? `: ${plain}` : ""}` +
+          `${stderrTail ? `; ffmpeg said:\n${indent(stderrTail)}` : ""}\n` +
+          `restarting capture in ${(delay / 1000).toFixed(1)} s`,
+      );
+      const sleep = cancellableSleep(delay);
+      this.#cancelSleep = sleep.cancel;
+      await sleep.done;
+      this.restarts++;
+    }
+  }
+
+  /** Returns whether the camera offers MJPEG at the asked size; null after a fatal report. */
+  async #probeDevice(device: string): Promise<boolean | null> {
+    const probe = Bun.spawn([this.#options.ffmpeg, ...listFormatsArgs(device)], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    const listing = await new Response(probe.stderr).text();
+    await probe.exited;
+    const problem = classifyCaptureError(listing);
+    if (problem) {
+      this.#options.onFatal(describeCaptureProblem(problem, device) as string);
+      return null;
+    }
+    return cameraOffersMjpeg(listing, this.#options.settings.width, this.#options.settings.height);
+  }
+
+  async #runOnce(args: string[]): Promise<{ exitCode: number | null; stderrTail: string }> {
+    const process = Bun.spawn([this.#options.ffmpeg, ...args], {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    this.#process = process;
+    const splitter = new MjpegSplitter({
+      headroom: this.#options.headroom,
+      maxFrameBytes: this.#options.maxFrameBytes,
+      onFrame: (jpeg) => {
+        this.framesCaptured++;
+        this.#everProducedFrame = true;
+        this.#options.onFrame(jpeg, this.#chunkTime);
+      },
+      onDrop: (reason, bytes) =>
+        this.#options.log(
+          `capture: dropped a ${reason} frame after ${Math.round(bytes / 1024)} kB`,
+        ),
+    });
+    const stderr = collectTail(process.stderr, STDERR_LINES_KEPT);
+    for await (const chunk of process.stdout) {
+      // A frame is stamped when its last byte arrives from ffmpeg: the closest we get to capture.
+      this.#chunkTime = performance.timeOrigin + performance.now();
+      splitter.push(chunk);
+    }
+    const exitCode = await process.exited;
+    return { exitCode, stderrTail: await stderr };
+  }
+
+  #chunkTime = 0;
+}
+
+async function collectTail(stream: ReadableStream<Uint8Array>, keep: number): Promise<string> {
+  const decoder = new TextDecoder();
+  let lines: string[] = [];
+  let partial = "";
+  for await (const chunk of stream) {
+    const text = partial + decoder.decode(chunk, { stream: true });
+    const parts = text.split("\n");
+    partial = parts.pop() ?? "";
+    lines = lines.concat(parts.filter((line) => line.trim() !== "")).slice(-keep);
+  }
+  if (partial.trim() !== "") lines = lines.concat(partial).slice(-keep);
+  return lines.join("\n");
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+}

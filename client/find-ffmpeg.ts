@@ -1,0 +1,72 @@
+// Locates the ffmpeg and ffplay binaries: explicit flag/env first, then PATH, then the static
+// ffmpeg that the optional npm package @ffmpeg-installer/ffmpeg ships (no ffplay in it).
+import { accessSync, constants } from "node:fs";
+import { dirname, join } from "node:path";
+
+export class MissingToolError extends Error {}
+
+const INSTALL_HINT = [
+  "install ffmpeg, then run again:",
+  "  Debian/Ubuntu: sudo apt-get install ffmpeg",
+  "  Fedora:        sudo dnf install ffmpeg",
+  "  macOS:         brew install ffmpeg",
+  "  Windows:       winget install ffmpeg",
+  "  npm only:      npm install @ffmpeg-installer/ffmpeg   (capture only, no ffplay for --view)",
+  "or point --ffmpeg / FFMPEG_PATH at an ffmpeg binary.",
+].join("\n");
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function npmShippedFfmpeg(): Promise<string | null> {
+  // A variable specifier keeps this an optional dependency: not installed means "not found".
+  const packageName = "@ffmpeg-installer/ffmpeg";
+  try {
+    const module = (await import(packageName)) as { path?: string; default?: { path?: string } };
+    const path = module.path ?? module.default?.path;
+    return path && isExecutable(path) ? path : null;
+  } catch {
+    return null;
+  }
+}
+
+/** `explicit` comes from --ffmpeg / FFMPEG_PATH; `searchPath` defaults to $PATH. */
+export async function findFfmpeg(explicit: string | null, searchPath?: string): Promise<string> {
+  if (explicit) {
+    if (isExecutable(explicit)) return explicit;
+    throw new MissingToolError(
+      `ffmpeg not found at ${explicit} (from --ffmpeg / FFMPEG_PATH)\n${INSTALL_HINT}`,
+    );
+  }
+  const onPath = Bun.which("ffmpeg", searchPath === undefined ? {} : { PATH: searchPath });
+  if (onPath) return onPath;
+  const shipped = await npmShippedFfmpeg();
+  if (shipped) return shipped;
+  throw new MissingToolError(`ffmpeg not found on PATH\n${INSTALL_HINT}`);
+}
+
+/** ffplay for --view: explicit, else next to the ffmpeg in use, else PATH. */
+export function findFfplay(
+  explicit: string | null,
+  ffmpegPath: string,
+  searchPath?: string,
+): string {
+  if (explicit) {
+    if (isExecutable(explicit)) return explicit;
+    throw new MissingToolError(`ffplay not found at ${explicit} (from --ffplay / FFPLAY_PATH)`);
+  }
+  const sibling = join(dirname(ffmpegPath), process.platform === "win32" ? "ffplay.exe" : "ffplay");
+  if (isExecutable(sibling)) return sibling;
+  const onPath = Bun.which("ffplay", searchPath === undefined ? {} : { PATH: searchPath });
+  if (onPath) return onPath;
+  throw new MissingToolError(
+    "--view needs ffplay, which comes with a full ffmpeg install (e.g. sudo apt-get install ffmpeg);\n" +
+      "the npm-shipped ffmpeg has none. Use --record DIR instead, or point --ffplay / FFPLAY_PATH at it.",
+  );
+}

@@ -1,0 +1,158 @@
+// The client's flags, each with its environment variable and default. One table drives parsing,
+// validation messages and `--help`, so they can't drift apart.
+
+export interface FlagSpec {
+  name: string;
+  type: "string" | "boolean";
+  env: string;
+  /** Placeholder shown in --help for string flags. */
+  value?: string;
+  /** Default shown in --help (and applied when neither flag nor env is set). */
+  default?: string;
+  help: string;
+}
+
+export const FLAGS: readonly FlagSpec[] = [
+  {
+    name: "device",
+    type: "string",
+    env: "FRAMECAST_DEVICE",
+    value: "PATH",
+    help: "capture from a V4L2 camera, e.g. /dev/video0",
+  },
+  {
+    name: "source",
+    type: "string",
+    env: "FRAMECAST_SOURCE",
+    value: "test",
+    help: "capture ffmpeg's synthetic test pattern (testsrc) instead of a camera",
+  },
+  {
+    name: "file",
+    type: "string",
+    env: "FRAMECAST_FILE",
+    value: "PATH",
+    help: "send a video file, looped and paced at its own frame rate",
+  },
+  {
+    name: "relay",
+    type: "string",
+    env: "FRAMECAST_RELAY",
+    value: "URL",
+    default: "ws://127.0.0.1:8765",
+    help: "relay WebSocket URL (ws:// or wss://)",
+  },
+  {
+    name: "room",
+    type: "string",
+    env: "FRAMECAST_ROOM",
+    value: "NAME",
+    default: "lobby",
+    help: "room to join: 1-64 of A-Z a-z 0-9 _ -",
+  },
+  {
+    name: "name",
+    type: "string",
+    env: "FRAMECAST_NAME",
+    value: "NAME",
+    default: "your user name",
+    help: "display name the others see",
+  },
+  {
+    name: "fps",
+    type: "string",
+    env: "FRAMECAST_FPS",
+    value: "N",
+    default: "15",
+    help: "frames per second to capture, 1-60",
+  },
+  {
+    name: "size",
+    type: "string",
+    env: "FRAMECAST_SIZE",
+    value: "WxH",
+    default: "640x480",
+    help: "capture size, e.g. 320x240 (even numbers, 16-4096)",
+  },
+  {
+    name: "quality",
+    type: "string",
+    env: "FRAMECAST_QUALITY",
+    value: "Q",
+    default: "5",
+    help: "JPEG quality for ffmpeg -q:v, 2 (best) to 31 (smallest)",
+  },
+  {
+    name: "wire",
+    type: "string",
+    env: "FRAMECAST_WIRE",
+    value: "binary|base64",
+    default: "binary",
+    help: "binary: protocol v1 rooms; base64: the original text protocol at path /",
+  },
+  {
+    name: "view",
+    type: "boolean",
+    env: "FRAMECAST_VIEW",
+    help: "show each other participant in its own ffplay window",
+  },
+  {
+    name: "record",
+    type: "string",
+    env: "FRAMECAST_RECORD",
+    value: "DIR",
+    help: "write each other participant to DIR/<name>-<id>.mkv (MJPEG in Matroska)",
+  },
+  {
+    name: "no-send",
+    type: "boolean",
+    env: "FRAMECAST_NO_SEND",
+    help: "only receive: no capture, no source needed",
+  },
+  {
+    name: "ffmpeg",
+    type: "string",
+    env: "FFMPEG_PATH",
+    value: "PATH",
+    default: "ffmpeg on PATH, then @ffmpeg-installer/ffmpeg",
+    help: "ffmpeg binary to use",
+  },
+  {
+    name: "ffplay",
+    type: "string",
+    env: "FFPLAY_PATH",
+    value: "PATH",
+    default: "ffplay next to ffmpeg, then on PATH",
+    help: "ffplay binary for --view",
+  },
+  { name: "help", type: "boolean", env: "", help: "show this help and exit" },
+];
+
+export function helpText(): string {
+  const lines = [
+    "framecast client: send your camera to a framecast room and receive everyone else's.",
+    "",
+    "Usage: bun run client (--device PATH | --source test | --file PATH | --no-send) [options]",
+    "",
+    "Options (a flag wins over its environment variable):",
+  ];
+  for (const flag of FLAGS) {
+    const left = `  --${flag.name}${flag.value ? ` ${flag.value}` : ""}`;
+    lines.push(`${left.padEnd(30)}${flag.help}`);
+    const extras: string[] = [];
+    if (flag.env) extras.push(`env ${flag.env}${flag.type === "boolean" ? "=1" : ""}`);
+    if (flag.default) extras.push(`default: ${flag.default}`);
+    if (extras.length > 0) lines.push(`${"".padEnd(30)}(${extras.join("; ")})`);
+  }
+  lines.push(
+    "",
+    "Without --view or --record, a live status line per participant shows fps, kB/s,",
+    "latency from the capture timestamp and dropped frames. Ctrl-C leaves cleanly.",
+    "",
+    "Examples:",
+    "  bun run client --device /dev/video0 --relay ws://relay.example.org:8765 --room team --view",
+    "  bun run client --source test --size 320x240 --fps 10 --record ./recordings",
+    "  bun run client --source test --wire base64 --relay ws://127.0.0.1:8765/",
+  );
+  return `${lines.join("\n")}\n`;
+}

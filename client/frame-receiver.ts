@@ -1,0 +1,114 @@
+// The receive path: attribute each incoming frame to its sender and hand it to the outputs.
+// Binary frames need no decoding (the JPEG is a view into the message); base64 text frames
+// are decoded in the worker pool.
+import {
+  framePayload,
+  looksLikeJpeg,
+  readCaptureTime,
+  readSenderId,
+  readSequence,
+  validateFrame,
+} from "../protocol/index.ts";
+import type { CodecPool } from "./codec-pool.ts";
+import type { Roster } from "./roster.ts";
+import { StreamStats } from "./stream-stats.ts";
+import type { FrameSink, StreamInfo } from "./streams.ts";
+
+/** The single unnamed stream of a base64 relay, which carries no sender ids. */
+export const LEGACY_STREAM: StreamInfo = { id: 0, name: "stream" };
+
+export class FrameReceiver {
+  readonly #roster: Roster;
+  readonly #sinks: FrameSink[];
+  readonly #pool: CodecPool | null;
+  readonly #log: (line: string) => void;
+  readonly stats = new Map<number, StreamStats>();
+  #decodeOrder = 0;
+  #newestDecoded = -1;
+  #warnedBadFrame = false;
+  #stopped = false;
+  maxFrameBytes = 64 * 1024 * 1024;
+
+  constructor(options: {
+    roster: Roster;
+    sinks: FrameSink[];
+    pool: CodecPool | null;
+    log: (line: string) => void;
+  }) {
+    this.#roster = options.roster;
+    this.#sinks = options.sinks;
+    this.#pool = options.pool;
+    this.#log = options.log;
+  }
+
+  binary(buffer: ArrayBuffer): void {
+    const message = new Uint8Array(buffer);
+    const problem = validateFrame(message, this.maxFrameBytes);
+    if (problem) {
+      this.#warnOnce(`ignored a malformed frame from the relay (${problem})`);
+      return;
+    }
+    const stream = this.#roster.streamOf(readSenderId(message));
+    const jpeg = framePayload(message);
+    this.#statsOf(stream.id).record(
+      jpeg.byteLength,
+      readCaptureTime(message),
+      readSequence(message),
+    );
+    this.#deliver(stream, jpeg);
+  }
+
+  /** A legacy base64 frame (old relay, or the relay's "/" path). */
+  async base64(text: string): Promise<void> {
+    const order = this.#decodeOrder++;
+    const stats = this.#statsOf(LEGACY_STREAM.id);
+    let jpeg: Uint8Array | null;
+    try {
+      jpeg = await (this.#pool as CodecPool).decodeBase64(text);
+    } catch {
+      jpeg = null;
+    }
+    if (jpeg === null || order < this.#newestDecoded) {
+      stats.dropped++; // pool behind, or a newer frame already shown
+      return;
+    }
+    if (!looksLikeJpeg(jpeg)) {
+      this.#warnOnce("ignored a text message that is not a base64 JPEG");
+      return;
+    }
+    this.#newestDecoded = order;
+    stats.record(jpeg.byteLength, null, null);
+    this.#deliver(LEGACY_STREAM, jpeg);
+  }
+
+  /** The participant left: close its outputs and forget its counters. */
+  end(stream: StreamInfo): void {
+    for (const sink of this.#sinks) sink.end(stream);
+    this.stats.delete(stream.id);
+  }
+
+  /** Ctrl-C: frames still in flight while the socket closes are not recorded or shown. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  #deliver(stream: StreamInfo, jpeg: Uint8Array): void {
+    if (this.#stopped) return;
+    for (const sink of this.#sinks) sink.frame(stream, jpeg);
+  }
+
+  #statsOf(id: number): StreamStats {
+    let stats = this.stats.get(id);
+    if (!stats) {
+      stats = new StreamStats();
+      this.stats.set(id, stats);
+    }
+    return stats;
+  }
+
+  #warnOnce(line: string): void {
+    if (this.#warnedBadFrame) return;
+    this.#warnedBadFrame = true;
+    this.#log(line);
+  }
+}

@@ -1,0 +1,57 @@
+// framecast command-line client. Exit codes: 0 after Ctrl-C/SIGTERM, 1 when capture or a tool
+// is missing, 2 for bad flags or values, 130 on a second Ctrl-C (no clean-up).
+import { findFfmpeg, findFfplay, MissingToolError } from "./find-ffmpeg.ts";
+import { helpText } from "./flags.ts";
+import { parseCommand, UsageError } from "./options.ts";
+import { ClientSession } from "./session.ts";
+import { Terminal } from "./terminal.ts";
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`framecast: ${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let command: ReturnType<typeof parseCommand>;
+  try {
+    command = parseCommand(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof UsageError) fail(error.message, 2);
+    throw error;
+  }
+  if (command.help) {
+    process.stdout.write(helpText());
+    return;
+  }
+  const { options } = command;
+
+  let ffmpeg: string;
+  let ffplay: string | null = null;
+  try {
+    ffmpeg = await findFfmpeg(options.ffmpeg);
+    if (options.view) ffplay = findFfplay(options.ffplay, ffmpeg);
+  } catch (error) {
+    if (error instanceof MissingToolError) fail(error.message, 1);
+    throw error;
+  }
+
+  const terminal = new Terminal();
+  const session = new ClientSession(options, { ffmpeg, ffplay }, terminal);
+  let stopping: Promise<void> | null = null;
+  const stop = (code: number) => {
+    if (stopping) {
+      // Second Ctrl-C: the user wants out now.
+      process.exit(130);
+    }
+    stopping = session.stop().then(() => process.exit(code));
+  };
+  process.on("SIGINT", () => stop(0));
+  process.on("SIGTERM", () => stop(0));
+  void session.fatal.then((message) => {
+    terminal.log(message);
+    stop(1);
+  });
+  session.start();
+}
+
+await main();

@@ -1,0 +1,220 @@
+// Turns argv + environment into validated client options. Every problem is a UsageError with
+// one line of text; main prints it and exits with code 2.
+import { existsSync, statSync } from "node:fs";
+import { userInfo } from "node:os";
+import { parseArgs } from "node:util";
+import { cleanName, isValidRoomName } from "../protocol/index.ts";
+import { FLAGS, type FlagSpec } from "./flags.ts";
+
+export type CaptureSource =
+  | { kind: "device"; path: string }
+  | { kind: "test" }
+  | { kind: "file"; path: string };
+
+export type Wire = "binary" | "base64";
+
+export interface ClientOptions {
+  /** Null with --no-send. */
+  source: CaptureSource | null;
+  relay: string;
+  room: string;
+  name: string;
+  fps: number;
+  width: number;
+  height: number;
+  quality: number;
+  wire: Wire;
+  view: boolean;
+  record: string | null;
+  ffmpeg: string | null;
+  ffplay: string | null;
+}
+
+export type ParsedCommand = { help: true } | { help: false; options: ClientOptions };
+
+export class UsageError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off", ""]);
+
+export function parseCommand(argv: string[], env: Env): ParsedCommand {
+  const parsed = parseFlags(argv);
+  if (parsed.help === true) return { help: true };
+
+  const read = (name: string): string | undefined => {
+    const fromFlag = parsed[name];
+    if (typeof fromFlag === "string") return fromFlag;
+    const spec = specOf(name);
+    return spec.env ? env[spec.env] : undefined;
+  };
+  const readBoolean = (name: string): boolean => {
+    if (parsed[name] === true) return true;
+    const spec = specOf(name);
+    const raw = env[spec.env];
+    if (raw === undefined) return false;
+    const word = raw.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+    throw new UsageError(`${spec.env}=${raw} is not a yes/no value (use 1 or 0)`);
+  };
+
+  const send = !readBoolean("no-send");
+  const source = readSource(read, send);
+  const [width, height] = readSize(read("size") ?? "640x480");
+  const name = read("name");
+  return {
+    help: false,
+    options: {
+      source,
+      relay: readRelay(read("relay") ?? "ws://127.0.0.1:8765"),
+      room: readRoom(read("room") ?? "lobby"),
+      name: cleanName(name ?? defaultName(), "guest"),
+      fps: readInteger("fps", read("fps") ?? "15", 1, 60),
+      width,
+      height,
+      quality: readInteger("quality", read("quality") ?? "5", 2, 31),
+      wire: readWire(read("wire") ?? "binary"),
+      view: readBoolean("view"),
+      record: readRecordDir(read("record")),
+      ffmpeg: read("ffmpeg") ?? null,
+      ffplay: read("ffplay") ?? null,
+    },
+  };
+}
+
+function specOf(name: string): FlagSpec {
+  const spec = FLAGS.find((flag) => flag.name === name);
+  if (!spec) throw new Error(`no flag ${name}`);
+  return spec;
+}
+
+function parseFlags(argv: string[]): Record<string, string | boolean | undefined> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const flag of FLAGS) options[flag.name] = { type: flag.type };
+  options.help = { type: "boolean", short: "h" };
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
+    const extra: string[] = positionals;
+    if (extra.length > 0) {
+      throw new UsageError(`unexpected argument '${extra[0]}' (see --help)`);
+    }
+    return values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${firstLine(error)} (see --help)`);
+  }
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  // parseArgs messages run over several lines with advice we replace by "see --help".
+  return (text.split("\n")[0] ?? text).replace(/\.$/, "");
+}
+
+function readSource(
+  read: (name: string) => string | undefined,
+  send: boolean,
+): CaptureSource | null {
+  const given: CaptureSource[] = [];
+  const device = read("device");
+  const source = read("source");
+  const file = read("file");
+  if (device !== undefined) given.push({ kind: "device", path: nonEmpty("device", device) });
+  if (source !== undefined) {
+    if (source !== "test") throw new UsageError(`--source must be 'test', not '${source}'`);
+    given.push({ kind: "test" });
+  }
+  if (file !== undefined) {
+    const path = nonEmpty("file", file);
+    if (!existsSync(path) || !statSync(path).isFile()) {
+      throw new UsageError(`--file ${path}: no such file`);
+    }
+    given.push({ kind: "file", path });
+  }
+  if (!send) {
+    if (given.length > 0)
+      throw new UsageError("--no-send captures nothing: drop --device/--source/--file");
+    return null;
+  }
+  if (given.length === 0) {
+    throw new UsageError(
+      "say what to send: --device /dev/video0, --source test or --file PATH (or --no-send)",
+    );
+  }
+  if (given.length > 1) throw new UsageError("give only one of --device, --source and --file");
+  return given[0] as CaptureSource;
+}
+
+function nonEmpty(name: string, value: string): string {
+  if (value.trim() === "") throw new UsageError(`--${name} needs a value`);
+  return value;
+}
+
+function readInteger(name: string, raw: string, min: number, max: number): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not '${raw}'`);
+  }
+  return value;
+}
+
+function readSize(raw: string): [number, number] {
+  const match = /^(\d+)x(\d+)$/.exec(raw.trim());
+  const width = Number(match?.[1]);
+  const height = Number(match?.[2]);
+  // MJPEG with 4:2:0 chroma wants even sizes; the bounds keep ffmpeg from refusing later.
+  const ok = (n: number) => Number.isInteger(n) && n >= 16 && n <= 4096 && n % 2 === 0;
+  if (!match || !ok(width) || !ok(height)) {
+    throw new UsageError(`--size must look like 640x480 (even numbers, 16-4096), not '${raw}'`);
+  }
+  return [width, height];
+}
+
+function readRelay(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--relay must be a ws:// or wss:// URL, not '${raw}'`);
+  }
+  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
+    throw new UsageError(`--relay must be a ws:// or wss:// URL, not '${raw}'`);
+  }
+  return url.toString();
+}
+
+function readRoom(raw: string): string {
+  if (!isValidRoomName(raw)) {
+    throw new UsageError(`--room must be 1-64 characters of A-Z a-z 0-9 _ -, not '${raw}'`);
+  }
+  return raw;
+}
+
+function readWire(raw: string): Wire {
+  if (raw === "binary" || raw === "base64") return raw;
+  throw new UsageError(`--wire must be 'binary' or 'base64', not '${raw}'`);
+}
+
+function readRecordDir(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const dir = nonEmpty("record", raw);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) {
+    throw new UsageError(`--record ${dir} exists and is not a directory`);
+  }
+  return dir;
+}
+
+function defaultName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "guest";
+  }
+}

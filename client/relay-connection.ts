@@ -1,0 +1,100 @@
+// One WebSocket to the relay, re-opened with exponential backoff and jitter whenever it drops.
+// Capture keeps running meanwhile; frames are simply skipped while there is no open socket.
+import { Backoff, cancellableSleep } from "./backoff.ts";
+
+export interface ConnectionHandlers {
+  onOpen(socket: WebSocket): void;
+  onMessage(data: ArrayBuffer | string): void;
+  onClose(code: number, reason: string): void;
+  log(line: string): void;
+}
+
+/** A connection that lasted this long was healthy: the next drop starts backoff afresh. */
+const HEALTHY_MS = 5000;
+
+export class RelayConnection {
+  readonly #url: string;
+  readonly #handlers: ConnectionHandlers;
+  readonly #backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
+  #socket: WebSocket | null = null;
+  #open = false;
+  #stopping = false;
+  #cancelSleep: () => void = () => {};
+  #loop: Promise<void> | null = null;
+  connects = 0;
+
+  constructor(url: string, handlers: ConnectionHandlers) {
+    this.#url = url;
+    this.#handlers = handlers;
+  }
+
+  /** The socket when it is open, else null. */
+  get socket(): WebSocket | null {
+    return this.#open ? this.#socket : null;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Closes with 1000 (normal closure) and stops reconnecting. */
+  async close(): Promise<void> {
+    this.#stopping = true;
+    this.#cancelSleep();
+    const socket = this.#socket;
+    if (socket && socket.readyState <= WebSocket.OPEN) {
+      const closed = new Promise<void>((resolve) => {
+        socket.addEventListener("close", () => resolve(), { once: true });
+        setTimeout(resolve, 1500);
+      });
+      socket.close(1000, "bye");
+      await closed;
+    }
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      const openedAt = await this.#connectOnce();
+      if (this.#stopping) return;
+      if (openedAt !== null && Date.now() - openedAt >= HEALTHY_MS) this.#backoff.reset();
+      const delay = this.#backoff.next();
+      this.#handlers.log(`reconnecting in ${(delay / 1000).toFixed(1)} s`);
+      const sleep = cancellableSleep(delay);
+      this.#cancelSleep = sleep.cancel;
+      await sleep.done;
+    }
+  }
+
+  /** Resolves when the socket closes, with the time it opened (null if it never did). */
+  #connectOnce(): Promise<number | null> {
+    return new Promise((resolve) => {
+      let openedAt: number | null = null;
+      const socket = new WebSocket(this.#url);
+      socket.binaryType = "arraybuffer";
+      this.#socket = socket;
+      socket.onopen = () => {
+        openedAt = Date.now();
+        this.#open = true;
+        this.connects++;
+        this.#handlers.onOpen(socket);
+      };
+      socket.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
+        this.#handlers.onMessage(event.data);
+      };
+      socket.onclose = (event) => {
+        this.#open = false;
+        // Our own close (Ctrl-C) needs no report: the session is finishing everything itself.
+        if (this.#stopping) {
+          resolve(openedAt);
+          return;
+        }
+        if (openedAt === null) this.#handlers.log(`cannot reach the relay at ${this.#url}`);
+        else this.#handlers.onClose(event.code, event.reason);
+        resolve(openedAt);
+      };
+      // Errors are always followed by close, which reports and schedules the retry.
+      socket.onerror = () => {};
+    });
+  }
+}

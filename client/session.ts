@@ -1,0 +1,207 @@
+// One client run: capture → sender → relay → receiver → outputs, plus presence and status.
+import { HEADER_BYTES, isControlText, parseControl, roomUrl } from "../protocol/index.ts";
+import { Capture } from "./capture.ts";
+import { CodecPool } from "./codec-pool.ts";
+import { FrameReceiver, LEGACY_STREAM } from "./frame-receiver.ts";
+import { FrameSender } from "./frame-sender.ts";
+import type { ClientOptions } from "./options.ts";
+import { Recorder } from "./recorder.ts";
+import { RelayConnection } from "./relay-connection.ts";
+import { Roster } from "./roster.ts";
+import { sendLine, streamLine } from "./status-lines.ts";
+import type { FrameSink } from "./streams.ts";
+import type { Terminal } from "./terminal.ts";
+import { Viewer } from "./viewer.ts";
+
+export interface SessionTools {
+  ffmpeg: string;
+  /** Needed only with --view. */
+  ffplay: string | null;
+}
+
+export class ClientSession {
+  readonly #options: ClientOptions;
+  readonly #terminal: Terminal;
+  readonly #roster = new Roster();
+  readonly #sinks: FrameSink[] = [];
+  readonly #pool: CodecPool | null;
+  readonly #connection: RelayConnection;
+  readonly #receiver: FrameReceiver;
+  readonly #sender: FrameSender | null;
+  readonly #capture: Capture | null;
+  #statusTimer: ReturnType<typeof setInterval> | null = null;
+  #resolveFatal: (message: string) => void = () => {};
+  /** Resolves with a message when capture can't work; the caller then stops with exit code 1. */
+  readonly fatal: Promise<string>;
+
+  constructor(options: ClientOptions, tools: SessionTools, terminal: Terminal) {
+    this.#options = options;
+    this.#terminal = terminal;
+    this.fatal = new Promise((resolve) => {
+      this.#resolveFatal = resolve;
+    });
+    const log = (line: string) => terminal.log(line);
+    const legacy = options.wire === "base64";
+    this.#pool = legacy ? new CodecPool() : null;
+    if (options.record) this.#sinks.push(new Recorder(options.record, tools.ffmpeg, log));
+    if (options.view && tools.ffplay) this.#sinks.push(new Viewer(tools.ffplay, log));
+    this.#receiver = new FrameReceiver({
+      roster: this.#roster,
+      sinks: this.#sinks,
+      pool: this.#pool,
+      log,
+    });
+
+    const url = legacy ? options.relay : roomUrl(options.relay, options.room, options.name);
+    this.#connection = new RelayConnection(url, {
+      log,
+      onOpen: () => this.#opened(url),
+      onMessage: (data) => this.#message(data),
+      onClose: (code, reason) => this.#closed(code, reason),
+    });
+
+    if (options.source) {
+      const sender = new FrameSender({
+        wire: options.wire,
+        pool: this.#pool,
+        socket: () => this.#connection.socket,
+        log,
+      });
+      this.#sender = sender;
+      this.#capture = new Capture({
+        ffmpeg: tools.ffmpeg,
+        source: options.source,
+        settings: options,
+        headroom: HEADER_BYTES,
+        onFrame: (jpeg, captureTimeMs) => sender.send(jpeg, captureTimeMs),
+        log,
+        onFatal: (message) => this.#resolveFatal(message),
+      });
+    } else {
+      this.#sender = null;
+      this.#capture = null;
+    }
+  }
+
+  start(): void {
+    if (this.#options.wire === "base64" && this.#options.room !== "lobby") {
+      this.#terminal.log("--wire base64 has no rooms: the relay puts you in its lobby");
+    }
+    this.#capture?.start();
+    this.#connection.start();
+    if (this.#sinks.length === 0) {
+      this.#statusTimer = setInterval(
+        () => this.#renderStatus(),
+        this.#terminal.live ? 1000 : 2000,
+      );
+    }
+  }
+
+  /** Leaves cleanly: socket closed with 1000, ffmpeg stopped, viewers closed, files finished. */
+  async stop(): Promise<void> {
+    if (this.#statusTimer) clearInterval(this.#statusTimer);
+    this.#receiver.stop();
+    this.#terminal.finish();
+    await Promise.all([this.#connection.close(), this.#capture?.stop()]);
+    for (const stream of this.#roster.peers) this.#receiver.end(stream);
+    this.#receiver.end(LEGACY_STREAM);
+    await Promise.all(this.#sinks.map((sink) => sink.close()));
+    this.#pool?.close();
+    const sender = this.#sender;
+    if (sender) {
+      this.#terminal.log(
+        `sent ${sender.sent} frames (${Math.round(sender.sentBytes / 1024)} kB), ` +
+          `skipped ${sender.skipped}; captured ${this.#capture?.framesCaptured ?? 0}`,
+      );
+    }
+  }
+
+  #opened(url: string): void {
+    if (this.#options.wire === "base64") {
+      this.#terminal.log(`connected to ${url} (base64 protocol: no presence, one unnamed stream)`);
+    }
+  }
+
+  #message(data: ArrayBuffer | string): void {
+    if (typeof data !== "string") {
+      this.#receiver.binary(data);
+      return;
+    }
+    if (!isControlText(data)) {
+      void this.#receiver.base64(data);
+      return;
+    }
+    const control = parseControl(data);
+    switch (control?.type) {
+      case "welcome": {
+        this.#roster.welcome(control);
+        if (this.#sender) this.#sender.maxFrameBytes = control.limits.maxFrameBytes;
+        this.#receiver.maxFrameBytes = control.limits.maxFrameBytes;
+        const others = control.peers.map((peer) => `${peer.name} #${peer.id}`).join(", ");
+        this.#terminal.log(
+          `joined room ${control.room} as ${control.name} #${control.id}; ` +
+            `${others ? `here: ${others}` : "nobody else here yet"}`,
+        );
+        break;
+      }
+      case "join":
+        this.#roster.join(control.peer);
+        this.#terminal.log(
+          `${control.peer.name} #${control.peer.id} joined${control.peer.legacy ? " (base64 client)" : ""}`,
+        );
+        break;
+      case "leave": {
+        const stream = this.#roster.leave(control.id);
+        if (stream) {
+          this.#receiver.end(stream);
+          this.#terminal.log(`${stream.name} #${stream.id} left`);
+        }
+        break;
+      }
+      case "error":
+        this.#terminal.log(`relay says: ${control.message} (${control.code})`);
+        break;
+      default:
+        // A newer relay may send messages we don't know; ignoring them keeps us compatible.
+        break;
+    }
+  }
+
+  #closed(code: number, reason: string): void {
+    this.#terminal.log(`connection to the relay lost (code ${code}${reason ? `: ${reason}` : ""})`);
+    // Ids mean nothing on the next connection: finish every participant's outputs now.
+    for (const stream of this.#roster.peers) this.#receiver.end(stream);
+    this.#receiver.end(LEGACY_STREAM);
+    this.#roster.clear();
+  }
+
+  #lastSent = 0;
+  #lastSentBytes = 0;
+  #lastStatusAt = performance.now();
+
+  #renderStatus(): void {
+    const now = performance.now();
+    const seconds = Math.max(0.001, (now - this.#lastStatusAt) / 1000);
+    this.#lastStatusAt = now;
+    const sender = this.#sender;
+    let sendStatus = null;
+    if (sender) {
+      sendStatus = {
+        name: this.#options.name,
+        id: this.#roster.selfId,
+        connected: this.#connection.socket !== null,
+        fps: (sender.sent - this.#lastSent) / seconds,
+        kBps: (sender.sentBytes - this.#lastSentBytes) / 1024 / seconds,
+        skipped: sender.skipped,
+      };
+      this.#lastSent = sender.sent;
+      this.#lastSentBytes = sender.sentBytes;
+    }
+    const lines = [sendLine(sendStatus, this.#connection.socket !== null)];
+    for (const [id, stats] of this.#receiver.stats) {
+      const stream = id === 0 ? LEGACY_STREAM : this.#roster.streamOf(id);
+      lines.push(streamLine(stream, stats));
+    }
+    this.#terminal.status(lines);
+  }
+}

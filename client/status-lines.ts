@@ -1,0 +1,32 @@
+// Formats the live status block: one line for what we send, one per participant we receive.
+import type { StreamStats } from "./stream-stats.ts";
+import type { StreamInfo } from "./streams.ts";
+
+export interface SendStatus {
+  name: string;
+  id: number | null;
+  connected: boolean;
+  fps: number;
+  kBps: number;
+  skipped: number;
+}
+
+export function sendLine(status: SendStatus | null, connected: boolean): string {
+  const state = connected ? "connected" : "reconnecting";
+  if (!status) return `me: receiving only [${state}]`;
+  const who = status.id === null ? status.name : `${status.name} #${status.id}`;
+  return (
+    `me (${who}): sending ${status.fps.toFixed(1)} fps ${status.kBps.toFixed(1)} kB/s, ` +
+    `skipped ${status.skipped} [${state}]`
+  );
+}
+
+export function streamLine(stream: StreamInfo, stats: StreamStats): string {
+  const window = stats.takeWindow();
+  const latency = window.latencyMs === null ? "-" : `${Math.round(window.latencyMs)} ms`;
+  const who = stream.id === 0 ? stream.name : `${stream.name} #${stream.id}`;
+  return (
+    `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s, ` +
+    `latency ${latency}, dropped ${stats.dropped}, frames ${stats.totalFrames}`
+  );
+}

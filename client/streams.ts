@@ -1,0 +1,23 @@
+// What the receive side knows about each incoming stream, and the interface every output
+// (status board, recorder, viewer) implements.
+
+export interface StreamInfo {
+  /** Relay-assigned participant id; 0 for the single unnamed stream of a base64-only relay. */
+  id: number;
+  name: string;
+}
+
+export interface FrameSink {
+  /** One received JPEG. `jpeg` may be a view into a larger buffer; copy to keep it. */
+  frame(stream: StreamInfo, jpeg: Uint8Array): void;
+  /** The participant left (or our connection dropped): finish anything open for it. */
+  end(stream: StreamInfo): void;
+  /** Finish everything (files closed cleanly, processes stopped). */
+  close(): Promise<void>;
+}
+
+/** Makes a participant name safe as part of a file name. */
+export function fileSafeName(name: string): string {
+  const safe = name.replace(/[^A-Za-z0-9_.-]+/g, "_").replace(/^[._]+/, "");
+  return safe.slice(0, 48) || "participant";
+}
