@@ -49,7 +49,7 @@ export function encodeVideoFrame(
   captureTimeMs: number,
   sequence: number,
   senderId = 0,
-): Uint8Array {
+): Uint8Array<ArrayBuffer> {
   const message = new Uint8Array(HEADER_BYTES + jpeg.byteLength);
   writeHeader(message, {
     kind: FrameKind.VideoJpeg,

@@ -30,6 +30,9 @@ export function roomUrl(relayUrl: string, room: string, name?: string): string {
 /** Trims a display name to something safe to show and log. */
 export function cleanName(raw: string | null | undefined, fallback: string): string {
   // Drop control characters so a name can't rewrite a terminal line or a log entry.
-  const name = (raw ?? "").replace(/\p{Cc}/gu, "").trim().slice(0, MAX_NAME_LENGTH);
+  const name = (raw ?? "")
+    .replace(/\p{Cc}/gu, "")
+    .trim()
+    .slice(0, MAX_NAME_LENGTH);
   return name.length > 0 ? name : fallback;
 }

@@ -11,7 +11,12 @@ function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
 }
 
-function newPeer(rooms: RoomRegistry, roomName: string, rawName: string | null, legacy: boolean): Peer {
+function newPeer(
+  rooms: RoomRegistry,
+  roomName: string,
+  rawName: string | null,
+  legacy: boolean,
+): Peer {
   const id = rooms.allocatePeerId();
   return {
     id,
@@ -40,7 +45,9 @@ export function createApp(rooms: RoomRegistry, metrics: Registry) {
   return new Elysia()
     .get("/healthz", () => plain(200, "ok"))
     .get("/metrics", async () => {
-      return new Response(await metrics.metrics(), { headers: { "content-type": metrics.contentType } });
+      return new Response(await metrics.metrics(), {
+        headers: { "content-type": metrics.contentType },
+      });
     })
     .get("/v1/rooms", () => ({
       rooms: [...rooms.rooms.values()].map((room) => ({
@@ -61,7 +68,10 @@ export function createApp(rooms: RoomRegistry, metrics: Registry) {
     })
     .get("/", ({ request, server }) => {
       if (!isUpgrade(request)) {
-        return plain(200, "framecast relay. WebSocket: /v1/rooms/ROOM?name=NAME (protocol v1), / (old base64 protocol).");
+        return plain(
+          200,
+          "framecast relay. WebSocket: /v1/rooms/ROOM?name=NAME (protocol v1), / (old base64 protocol).",
+        );
       }
       const name = new URL(request.url).searchParams.get("name");
       return upgrade(request, server, newPeer(rooms, LEGACY_ROOM, name, true));

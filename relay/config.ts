@@ -22,7 +22,12 @@ interface OptionSpec {
 }
 
 const OPTIONS = {
-  port: { flag: "port", env: "RELAY_PORT", default: String(DEFAULT_PORT), help: "TCP port (0 picks a free one)" },
+  port: {
+    flag: "port",
+    env: "RELAY_PORT",
+    default: String(DEFAULT_PORT),
+    help: "TCP port (0 picks a free one)",
+  },
   host: { flag: "host", env: "RELAY_HOST", default: "0.0.0.0", help: "address to bind" },
   maxFrameBytes: {
     flag: "max-frame-bytes",
@@ -54,14 +59,20 @@ const OPTIONS = {
     default: "256KiB",
     help: "bytes queued for one receiver before its frames are dropped (and counted)",
   },
-  logLevel: { flag: "log-level", env: "RELAY_LOG_LEVEL", default: "info", help: "debug, info, warn, error or silent" },
+  logLevel: {
+    flag: "log-level",
+    env: "RELAY_LOG_LEVEL",
+    default: "info",
+    help: "debug, info, warn, error or silent",
+  },
 } satisfies Record<keyof RelayConfig, OptionSpec>;
 
 export class ConfigError extends Error {}
 
 export function relayHelp(): string {
   const rows = Object.values(OPTIONS).map(
-    (o) => `  --${o.flag.padEnd(20)} ${o.help}\n  ${"".padEnd(22)} env ${o.env}, default ${o.default}`,
+    (o) =>
+      `  --${o.flag.padEnd(20)} ${o.help}\n  ${"".padEnd(22)} env ${o.env}, default ${o.default}`,
   );
   return [
     "Usage: bun run relay [options]",
@@ -78,12 +89,23 @@ export function relayHelp(): string {
 }
 
 const SIZE_PATTERN = /^(\d+)\s*(b|k|kb|kib|m|mb|mib)?$/i;
-const SIZE_UNITS: Record<string, number> = { b: 1, k: 1024, kb: 1024, kib: 1024, m: 1 << 20, mb: 1 << 20, mib: 1 << 20 };
+const SIZE_UNITS: Record<string, number> = {
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1 << 20,
+  mb: 1 << 20,
+  mib: 1 << 20,
+};
 
 /** "2MiB", "256k", "65536" → bytes. */
 export function parseBytes(text: string, what: string): number {
   const match = SIZE_PATTERN.exec(text.trim());
-  if (!match?.[1]) throw new ConfigError(`${what}: expected a byte size like 65536, 256KiB or 2MiB, got "${text}"`);
+  if (!match?.[1])
+    throw new ConfigError(
+      `${what}: expected a byte size like 65536, 256KiB or 2MiB, got "${text}"`,
+    );
   const unit = SIZE_UNITS[(match[2] ?? "b").toLowerCase()] ?? 1;
   return Number(match[1]) * unit;
 }
@@ -109,7 +131,9 @@ export function parseRelayConfig(
         allowPositionals: false,
         options: {
           help: { type: "boolean", short: "h" },
-          ...Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: "string" as const }])),
+          ...Object.fromEntries(
+            Object.values(OPTIONS).map((o) => [o.flag, { type: "string" as const }]),
+          ),
         },
       });
     } catch (error) {
@@ -119,13 +143,15 @@ export function parseRelayConfig(
   if (parsed.values.help) return "help";
   const pick = (key: keyof RelayConfig): string => {
     const spec = OPTIONS[key];
-    const fromFlag = parsed.values[spec.flag];
+    const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[spec.flag];
     if (typeof fromFlag === "string") return fromFlag;
     return env[spec.env] ?? spec.default;
   };
   const logLevel = pick("logLevel");
   if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
-    throw new ConfigError(`--log-level: expected debug, info, warn, error or silent, got "${logLevel}"`);
+    throw new ConfigError(
+      `--log-level: expected debug, info, warn, error or silent, got "${logLevel}"`,
+    );
   }
   const maxFrameBytes = parseBytes(pick("maxFrameBytes"), "--max-frame-bytes");
   if (maxFrameBytes < 1024 || maxFrameBytes > 64 << 20) {

@@ -89,7 +89,11 @@ export class Fanout {
       return;
     }
     if (!ws.data.legacy) {
-      refuse(ws, "bad_text", "text frames are for the old protocol at path /; send binary frames here");
+      refuse(
+        ws,
+        "bad_text",
+        "text frames are for the old protocol at path /; send binary frames here",
+      );
       return;
     }
     const jpegBytes = base64DecodedLength(text);

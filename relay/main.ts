@@ -21,10 +21,12 @@ function main(): void {
   try {
     relay = startRelay(config);
   } catch (error) {
-    process.stderr.write(`relay: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`);
+    process.stderr.write(
+      `relay: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`,
+    );
     process.exit(1);
   }
-  log("info", "listening", {
+  log("notice", "listening", {
     url: relay.url,
     maxFrameBytes: config.maxFrameBytes,
     maxPeers: config.maxPeersPerRoom,
@@ -35,7 +37,7 @@ function main(): void {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log("info", "shutdown", { signal });
+    log("notice", "shutdown", { signal });
     relay.stop().then(
       () => process.exit(0),
       (error) => {

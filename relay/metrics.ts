@@ -41,7 +41,12 @@ function totalCounter(registry: Registry, name: string, help: string, read: () =
   });
 }
 
-function reasonCounter(registry: Registry, name: string, help: string, source: Map<string, number>): void {
+function reasonCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  source: Map<string, number>,
+): void {
   new Counter({
     name,
     help,
@@ -57,10 +62,30 @@ function reasonCounter(registry: Registry, name: string, help: string, source: M
 export function createMetricsRegistry(rooms: RoomRegistry): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "framecast_" });
-  totalCounter(registry, "framecast_frames_in_total", "Valid frames received from senders", () => stats.framesIn);
-  totalCounter(registry, "framecast_bytes_in_total", "Bytes of valid frames received", () => stats.bytesIn);
-  totalCounter(registry, "framecast_frames_out_total", "Frame deliveries to receivers", () => stats.framesOut);
-  totalCounter(registry, "framecast_bytes_out_total", "Bytes of frame deliveries to receivers", () => stats.bytesOut);
+  totalCounter(
+    registry,
+    "framecast_frames_in_total",
+    "Valid frames received from senders",
+    () => stats.framesIn,
+  );
+  totalCounter(
+    registry,
+    "framecast_bytes_in_total",
+    "Bytes of valid frames received",
+    () => stats.bytesIn,
+  );
+  totalCounter(
+    registry,
+    "framecast_frames_out_total",
+    "Frame deliveries to receivers",
+    () => stats.framesOut,
+  );
+  totalCounter(
+    registry,
+    "framecast_bytes_out_total",
+    "Bytes of frame deliveries to receivers",
+    () => stats.bytesOut,
+  );
   totalCounter(
     registry,
     "framecast_frames_dropped_total",
@@ -78,10 +103,30 @@ export function createMetricsRegistry(rooms: RoomRegistry): Registry {
       this.inc({ to: "binary" }, stats.conversionsToBinary);
     },
   });
-  reasonCounter(registry, "framecast_rejected_messages_total", "Messages refused, by reason", stats.rejected);
-  reasonCounter(registry, "framecast_refused_joins_total", "Joins refused, by reason", stats.refusedJoins);
-  totalCounter(registry, "framecast_connections_opened_total", "WebSocket connections admitted", () => stats.connectionsOpened);
-  totalCounter(registry, "framecast_connections_closed_total", "WebSocket connections closed", () => stats.connectionsClosed);
+  reasonCounter(
+    registry,
+    "framecast_rejected_messages_total",
+    "Messages refused, by reason",
+    stats.rejected,
+  );
+  reasonCounter(
+    registry,
+    "framecast_refused_joins_total",
+    "Joins refused, by reason",
+    stats.refusedJoins,
+  );
+  totalCounter(
+    registry,
+    "framecast_connections_opened_total",
+    "WebSocket connections admitted",
+    () => stats.connectionsOpened,
+  );
+  totalCounter(
+    registry,
+    "framecast_connections_closed_total",
+    "WebSocket connections closed",
+    () => stats.connectionsClosed,
+  );
   new Gauge({
     name: "framecast_rooms",
     help: "Rooms with at least one participant",
@@ -115,7 +160,10 @@ export function createMetricsRegistry(rooms: RoomRegistry): Registry {
       this.reset();
       for (const ws of rooms.allPeers()) {
         const peer = ws.data;
-        this.set({ room: peer.room?.name ?? "", peer_id: String(peer.id), peer_name: peer.name }, peer.framesDropped);
+        this.set(
+          { room: peer.room?.name ?? "", peer_id: String(peer.id), peer_name: peer.name },
+          peer.framesDropped,
+        );
       }
     },
   });
@@ -127,7 +175,10 @@ export function createMetricsRegistry(rooms: RoomRegistry): Registry {
     collect() {
       this.reset();
       for (const ws of rooms.allPeers()) {
-        this.set({ room: ws.data.room?.name ?? "", peer_id: String(ws.data.id) }, ws.getBufferedAmount());
+        this.set(
+          { room: ws.data.room?.name ?? "", peer_id: String(ws.data.id) },
+          ws.getBufferedAmount(),
+        );
       }
     },
   });

@@ -1,8 +1,8 @@
 // Starts and stops a relay: Elysia for HTTP and upgrades, Bun's native handlers for sockets.
 import type { Server } from "bun";
 import { CloseCode, encodeControl } from "../protocol/index.ts";
-import type { RelayConfig } from "./config.ts";
 import { createApp } from "./app.ts";
+import type { RelayConfig } from "./config.ts";
 import { log } from "./log.ts";
 import { createMetricsRegistry } from "./metrics.ts";
 import { type Peer, RoomRegistry } from "./rooms.ts";
@@ -32,7 +32,11 @@ export function startRelay(config: RelayConfig): RunningRelay {
 
   async function stop(): Promise<void> {
     const sockets = [...rooms.allPeers()];
-    const goodbye = encodeControl({ type: "error", code: "shutting_down", message: "relay shutting down" });
+    const goodbye = encodeControl({
+      type: "error",
+      code: "shutting_down",
+      message: "relay shutting down",
+    });
     for (const ws of sockets) {
       if (!ws.data.legacy) ws.send(goodbye);
       ws.close(CloseCode.GoingAway, "relay shutting down");
@@ -40,7 +44,7 @@ export function startRelay(config: RelayConfig): RunningRelay {
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (rooms.rooms.size > 0 && Date.now() < deadline) await Bun.sleep(10);
     await server.stop(true);
-    log("info", "stopped", { closed: sockets.length });
+    log("notice", "stopped", { closed: sockets.length });
   }
 
   return { server, rooms, url, stop };

@@ -7,7 +7,13 @@ import type { RelayConfig } from "./config.ts";
 import { Fanout } from "./fanout.ts";
 import { log } from "./log.ts";
 import { countRefusedJoin, stats } from "./metrics.ts";
-import { type JoinRefusal, type Peer, type PeerSocket, peerInfo, type RoomRegistry } from "./rooms.ts";
+import {
+  type JoinRefusal,
+  type Peer,
+  type PeerSocket,
+  peerInfo,
+  type RoomRegistry,
+} from "./rooms.ts";
 
 const REFUSALS: Record<JoinRefusal, { close: number; message: string }> = {
   room_full: { close: CloseCode.RoomFull, message: "room is full" },
@@ -42,7 +48,8 @@ export function createSocketHandlers(
       const refusal = REFUSALS[room];
       countRefusedJoin(room);
       log("warn", "join_refused", { room: ws.data.roomName, name: ws.data.name, reason: room });
-      if (!ws.data.legacy) ws.send(encodeControl({ type: "error", code: room, message: refusal.message }));
+      if (!ws.data.legacy)
+        ws.send(encodeControl({ type: "error", code: room, message: refusal.message }));
       ws.close(refusal.close, refusal.message);
       return;
     }
@@ -68,7 +75,12 @@ export function createSocketHandlers(
     // Presence goes to new-protocol peers only (old clients would try to show it as a JPEG);
     // ws.publish skips the newcomer, who learnt everything from its welcome.
     ws.publish(room.binaryTopic, encodeControl({ type: "join", peer: peerInfo(ws.data) }));
-    log("info", "join", { room: room.name, id: ws.data.id, name: ws.data.name, legacy: ws.data.legacy });
+    log("info", "join", {
+      room: room.name,
+      id: ws.data.id,
+      name: ws.data.name,
+      legacy: ws.data.legacy,
+    });
   }
 
   return {

@@ -29,7 +29,9 @@ async function honestPeersStillWork(): Promise<void> {
   const jpeg = makeJpeg(16, 16, before);
   sender.ws.send(encodeVideoFrame(jpeg, Date.now(), before));
   await watcher.waitFor(() => watcher.binary.length === before + 1, "honest frame");
-  expect(Buffer.compare((watcher.binary.at(-1) as Uint8Array).subarray(HEADER_BYTES), jpeg)).toBe(0);
+  expect(Buffer.compare((watcher.binary.at(-1) as Uint8Array).subarray(HEADER_BYTES), jpeg)).toBe(
+    0,
+  );
   expect(relay.proc.exitCode).toBeNull();
 }
 
@@ -41,10 +43,30 @@ async function metric(name: string, labels = ""): Promise<number> {
 
 test.each([
   ["shorter than the header", new Uint8Array(7), "frame_too_short"],
-  ["wrong version", (() => { const m = encodeVideoFrame(makeJpeg(8, 8, 1), 0, 0); m[0] = 9; return m; })(), "frame_bad_version"],
-  ["wrong kind", (() => { const m = encodeVideoFrame(makeJpeg(8, 8, 1), 0, 0); m[1] = 7; return m; })(), "frame_bad_kind"],
+  [
+    "wrong version",
+    (() => {
+      const m = encodeVideoFrame(makeJpeg(8, 8, 1), 0, 0);
+      m[0] = 9;
+      return m;
+    })(),
+    "frame_bad_version",
+  ],
+  [
+    "wrong kind",
+    (() => {
+      const m = encodeVideoFrame(makeJpeg(8, 8, 1), 0, 0);
+      m[1] = 7;
+      return m;
+    })(),
+    "frame_bad_kind",
+  ],
   ["header with no JPEG", encodeVideoFrame(new Uint8Array(0), 0, 0), "frame_empty"],
-  ["bigger than --max-frame-bytes", encodeVideoFrame(new Uint8Array(MAX_FRAME_BYTES + 1), 0, 0), "frame_too_large"],
+  [
+    "bigger than --max-frame-bytes",
+    encodeVideoFrame(new Uint8Array(MAX_FRAME_BYTES + 1), 0, 0),
+    "frame_too_large",
+  ],
 ] as const)("binary message %s → error, dropped, nothing relayed", async (_what, message, code) => {
   const bad = await TestPeer.join(relay.wsUrl, "main", "bad-binary");
   const framesBefore = watcher.binary.length;
@@ -53,7 +75,9 @@ test.each([
   const error = await bad.waitForControl("error");
   expect(error.code).toBe(code);
   expect(error.message.length).toBeGreaterThan(5);
-  expect(await metric("framecast_rejected_messages_total", `{reason="${code}"}`)).toBe(rejectedBefore + 1);
+  expect(await metric("framecast_rejected_messages_total", `{reason="${code}"}`)).toBe(
+    rejectedBefore + 1,
+  );
   await honestPeersStillWork();
   expect(watcher.binary.length).toBe(framesBefore + 1);
   expect(bad.closed).toBeNull();
@@ -65,8 +89,13 @@ test("text that is neither JSON nor base64, and invalid JSON, are refused with a
   bad.ws.send("hello, this is not a frame");
   bad.ws.send("{not json");
   bad.ws.send('{"type":"welcome","id":"x"}');
-  await bad.waitFor(() => bad.controls.filter((c) => c.type === "error").length === 3, "three errors");
-  const codes = bad.controls.filter((c) => c.type === "error").map((c) => (c as { code: string }).code);
+  await bad.waitFor(
+    () => bad.controls.filter((c) => c.type === "error").length === 3,
+    "three errors",
+  );
+  const codes = bad.controls
+    .filter((c) => c.type === "error")
+    .map((c) => (c as { code: string }).code);
   expect(codes).toEqual(["bad_text", "bad_control", "bad_control"]);
   await honestPeersStillWork();
   bad.close();
@@ -83,7 +112,9 @@ test("old-protocol garbage is dropped and counted without a reply an old client 
   legacy.ws.send("{}");
   await Bun.sleep(300);
   expect(await metric("framecast_rejected_messages_total", `{reason="bad_text"}`)).toBe(before + 3);
-  expect(await metric("framecast_rejected_messages_total", `{reason="bad_control"}`)).toBeGreaterThanOrEqual(3);
+  expect(
+    await metric("framecast_rejected_messages_total", `{reason="bad_control"}`),
+  ).toBeGreaterThanOrEqual(3);
   expect(legacy.texts.length + legacy.controls.length).toBe(0);
   expect(listener.texts.length).toBe(0);
   // A valid old-protocol frame after all that still reaches both formats.
@@ -111,7 +142,12 @@ test("a message over the WebSocket size limit closes only that connection with 1
 test("a bad room name is refused before the upgrade with 400 and a plain message", async () => {
   for (const room of ["has%20space", "x".repeat(65), "semi;colon", "dots.dots"]) {
     const response = await fetch(`${relay.httpUrl}/v1/rooms/${room}`, {
-      headers: { upgrade: "websocket", connection: "upgrade", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==" },
+      headers: {
+        upgrade: "websocket",
+        connection: "upgrade",
+        "sec-websocket-version": "13",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      },
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("invalid room name");
@@ -156,7 +192,16 @@ test("a peer that disconnects mid-frame does not disturb the room", async () => 
   );
   await watcher.waitForControl("join", (j) => j.peer.name === "cutoff");
   // Masked binary frame header claiming the full length, then only part of the payload.
-  const header = new Uint8Array([0x82, 0xfe, (frame.byteLength >> 8) & 0xff, frame.byteLength & 0xff, 0, 0, 0, 0]);
+  const header = new Uint8Array([
+    0x82,
+    0xfe,
+    (frame.byteLength >> 8) & 0xff,
+    frame.byteLength & 0xff,
+    0,
+    0,
+    0,
+    0,
+  ]);
   socket.write(header);
   socket.write(frame.subarray(0, frame.byteLength >> 1));
   await Bun.sleep(50);
@@ -170,13 +215,17 @@ test("hundreds of connects and disconnects in a loop leave the relay healthy", a
   const openedBefore = await metric("framecast_connections_opened_total");
   for (let batch = 0; batch < ROUNDS / 30; batch++) {
     const batchPeers = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => TestPeer.connect(`${relay.wsUrl}/v1/rooms/churn-${i % 3}?name=c${i}`)),
+      Array.from({ length: 30 }, (_, i) =>
+        TestPeer.connect(`${relay.wsUrl}/v1/rooms/churn-${i % 3}?name=c${i}`),
+      ),
     );
     for (const peer of batchPeers) peer.close();
   }
   await Bun.sleep(300);
   expect(await metric("framecast_connections_opened_total")).toBe(openedBefore + ROUNDS);
-  const rooms = (await (await fetch(`${relay.httpUrl}/v1/rooms`)).json()) as { rooms: Array<{ name: string }> };
+  const rooms = (await (await fetch(`${relay.httpUrl}/v1/rooms`)).json()) as {
+    rooms: Array<{ name: string }>;
+  };
   expect(rooms.rooms.filter((r) => r.name.startsWith("churn-"))).toEqual([]);
   expect((await fetch(`${relay.httpUrl}/healthz`)).status).toBe(200);
   await honestPeersStillWork();

@@ -41,8 +41,9 @@ test("every peer receives every other peer's frames byte-for-byte, never its own
   expect(carol.welcome.room).toBe("lobby");
   expect(carol.welcome.limits.maxFrameBytes).toBeGreaterThan(0);
   for (const peer of v1) await peer.waitForControl("join", (j) => j.peer.legacy);
-  const legacyId = (alice.controls.find((c) => c.type === "join" && c.peer.legacy) as { peer: { id: number } })
-    .peer.id;
+  const legacyId = (
+    alice.controls.find((c) => c.type === "join" && c.peer.legacy) as { peer: { id: number } }
+  ).peer.id;
 
   // Each v1 peer sends distinct JPEGs; the legacy peer sends base64 text of its own JPEGs.
   const sent = new Map<number, Uint8Array[]>();
@@ -58,7 +59,8 @@ test("every peer receives every other peer's frames byte-for-byte, never its own
   for (const jpeg of legacyJpegs) legacy.ws.send(Buffer.from(jpeg).toString("base64"));
 
   const expectedPerPeer = 3 * FRAMES_EACH;
-  for (const peer of v1) await peer.waitFor(() => peer.binary.length >= expectedPerPeer, "v1 frames");
+  for (const peer of v1)
+    await peer.waitFor(() => peer.binary.length >= expectedPerPeer, "v1 frames");
   await legacy.waitFor(() => legacy.texts.length >= expectedPerPeer, "legacy frames");
   await Bun.sleep(200); // anything extra (an echo, a duplicate) would arrive by now
 
@@ -79,13 +81,19 @@ test("every peer receives every other peer's frames byte-for-byte, never its own
       const originals = sent.get(senderId);
       expect(originals).toBeDefined();
       messages.forEach((message, seq) => {
-        expect(sameBytes(framePayload(message), (originals as Uint8Array[])[seq] as Uint8Array)).toBe(true);
+        expect(
+          sameBytes(framePayload(message), (originals as Uint8Array[])[seq] as Uint8Array),
+        ).toBe(true);
         const header = readHeader(message);
         expect(header.sequence).toBe(seq);
         if (senderId !== legacyId) {
           // The relay only stamps the sender id; the rest of the header is the sender's own.
           expect(header.captureTimeMs).toBe(1_700_000_000_000 + seq + 0.25);
-          const expected = encodeVideoFrame(originals?.[seq] as Uint8Array, header.captureTimeMs, seq);
+          const expected = encodeVideoFrame(
+            originals?.[seq] as Uint8Array,
+            header.captureTimeMs,
+            seq,
+          );
           stampSenderId(expected, senderId);
           expect(sameBytes(message, expected)).toBe(true);
         } else {
@@ -98,7 +106,9 @@ test("every peer receives every other peer's frames byte-for-byte, never its own
 
   // The legacy peer gets the three v1 peers' JPEGs as bare base64, never its own.
   expect(legacy.texts.length).toBe(expectedPerPeer);
-  const allV1 = v1.flatMap((p) => sent.get(p.welcome.id) as Uint8Array[]).map((j) => Buffer.from(j).toString("base64"));
+  const allV1 = v1
+    .flatMap((p) => sent.get(p.welcome.id) as Uint8Array[])
+    .map((j) => Buffer.from(j).toString("base64"));
   expect(legacy.texts.sort()).toEqual(allV1.sort());
   expect(HEADER_BYTES).toBe(20);
 });

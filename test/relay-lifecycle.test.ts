@@ -20,7 +20,13 @@ test("GET /healthz, /metrics (Prometheus text) and /v1/rooms", async () => {
     const response = await fetch(`${relay.httpUrl}/metrics`);
     expect(response.headers.get("content-type")).toContain("text/plain");
     const text = await response.text();
-    const value = (line: string) => Number(text.split("\n").find((l) => l.startsWith(`${line} `))?.split(" ")[1]);
+    const value = (line: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith(`${line} `))
+          ?.split(" ")[1],
+      );
     expect(value("framecast_rooms")).toBe(1);
     expect(value('framecast_peers{protocol="v1"}')).toBe(2);
     expect(value("framecast_frames_in_total")).toBe(1);
@@ -42,7 +48,11 @@ test("idle connections that never answer pings are dropped; live ones stay", asy
   try {
     const live = await TestPeer.join(relay.wsUrl, "idle", "live");
     // A hand-made client: upgrades, then never sends a byte (not even a pong).
-    const socket = await Bun.connect({ hostname: "127.0.0.1", port: relay.port, socket: { data() {} } });
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: relay.port,
+      socket: { data() {} },
+    });
     socket.write(
       "GET /v1/rooms/idle?name=silent HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
@@ -66,7 +76,8 @@ test("SIGTERM closes every socket with 1001 and exits 0", async () => {
   ];
   expect(await relay.stop()).toBe(0);
   for (const peer of peers) expect((await peer.waitForClose()).code).toBe(1001);
-  for (const peer of peers.slice(0, 2)) expect(peer.controls.at(-1)).toMatchObject({ type: "error", code: "shutting_down" });
+  for (const peer of peers.slice(0, 2))
+    expect(peer.controls.at(-1)).toMatchObject({ type: "error", code: "shutting_down" });
   expect(relay.logs.some((l) => l.event === "shutdown" && l.signal === "SIGTERM")).toBe(true);
   expect(relay.logs.some((l) => l.event === "stopped" && l.closed === 3)).toBe(true);
 });
@@ -80,7 +91,8 @@ test("SIGINT shuts down the same way", async () => {
 });
 
 test("bad flags exit 2 with a clear message; --help lists every flag", async () => {
-  const run = (args: string[]) => Bun.spawnSync([process.execPath, RELAY_MAIN, ...args], { stderr: "pipe", stdout: "pipe" });
+  const run = (args: string[]) =>
+    Bun.spawnSync([process.execPath, RELAY_MAIN, ...args], { stderr: "pipe", stdout: "pipe" });
   const bad = run(["--port", "99999"]);
   expect(bad.exitCode).toBe(2);
   expect(bad.stderr.toString()).toContain("--port: expected an integer from 0 to 65535");
@@ -91,7 +103,15 @@ test("bad flags exit 2 with a clear message; --help lists every flag", async () 
   expect(size.exitCode).toBe(2);
   const help = run(["--help"]);
   expect(help.exitCode).toBe(0);
-  for (const flag of ["--port", "--host", "--max-frame-bytes", "--max-peers", "--max-rooms", "--idle-timeout", "--backpressure-limit"]) {
+  for (const flag of [
+    "--port",
+    "--host",
+    "--max-frame-bytes",
+    "--max-peers",
+    "--max-rooms",
+    "--idle-timeout",
+    "--backpressure-limit",
+  ]) {
     expect(help.stdout.toString()).toContain(flag);
   }
 });

@@ -27,7 +27,12 @@ function median(values: number[]): number {
 }
 
 /** Sends frames at FPS for `seconds` on a drift-free schedule; returns how many were sent. */
-async function sendFor(sender: TestPeer, seconds: number, firstSeq: number, onTick?: () => void): Promise<number> {
+async function sendFor(
+  sender: TestPeer,
+  seconds: number,
+  firstSeq: number,
+  onTick?: () => void,
+): Promise<number> {
   const jpeg = makeJpegOfSize(FRAME_BYTES, 1);
   const start = performance.now();
   const count = seconds * FPS;
@@ -35,7 +40,9 @@ async function sendFor(sender: TestPeer, seconds: number, firstSeq: number, onTi
     const due = start + (i * 1000) / FPS;
     const wait = due - performance.now();
     if (wait > 0) await Bun.sleep(wait);
-    sender.ws.send(encodeVideoFrame(jpeg, performance.timeOrigin + performance.now(), firstSeq + i));
+    sender.ws.send(
+      encodeVideoFrame(jpeg, performance.timeOrigin + performance.now(), firstSeq + i),
+    );
     onTick?.();
   }
   return count;
@@ -46,7 +53,8 @@ test("a stalled receiver: others get every frame on time, relay memory stays bou
   const fast = await TestPeer.join(relay.wsUrl, "stall", "fast");
   stalled = await joinStalledPeer(`${relay.wsUrl}/v1/rooms/stall?name=frozen`);
   await fast.waitForControl("join", (j) => j.peer.id === stalled?.id);
-  const latencies = () => fast.binary.map((m, i) => (fast.binaryTimes[i] as number) - readCaptureTime(m));
+  const latencies = () =>
+    fast.binary.map((m, i) => (fast.binaryTimes[i] as number) - readCaptureTime(m));
 
   // Phase 1: everyone reads. Phase 2: the third peer freezes while frames keep coming.
   const phase1 = await sendFor(sender, 2, 0);
@@ -58,18 +66,22 @@ test("a stalled receiver: others get every frame on time, relay memory stays bou
   let rssPeak = rssBefore;
   let tick = 0;
   const phase2 = await sendFor(sender, 6, phase1, () => {
-    if (++tick % 25 === 0) void rssBytes(relay.proc.pid).then((rss) => (rssPeak = Math.max(rssPeak, rss)));
+    if (++tick % 25 === 0)
+      void rssBytes(relay.proc.pid).then((rss) => (rssPeak = Math.max(rssPeak, rss)));
   });
   await fast.waitFor(() => fast.binary.length >= phase1 + phase2, "phase 2 frames", 10_000);
   const during = latencies().slice(phase1 + FPS * 2); // the last 4 s, long after the stall began
 
   const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
   const droppedForFrozen = Number(
-    new RegExp(`framecast_peer_frames_dropped\\{[^}]*peer_id="${stalled.id}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0,
+    new RegExp(`framecast_peer_frames_dropped\\{[^}]*peer_id="${stalled.id}"[^}]*\\} (\\d+)`).exec(
+      metrics,
+    )?.[1] ?? 0,
   );
   const droppedForFast = Number(
-    new RegExp(`framecast_peer_frames_dropped\\{[^}]*peer_id="${fast.welcome.id}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ??
-      -1,
+    new RegExp(
+      `framecast_peer_frames_dropped\\{[^}]*peer_id="${fast.welcome.id}"[^}]*\\} (\\d+)`,
+    ).exec(metrics)?.[1] ?? -1,
   );
   const sentToFrozen = phase2 * FRAME_BYTES;
   console.log(

@@ -1,7 +1,12 @@
 // Real JPEG test images made with jpeg-js, different per seed so receivers can tell senders apart.
 import jpeg from "jpeg-js";
 
-export function makeJpeg(width: number, height: number, seed: number, quality = 80): Uint8Array {
+export function makeJpeg(
+  width: number,
+  height: number,
+  seed: number,
+  quality = 80,
+): Uint8Array<ArrayBuffer> {
   const pixels = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -16,7 +21,7 @@ export function makeJpeg(width: number, height: number, seed: number, quality = 
 }
 
 /** A JPEG padded with COM segments to exactly `bytes` bytes (for size-controlled frames). */
-export function makeJpegOfSize(bytes: number, seed: number): Uint8Array {
+export function makeJpegOfSize(bytes: number, seed: number): Uint8Array<ArrayBuffer> {
   const base = makeJpeg(64, 48, seed);
   const out = new Uint8Array(bytes);
   out.set(base.subarray(0, 2), 0);

@@ -1,5 +1,10 @@
 // A real WebSocket participant for tests: records everything it receives and can wait for it.
-import { type ControlMessage, isControlText, parseControl, type WelcomeMessage } from "../../protocol/index.ts";
+import {
+  type ControlMessage,
+  isControlText,
+  parseControl,
+  type WelcomeMessage,
+} from "../../protocol/index.ts";
 
 export interface Closed {
   code: number;
@@ -59,8 +64,14 @@ export class TestPeer {
   }
 
   /** Connects a protocol v1 peer and waits for its welcome. */
-  static async join(relayWsUrl: string, room: string, name: string): Promise<TestPeer & { welcome: WelcomeMessage }> {
-    const peer = await TestPeer.connect(`${relayWsUrl}/v1/rooms/${room}?name=${encodeURIComponent(name)}`);
+  static async join(
+    relayWsUrl: string,
+    room: string,
+    name: string,
+  ): Promise<TestPeer & { welcome: WelcomeMessage }> {
+    const peer = await TestPeer.connect(
+      `${relayWsUrl}/v1/rooms/${room}?name=${encodeURIComponent(name)}`,
+    );
     const welcome = await peer.waitForControl("welcome");
     return Object.assign(peer, { welcome });
   }
@@ -92,13 +103,17 @@ export class TestPeer {
     timeoutMs = 5000,
   ): Promise<Extract<ControlMessage, { type: T }>> {
     const find = () =>
-      this.controls.find((c): c is Extract<ControlMessage, { type: T }> => c.type === type && match(c as never));
+      this.controls.find(
+        (c): c is Extract<ControlMessage, { type: T }> => c.type === type && match(c as never),
+      );
     await this.waitFor(() => find() !== undefined, `control message ${type}`, timeoutMs);
     return find() as Extract<ControlMessage, { type: T }>;
   }
 
   waitForClose(timeoutMs = 5000): Promise<Closed> {
-    return this.waitFor(() => this.closed !== null, "close", timeoutMs).then(() => this.closed as Closed);
+    return this.waitFor(() => this.closed !== null, "close", timeoutMs).then(
+      () => this.closed as Closed,
+    );
   }
 
   close(code = 1000): void {

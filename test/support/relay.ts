@@ -1,6 +1,7 @@
 // Spawns the real relay process on a free loopback port for tests (and the bench).
-import { type Subprocess, spawn } from "bun";
+
 import { join } from "node:path";
+import { type Subprocess, spawn } from "bun";
 
 const RELAY_MAIN = join(import.meta.dir, "..", "..", "relay", "main.ts");
 
@@ -35,11 +36,14 @@ async function pumpLines(
 }
 
 export async function startRelay(args: string[] = [], timeoutMs = 10_000): Promise<SpawnedRelay> {
-  const proc = spawn([process.execPath, RELAY_MAIN, "--port", "0", "--host", "127.0.0.1", ...args], {
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const proc = spawn(
+    [process.execPath, RELAY_MAIN, "--port", "0", "--host", "127.0.0.1", ...args],
+    {
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
   const logs: Array<Record<string, unknown>> = [];
   let resolveUrl: (url: string) => void = () => {};
   const urlSeen = new Promise<string>((resolve) => {
@@ -73,5 +77,12 @@ export async function startRelay(args: string[] = [], timeoutMs = 10_000): Promi
     throw new Error(`relay did not start: ${JSON.stringify(logs.slice(-5))}`);
   }
   const port = Number(new URL(url).port);
-  return { port, wsUrl: `ws://127.0.0.1:${port}`, httpUrl: `http://127.0.0.1:${port}`, proc, logs, stop };
+  return {
+    port,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    proc,
+    logs,
+    stop,
+  };
 }

@@ -18,14 +18,19 @@ export interface StalledPeer {
 }
 
 export async function joinStalledPeer(roomUrl: string): Promise<StalledPeer> {
-  const proc = spawn([process.execPath, "-e", CHILD_SCRIPT, roomUrl], { stdout: "pipe", stderr: "inherit" });
+  const proc = spawn([process.execPath, "-e", CHILD_SCRIPT, roomUrl], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   const reader = proc.stdout.getReader();
   const { value } = await Promise.race([
     reader.read(),
     Bun.sleep(10_000).then(() => ({ value: undefined })),
   ]);
   reader.releaseLock();
-  const welcome = value ? (JSON.parse(new TextDecoder().decode(value).split("\n")[0] ?? "{}") as { id?: number }) : {};
+  const welcome = value
+    ? (JSON.parse(new TextDecoder().decode(value).split("\n")[0] ?? "{}") as { id?: number })
+    : {};
   if (typeof welcome.id !== "number") {
     proc.kill("SIGKILL");
     throw new Error("stalled peer did not get a welcome");
