@@ -24,9 +24,9 @@ function isExecutable(path: string): boolean {
   }
 }
 
-async function npmShippedFfmpeg(): Promise<string | null> {
+/** The binary an optional npm package (@ffmpeg-installer/ffmpeg, @ffprobe-installer/ffprobe) ships. */
+async function npmShippedBinary(packageName: string): Promise<string | null> {
   // A variable specifier keeps this an optional dependency: not installed means "not found".
-  const packageName = "@ffmpeg-installer/ffmpeg";
   try {
     const module = (await import(packageName)) as { path?: string; default?: { path?: string } };
     const path = module.path ?? module.default?.path;
@@ -36,8 +36,15 @@ async function npmShippedFfmpeg(): Promise<string | null> {
   }
 }
 
-/** `explicit` comes from --ffmpeg / FFMPEG_PATH; `searchPath` defaults to $PATH. */
-export async function findFfmpeg(explicit: string | null, searchPath?: string): Promise<string> {
+/**
+ * `explicit` comes from --ffmpeg / FFMPEG_PATH; `searchPath` defaults to $PATH; `npmFallback`
+ * (tests turn it off) allows the static build from @ffmpeg-installer/ffmpeg.
+ */
+export async function findFfmpeg(
+  explicit: string | null,
+  searchPath?: string,
+  npmFallback = true,
+): Promise<string> {
   if (explicit) {
     if (isExecutable(explicit)) return explicit;
     throw new MissingToolError(
@@ -46,9 +53,23 @@ export async function findFfmpeg(explicit: string | null, searchPath?: string): 
   }
   const onPath = Bun.which("ffmpeg", searchPath === undefined ? {} : { PATH: searchPath });
   if (onPath) return onPath;
-  const shipped = await npmShippedFfmpeg();
+  const shipped = npmFallback ? await npmShippedBinary("@ffmpeg-installer/ffmpeg") : null;
   if (shipped) return shipped;
   throw new MissingToolError(`ffmpeg not found on PATH\n${INSTALL_HINT}`);
+}
+
+/** ffprobe (used by tests to check recordings): next to ffmpeg, PATH, then its npm package. */
+export async function findFfprobe(ffmpegPath: string, searchPath?: string): Promise<string> {
+  const sibling = join(
+    dirname(ffmpegPath),
+    process.platform === "win32" ? "ffprobe.exe" : "ffprobe",
+  );
+  if (isExecutable(sibling)) return sibling;
+  const onPath = Bun.which("ffprobe", searchPath === undefined ? {} : { PATH: searchPath });
+  if (onPath) return onPath;
+  const shipped = await npmShippedBinary("@ffprobe-installer/ffprobe");
+  if (shipped) return shipped;
+  throw new MissingToolError(`ffprobe not found on PATH\n${INSTALL_HINT}`);
 }
 
 /** ffplay for --view: explicit, else next to the ffmpeg in use, else PATH. */

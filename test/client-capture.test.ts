@@ -7,7 +7,9 @@ import { join } from "node:path";
 import jpeg from "jpeg-js";
 import { Capture } from "../client/capture.ts";
 import { cameraOffersMjpeg, captureArgs } from "../client/capture-args.ts";
+import { findFfmpeg, MissingToolError } from "../client/find-ffmpeg.ts";
 import { runClient } from "./fixtures/client/run-client.ts";
+import { FFMPEG } from "./support/tools.ts";
 
 const settings = { fps: 15, width: 160, height: 120, quality: 8 };
 const captures: Capture[] = [];
@@ -23,7 +25,7 @@ function startCapture(source: ConstructorParameters<typeof Capture>[0]["source"]
   const logs: string[] = [];
   let fatal: string | null = null;
   const capture = new Capture({
-    ffmpeg: "ffmpeg",
+    ffmpeg: FFMPEG,
     source,
     settings,
     headroom: 20,
@@ -59,7 +61,7 @@ describe("capture", () => {
     const path = join(dir, "one-second.mkv");
     const made = Bun.spawnSync(
       [
-        "ffmpeg",
+        FFMPEG,
         "-hide_banner",
         "-loglevel",
         "error",
@@ -119,13 +121,23 @@ describe("capture errors from the command line", () => {
     expect(client.output()).toContain("camera /dev/video97 does not exist");
   });
 
-  test("no ffmpeg anywhere: says how to install it, exit code 1", async () => {
+  test("no ffmpeg anywhere: says how to install it", async () => {
     const empty = mkdtempSync(join(tmpdir(), "framecast-nopath-"));
     dirs.push(empty);
-    const client = runClient(["--source", "test"], { PATH: empty, FFMPEG_PATH: undefined });
-    expect(await client.stop("SIGCONT")).toBe(1);
-    expect(client.output()).toContain("ffmpeg not found on PATH");
-    expect(client.output()).toContain("sudo apt-get install ffmpeg");
+    const error = await findFfmpeg(null, empty, false).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(MissingToolError);
+    expect((error as Error).message).toContain("ffmpeg not found on PATH");
+    expect((error as Error).message).toContain("sudo apt-get install ffmpeg");
+  });
+
+  test("no ffmpeg on PATH: the static build from npm's @ffmpeg-installer/ffmpeg is used", async () => {
+    const empty = mkdtempSync(join(tmpdir(), "framecast-nopath-"));
+    dirs.push(empty);
+    const found = await findFfmpeg(null, empty);
+    expect(found).toContain("@ffmpeg-installer");
+    const version = Bun.spawnSync([found, "-version"]);
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.toString()).toContain("ffmpeg version");
   });
 
   test("FFMPEG_PATH pointing nowhere is reported, exit code 1", async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { killAllClients, probe, runClient } from "./fixtures/client/run-client.ts";
+import { available } from "./support/tools.ts";
 
 const PYTHON = "/usr/bin/python3";
 const RELAY = join(import.meta.dir, "fixtures", "client", "legacy_relay.py");
@@ -35,43 +36,46 @@ async function startLegacyRelay(): Promise<number> {
   return port;
 }
 
-describe.skipIf(!hasWebsockets)("client against a base64-only relay", () => {
-  test("two --wire base64 clients send and record each other as one unnamed stream", async () => {
-    const port = await startLegacyRelay();
-    const url = `ws://127.0.0.1:${port}/`;
-    const [dirA, dirB] = [0, 1].map(() => {
-      const dir = mkdtempSync(join(tmpdir(), "framecast-legacy-"));
-      dirs.push(dir);
-      return dir;
-    }) as [string, string];
-    const common = [
-      "--source",
-      "test",
-      "--size",
-      "320x240",
-      "--fps",
-      "15",
-      "--wire",
-      "base64",
-      "--relay",
-      url,
-    ];
-    const a = runClient([...common, "--record", dirA]);
-    const b = runClient([...common, "--record", dirB]);
-    await a.waitFor(/recording stream to /);
-    await b.waitFor(/recording stream to /);
-    await Bun.sleep(3000);
-    expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
-    for (const dir of [dirA, dirB]) {
-      const files = readdirSync(dir);
-      expect(files).toEqual(["stream-0.mkv"]);
-      const facts = probe(join(dir, files[0] as string));
-      expect(facts).toMatchObject({ width: 320, height: 240, codec: "mjpeg" });
-      // 3 s at 15 fps, with slack for the start.
-      expect(facts.frames).toBeGreaterThanOrEqual(40);
-      expect(facts.frames).toBeLessThanOrEqual(60);
-    }
-    // No presence on such a relay: no joins, no room messages.
-    expect(a.output()).not.toMatch(/joined/);
-  }, 40_000);
-});
+describe.skipIf(!available("python3-websockets", hasWebsockets))(
+  "client against a base64-only relay",
+  () => {
+    test("two --wire base64 clients send and record each other as one unnamed stream", async () => {
+      const port = await startLegacyRelay();
+      const url = `ws://127.0.0.1:${port}/`;
+      const [dirA, dirB] = [0, 1].map(() => {
+        const dir = mkdtempSync(join(tmpdir(), "framecast-legacy-"));
+        dirs.push(dir);
+        return dir;
+      }) as [string, string];
+      const common = [
+        "--source",
+        "test",
+        "--size",
+        "320x240",
+        "--fps",
+        "15",
+        "--wire",
+        "base64",
+        "--relay",
+        url,
+      ];
+      const a = runClient([...common, "--record", dirA]);
+      const b = runClient([...common, "--record", dirB]);
+      await a.waitFor(/recording stream to /);
+      await b.waitFor(/recording stream to /);
+      await Bun.sleep(3000);
+      expect(await Promise.all([a.stop(), b.stop()])).toEqual([0, 0]);
+      for (const dir of [dirA, dirB]) {
+        const files = readdirSync(dir);
+        expect(files).toEqual(["stream-0.mkv"]);
+        const facts = probe(join(dir, files[0] as string));
+        expect(facts).toMatchObject({ width: 320, height: 240, codec: "mjpeg" });
+        // 3 s at 15 fps, with slack for the start.
+        expect(facts.frames).toBeGreaterThanOrEqual(40);
+        expect(facts.frames).toBeLessThanOrEqual(60);
+      }
+      // No presence on such a relay: no joins, no room messages.
+      expect(a.output()).not.toMatch(/joined/);
+    }, 40_000);
+  },
+);

@@ -9,6 +9,7 @@ import {
   segment,
   withSegmentsAfterSoi,
 } from "./fixtures/client/jpeg.ts";
+import { FFMPEG } from "./support/tools.ts";
 
 interface Run {
   frames: Uint8Array[];
@@ -154,7 +155,7 @@ describe("MjpegSplitter", () => {
   test("real ffmpeg MJPEG output splits into the requested number of decodable frames", () => {
     const ffmpeg = Bun.spawnSync(
       [
-        "ffmpeg",
+        FFMPEG,
         "-hide_banner",
         "-loglevel",
         "error",
