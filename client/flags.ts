@@ -43,6 +43,20 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "relay WebSocket URL (ws:// or wss://)",
   },
   {
+    name: "token",
+    type: "string",
+    env: "FRAMECAST_TOKEN",
+    value: "TOKEN",
+    help: "join token for a relay that requires one (from `bun run relay token`)",
+  },
+  {
+    name: "ca",
+    type: "string",
+    env: "FRAMECAST_CA",
+    value: "FILE",
+    help: "PEM CA certificate to trust for wss:// (e.g. a self-signed relay)",
+  },
+  {
     name: "room",
     type: "string",
     env: "FRAMECAST_ROOM",

@@ -28,6 +28,10 @@ export interface ClientOptions {
   record: string | null;
   ffmpeg: string | null;
   ffplay: string | null;
+  /** Signed join token for a relay with --auth-secret (sent as Authorization: Bearer). */
+  token: string | null;
+  /** PEM file of an extra CA to trust for wss:// (e.g. a self-signed relay). */
+  ca: string | null;
 }
 
 export type ParsedCommand = { help: true } | { help: false; options: ClientOptions };
@@ -80,6 +84,8 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       record: readRecordDir(read("record")),
       ffmpeg: read("ffmpeg") ?? null,
       ffplay: read("ffplay") ?? null,
+      token: readToken(read("token")),
+      ca: readCaFile(read("ca")),
     },
   };
 }
@@ -209,6 +215,24 @@ function readRecordDir(raw: string | undefined): string | null {
     throw new UsageError(`--record ${dir} exists and is not a directory`);
   }
   return dir;
+}
+
+function readToken(raw: string | undefined): string | null {
+  if (raw === undefined || raw === "") return null;
+  // A JWT is three base64url parts; anything else would only be refused by the relay later.
+  if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(raw.trim())) {
+    throw new UsageError("--token must be a join token from `bun run relay token`");
+  }
+  return raw.trim();
+}
+
+function readCaFile(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  const path = nonEmpty("ca", raw);
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    throw new UsageError(`--ca ${path}: no such file`);
+  }
+  return path;
 }
 
 function defaultName(): string {

@@ -1,6 +1,7 @@
 // One WebSocket to the relay, re-opened with exponential backoff and jitter whenever it drops.
 // Capture keeps running meanwhile; frames are simply skipped while there is no open socket.
 import { Backoff, cancellableSleep } from "./backoff.ts";
+import { openWebSocket } from "./connection-options.ts";
 
 export interface ConnectionHandlers {
   onOpen(socket: WebSocket): void;
@@ -15,6 +16,8 @@ const HEALTHY_MS = 5000;
 export class RelayConnection {
   readonly #url: string;
   readonly #handlers: ConnectionHandlers;
+  /** Headers (join token) and TLS options (--ca) for every connect. */
+  readonly #init: Bun.WebSocketOptions;
   readonly #backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
   #socket: WebSocket | null = null;
   #open = false;
@@ -23,9 +26,10 @@ export class RelayConnection {
   #loop: Promise<void> | null = null;
   connects = 0;
 
-  constructor(url: string, handlers: ConnectionHandlers) {
+  constructor(url: string, handlers: ConnectionHandlers, init: Bun.WebSocketOptions = {}) {
     this.#url = url;
     this.#handlers = handlers;
+    this.#init = init;
   }
 
   /** The socket when it is open, else null. */
@@ -70,7 +74,7 @@ export class RelayConnection {
   #connectOnce(): Promise<number | null> {
     return new Promise((resolve) => {
       let openedAt: number | null = null;
-      const socket = new WebSocket(this.#url);
+      const socket = openWebSocket(this.#url, this.#init);
       socket.binaryType = "arraybuffer";
       this.#socket = socket;
       socket.onopen = () => {

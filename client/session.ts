@@ -2,6 +2,7 @@
 import { HEADER_BYTES, isControlText, parseControl, roomUrl } from "../protocol/index.ts";
 import { Capture } from "./capture.ts";
 import { CodecPool } from "./codec-pool.ts";
+import { connectionOptions } from "./connection-options.ts";
 import { FrameReceiver, LEGACY_STREAM } from "./frame-receiver.ts";
 import { FrameSender } from "./frame-sender.ts";
 import type { ClientOptions } from "./options.ts";
@@ -53,12 +54,16 @@ export class ClientSession {
     });
 
     const url = legacy ? options.relay : roomUrl(options.relay, options.room, options.name);
-    this.#connection = new RelayConnection(url, {
-      log,
-      onOpen: () => this.#opened(url),
-      onMessage: (data) => this.#message(data),
-      onClose: (code, reason) => this.#closed(code, reason),
-    });
+    this.#connection = new RelayConnection(
+      url,
+      {
+        log,
+        onOpen: () => this.#opened(url),
+        onMessage: (data) => this.#message(data),
+        onClose: (code, reason) => this.#closed(code, reason),
+      },
+      connectionOptions(options),
+    );
 
     if (options.source) {
       const sender = new FrameSender({

@@ -25,6 +25,11 @@ export interface WelcomeMessage {
   room: string;
   peers: PeerInfo[];
   limits: RelayLimits;
+  /**
+   * Present when you joined with `?ack=1` and the relay paces your delivery: how many frames per
+   * sender it keeps in flight before it waits for your ack. Without it, send no acks.
+   */
+  ackWindow?: number;
 }
 
 export interface JoinMessage {
@@ -56,7 +61,10 @@ export type ErrorCode =
   | "bad_control"
   | "room_full"
   | "too_many_rooms"
-  | "shutting_down";
+  | "shutting_down"
+  | "bad_ack"
+  | "rate_limited"
+  | "view_only";
 
 /** WebSocket close codes the relay uses (4000-4999 is the application range). */
 export const CloseCode = {
@@ -66,6 +74,8 @@ export const CloseCode = {
   MessageTooBig: 1009,
   RoomFull: 4001,
   TooManyRooms: 4002,
+  /** Far over the per-connection rate limits for too long (mirrors HTTP 429). */
+  RateLimited: 4029,
 } as const;
 
 export function encodeControl(message: ControlMessage): string {

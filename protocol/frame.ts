@@ -7,7 +7,7 @@ export const HEADER_BYTES = 20;
 /** Values of header byte 1. Anything else is reserved and rejected. */
 export const FrameKind = {
   VideoJpeg: 1,
-  /** Reserved for receiver acks (issue 7); not accepted by the relay yet. */
+  /** Receiver → relay: "done with this frame" (docs/PROTOCOL.md, Acks). Header only, never forwarded. */
   Ack: 2,
 } as const;
 
@@ -121,4 +121,43 @@ export function validateFrame(message: Uint8Array, maxFrameBytes: number): Frame
 /** True when the bytes start with a JPEG start-of-image marker (0xFFD8). */
 export function looksLikeJpeg(bytes: Uint8Array): boolean {
   return bytes.byteLength >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8;
+}
+
+/** The frame an ack refers to: copied from that frame's header. */
+export type AckedFrame = Pick<FrameHeader, "senderId" | "captureTimeMs" | "sequence">;
+
+/** Builds the 20-byte ack for a frame the receiver has finished (drawn, written or skipped). */
+export function encodeAck(frame: AckedFrame): Uint8Array<ArrayBuffer> {
+  const ack = new Uint8Array(HEADER_BYTES);
+  writeHeader(ack, {
+    kind: FrameKind.Ack,
+    flags: 0,
+    senderId: frame.senderId,
+    captureTimeMs: frame.captureTimeMs,
+    sequence: frame.sequence,
+  });
+  return ack;
+}
+
+/**
+ * Writes the ack for `frame` (a received video frame) into `target` without allocating: the
+ * header's bytes 4-19 (sender, capture time, sequence) are copied as they are.
+ */
+export function writeAckFor(target: Uint8Array, frame: Uint8Array): void {
+  target[OFFSET_VERSION] = PROTOCOL_VERSION;
+  target[OFFSET_KIND] = FrameKind.Ack;
+  target[OFFSET_FLAGS] = 0;
+  target[OFFSET_FLAGS + 1] = 0;
+  target.set(frame.subarray(OFFSET_SENDER, HEADER_BYTES), OFFSET_SENDER);
+}
+
+/** True when a binary message is shaped like an ack: exactly a header, version 1, kind 2, flags 0. */
+export function isAck(message: Uint8Array): boolean {
+  return (
+    message.byteLength === HEADER_BYTES &&
+    message[OFFSET_VERSION] === PROTOCOL_VERSION &&
+    message[OFFSET_KIND] === FrameKind.Ack &&
+    message[OFFSET_FLAGS] === 0 &&
+    message[OFFSET_FLAGS + 1] === 0
+  );
 }

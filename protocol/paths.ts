@@ -20,10 +20,17 @@ export function roomPath(room: string): string {
   return `/v1/rooms/${encodeURIComponent(room)}`;
 }
 
-/** Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://). */
-export function roomUrl(relayUrl: string, room: string, name?: string): string {
+/** Query parameter that opts a receiver into ack-paced delivery (docs/PROTOCOL.md, Acks). */
+export const ACK_PARAM = "ack";
+
+/**
+ * Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://); with
+ * `ack`, the receiver asks for ack-paced delivery.
+ */
+export function roomUrl(relayUrl: string, room: string, name?: string, ack = false): string {
   const url = new URL(roomPath(room), relayUrl);
   if (name) url.searchParams.set("name", name);
+  if (ack) url.searchParams.set(ACK_PARAM, "1");
   return url.toString();
 }
 

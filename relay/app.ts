@@ -3,9 +3,14 @@
 import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
 import { cleanName, isValidRoomName, LEGACY_ROOM } from "../protocol/index.ts";
+import { wantsAcks } from "./ack-pacing.ts";
+import type { AdminCheck } from "./admin-access.ts";
+import type { UpgradeGate } from "./auth.ts";
 import { log } from "./log.ts";
 import { countRefusedJoin } from "./metrics.ts";
+import { newPeerGuard } from "./rate-limit.ts";
 import type { Peer, RoomRegistry } from "./rooms.ts";
+import { pageResponse, webPage } from "./web-page.ts";
 
 function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
@@ -22,16 +27,23 @@ function newPeer(
     id,
     name: cleanName(rawName, `${legacy ? "legacy" : "guest"}-${id}`),
     legacy,
+    acks: false,
     roomName,
     room: undefined,
     legacySequence: 0,
     framesDropped: 0,
     rejected: 0,
     joinedAt: Date.now(),
+    ...newPeerGuard(true),
   };
 }
 
-export function createApp(rooms: RoomRegistry, metrics: Registry) {
+export function createApp(
+  rooms: RoomRegistry,
+  metrics: Registry,
+  gate: UpgradeGate,
+  adminCheck: AdminCheck,
+) {
   const plain = (status: number, body: string) =>
     new Response(`${body}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
@@ -43,37 +55,47 @@ export function createApp(rooms: RoomRegistry, metrics: Registry) {
   };
 
   return new Elysia()
+    .use(webPage)
     .get("/healthz", () => plain(200, "ok"))
-    .get("/metrics", async () => {
+    .get("/metrics", async ({ request, server }) => {
+      const denied = adminCheck(request, server?.requestIP(request)?.address);
+      if (denied) return denied;
       return new Response(await metrics.metrics(), {
         headers: { "content-type": metrics.contentType },
       });
     })
-    .get("/v1/rooms", () => ({
-      rooms: [...rooms.rooms.values()].map((room) => ({
-        name: room.name,
-        peers: room.size,
-        legacyPeers: room.legacyPeers,
-      })),
-    }))
-    .get("/v1/rooms/:room", ({ params, request, server }) => {
+    .get("/v1/rooms", ({ request, server }) => {
+      const denied = adminCheck(request, server?.requestIP(request)?.address);
+      if (denied) return denied;
+      return {
+        rooms: [...rooms.rooms.values()].map((room) => ({
+          name: room.name,
+          peers: room.size,
+          legacyPeers: room.legacyPeers,
+        })),
+      };
+    })
+    .get("/v1/rooms/:room", async ({ params, request, server }) => {
       if (!isValidRoomName(params.room)) {
         countRefusedJoin("bad_room");
         log("warn", "join_refused", { room: params.room.slice(0, 80), reason: "bad_room" });
         return plain(400, "invalid room name: use 1-64 characters of A-Z a-z 0-9 _ -");
       }
       if (!isUpgrade(request)) return plain(426, "this endpoint takes a WebSocket upgrade");
-      const name = new URL(request.url).searchParams.get("name");
-      return upgrade(request, server, newPeer(rooms, params.room, name, false));
+      const admission = await gate.check(request, server?.requestIP(request)?.address, params.room);
+      if (admission instanceof Response) return admission;
+      const peer = newPeer(rooms, params.room, admission.name, false);
+      peer.canPublish = admission.canPublish;
+      peer.acks = wantsAcks(request.url);
+      return upgrade(request, server, peer);
     })
-    .get("/", ({ request, server }) => {
-      if (!isUpgrade(request)) {
-        return plain(
-          200,
-          "framecast relay. WebSocket: /v1/rooms/ROOM?name=NAME (protocol v1), / (old base64 protocol).",
-        );
-      }
-      const name = new URL(request.url).searchParams.get("name");
-      return upgrade(request, server, newPeer(rooms, LEGACY_ROOM, name, true));
+    .get("/", async ({ request, server }) => {
+      // A browser gets the web client; the WebSocket upgrade below still speaks the old protocol.
+      if (!isUpgrade(request)) return pageResponse();
+      const admission = await gate.check(request, server?.requestIP(request)?.address, LEGACY_ROOM);
+      if (admission instanceof Response) return admission;
+      const peer = newPeer(rooms, LEGACY_ROOM, admission.name, true);
+      peer.canPublish = admission.canPublish;
+      return upgrade(request, server, peer);
     });
 }

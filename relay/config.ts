@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_PORT } from "../protocol/index.ts";
 import type { LogLevel } from "./log.ts";
+import { parseSecurityConfig, SECURITY_OPTIONS, type SecurityConfig } from "./security-config.ts";
 
 export interface RelayConfig {
   port: number;
@@ -11,7 +12,11 @@ export interface RelayConfig {
   maxRooms: number;
   idleTimeoutSeconds: number;
   backpressureLimitBytes: number;
+  /** Frames per sender in flight to an acking receiver before the relay waits for its ack. */
+  ackWindow: number;
   logLevel: LogLevel;
+  /** Join tokens, TLS, rate limits, origins, admin endpoints (security-config.ts). */
+  security: SecurityConfig;
 }
 
 interface OptionSpec {
@@ -59,23 +64,30 @@ const OPTIONS = {
     default: "256KiB",
     help: "bytes queued for one receiver before its frames are dropped (and counted)",
   },
+  ackWindow: {
+    flag: "ack-window",
+    env: "RELAY_ACK_WINDOW",
+    default: "2",
+    help: "frames per sender in flight to a receiver that acks (?ack=1) before the relay waits for its ack, 1-64",
+  },
   logLevel: {
     flag: "log-level",
     env: "RELAY_LOG_LEVEL",
     default: "info",
     help: "debug, info, warn, error or silent",
   },
-} satisfies Record<keyof RelayConfig, OptionSpec>;
+} satisfies Record<Exclude<keyof RelayConfig, "security">, OptionSpec>;
 
 export class ConfigError extends Error {}
 
 export function relayHelp(): string {
-  const rows = Object.values(OPTIONS).map(
+  const rows = [...Object.values(OPTIONS), ...Object.values(SECURITY_OPTIONS)].map(
     (o) =>
       `  --${o.flag.padEnd(20)} ${o.help}\n  ${"".padEnd(22)} env ${o.env}, default ${o.default}`,
   );
   return [
     "Usage: bun run relay [options]",
+    "       bun run relay token --room ROOM --name NAME [--ttl 1h] [--view-only]  (see token --help)",
     "",
     "framecast relay: rooms of WebSocket participants; every JPEG frame goes to everyone else.",
     "New clients connect to ws://HOST:PORT/v1/rooms/ROOM?name=NAME; old base64-text clients to ws://HOST:PORT/.",
@@ -132,7 +144,10 @@ export function parseRelayConfig(
         options: {
           help: { type: "boolean", short: "h" },
           ...Object.fromEntries(
-            Object.values(OPTIONS).map((o) => [o.flag, { type: "string" as const }]),
+            [...Object.values(OPTIONS), ...Object.values(SECURITY_OPTIONS)].map((o) => [
+              o.flag,
+              { type: "string" as const },
+            ]),
           ),
         },
       });
@@ -141,7 +156,7 @@ export function parseRelayConfig(
     }
   })();
   if (parsed.values.help) return "help";
-  const pick = (key: keyof RelayConfig): string => {
+  const pick = (key: keyof typeof OPTIONS): string => {
     const spec = OPTIONS[key];
     const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[spec.flag];
     if (typeof fromFlag === "string") return fromFlag;
@@ -166,6 +181,19 @@ export function parseRelayConfig(
     // Bun caps WebSocket idle timeouts at 960 s.
     idleTimeoutSeconds: parseInteger(pick("idleTimeoutSeconds"), "--idle-timeout", 1, 960),
     backpressureLimitBytes: parseBytes(pick("backpressureLimitBytes"), "--backpressure-limit"),
+    ackWindow: parseInteger(pick("ackWindow"), "--ack-window", 1, 64),
     logLevel: logLevel as LogLevel,
+    security: parseSecurityConfig({
+      read: (key) => {
+        const spec = SECURITY_OPTIONS[key];
+        const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[spec.flag];
+        return typeof fromFlag === "string" ? fromFlag : env[spec.env];
+      },
+      integer: parseInteger,
+      bytes: parseBytes,
+      fail: (message) => {
+        throw new ConfigError(message);
+      },
+    }),
   };
 }

@@ -13,12 +13,14 @@ import {
   validateFrame,
   writeHeader,
 } from "../protocol/index.ts";
+import { AckPacing } from "./ack-pacing.ts";
 import { countRejected, stats } from "./metrics.ts";
 import type { PeerSocket, Room } from "./rooms.ts";
 
 export interface FanoutLimits {
   maxFrameBytes: number;
   backpressureLimitBytes: number;
+  ackWindow: number;
 }
 
 const PROBLEM_CODES: Record<FrameProblem, ErrorCode> = {
@@ -48,15 +50,24 @@ function refuse(ws: PeerSocket, code: ErrorCode, message: string): void {
 }
 
 export class Fanout {
+  /** Delivery to receivers that ack (?ack=1): per-sender topics instead of the room topic. */
+  readonly pacing: AckPacing;
+
   constructor(
     private readonly server: Server<unknown>,
     private readonly limits: FanoutLimits,
-  ) {}
+  ) {
+    this.pacing = new AckPacing(server, limits);
+  }
 
   /** A binary message from a new-protocol peer. */
   onBinary(ws: PeerSocket, message: Buffer): void {
     const room = ws.data.room;
     if (!room) return;
+    if (message[1] === FrameKind.Ack) {
+      this.onAck(ws, message);
+      return;
+    }
     const problem = validateFrame(message, this.limits.maxFrameBytes);
     if (problem !== null) {
       refuse(ws, PROBLEM_CODES[problem], PROBLEM_TEXT[problem]);
@@ -65,7 +76,8 @@ export class Fanout {
     stampSenderId(message, ws.data.id);
     stats.framesIn++;
     stats.bytesIn += message.byteLength;
-    const binaryReceivers = room.binaryPeers - 1;
+    // Acking receivers get it on the sender's own topic (or are held back); the rest on the room's.
+    const binaryReceivers = room.binaryPeers - 1 - this.pacing.onFrame(room, ws, message);
     if (binaryReceivers > 0) {
       const status = ws.publish(room.binaryTopic, message);
       this.account(room, ws, false, binaryReceivers, message.byteLength, status);
@@ -128,8 +140,21 @@ export class Fanout {
         sequence: ws.data.legacySequence++,
       });
       stats.conversionsToBinary++;
-      const status = this.server.publish(room.binaryTopic, binary);
-      this.account(room, ws, false, room.binaryPeers, binary.byteLength, status);
+      const binaryReceivers = room.binaryPeers - this.pacing.onFrame(room, ws, binary);
+      if (binaryReceivers > 0) {
+        const status = this.server.publish(room.binaryTopic, binary);
+        this.account(room, ws, false, binaryReceivers, binary.byteLength, status);
+      }
+    }
+  }
+
+  /** An ack (kind 2): paces this receiver's delivery, never forwarded. */
+  private onAck(ws: PeerSocket, message: Buffer): void {
+    const problem = this.pacing.onAck(ws, message);
+    if (problem === "malformed") {
+      refuse(ws, "bad_ack", "an ack is exactly a 20-byte header: version 1, kind 2, flags 0");
+    } else if (problem === "not_enabled") {
+      refuse(ws, "bad_ack", "send acks only after joining with ?ack=1");
     }
   }
 
@@ -149,7 +174,8 @@ export class Fanout {
     let dropped = 0;
     if (status <= 0) {
       for (const peer of room.peers.values()) {
-        if (peer === sender || peer.data.legacy !== toLegacy) continue;
+        // Acking receivers are not on the room topics; relay/paced-sender.ts counts their drops.
+        if (peer === sender || peer.data.legacy !== toLegacy || peer.data.acks) continue;
         if (peer.getBufferedAmount() > this.limits.backpressureLimitBytes) {
           peer.data.framesDropped++;
           dropped++;

@@ -1,9 +1,16 @@
 // `bun run relay`: parse flags, start, log one line with the URL, shut down cleanly on signals.
 import { ConfigError, parseRelayConfig, relayHelp } from "./config.ts";
 import { log, setLogLevel } from "./log.ts";
+import { logSecurityPosture } from "./security-log.ts";
 import { startRelay } from "./server.ts";
+import { runTokenCommand } from "./token-command.ts";
 
 function main(): void {
+  // `bun run relay token ...` mints join tokens instead of starting a relay.
+  if (process.argv[2] === "token") {
+    runTokenCommand(process.argv.slice(3), process.env).then((code) => process.exit(code));
+    return;
+  }
   let config: ReturnType<typeof parseRelayConfig>;
   try {
     config = parseRelayConfig(process.argv.slice(2), process.env);
@@ -32,7 +39,10 @@ function main(): void {
     maxPeers: config.maxPeersPerRoom,
     maxRooms: config.maxRooms,
     backpressureLimit: config.backpressureLimitBytes,
+    auth: config.security.authSecret !== null,
+    tls: config.security.tlsCertPath !== null,
   });
+  logSecurityPosture(config.host, config.security);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -1,12 +1,15 @@
 // Room registry: who is in which room, in which wire format. Fan-out itself is Bun's topics.
 import type { ServerWebSocket } from "bun";
 import type { PeerInfo } from "../protocol/index.ts";
+import type { PeerGuard } from "./rate-limit.ts";
 
-/** Per-connection state, stored by Bun as `ws.data`. */
-export interface Peer {
+/** Per-connection state, stored by Bun as `ws.data` (PeerGuard: rate limits, publish right). */
+export interface Peer extends PeerGuard {
   id: number;
   name: string;
   legacy: boolean;
+  /** Joined with ?ack=1: frames are paced by this receiver's acks (relay/ack-pacing.ts). */
+  acks: boolean;
   /** Asked for at upgrade; checked against the limits when the socket opens. */
   roomName: string;
   /** Set once the peer has been admitted, in the open handler. */
@@ -28,12 +31,15 @@ export class Room {
   readonly binaryTopic: string;
   /** Topic of old-protocol receivers: base64 text frames only. */
   readonly textTopic: string;
+  /** Presence JSON for acking receivers, who get frames on per-sender topics, not binaryTopic. */
+  readonly presenceTopic: string;
   binaryPeers = 0;
   legacyPeers = 0;
 
   constructor(readonly name: string) {
     this.binaryTopic = `b:${name}`;
     this.textTopic = `t:${name}`;
+    this.presenceTopic = `p:${name}`;
   }
 
   get size(): number {

@@ -1,12 +1,17 @@
 // Starts and stops a relay: Elysia for HTTP and upgrades, Bun's native handlers for sockets.
 import type { Server } from "bun";
 import { CloseCode, encodeControl } from "../protocol/index.ts";
+import { registerAckMetrics } from "./ack-metrics.ts";
+import { createAdminCheck } from "./admin-access.ts";
 import { createApp } from "./app.ts";
+import { UpgradeGate } from "./auth.ts";
 import type { RelayConfig } from "./config.ts";
 import { log } from "./log.ts";
 import { createMetricsRegistry } from "./metrics.ts";
 import { type Peer, RoomRegistry } from "./rooms.ts";
+import { registerSecurityMetrics } from "./security-metrics.ts";
 import { createSocketHandlers } from "./sockets.ts";
+import { tlsOptions } from "./tls.ts";
 
 export interface RunningRelay {
   server: Server<Peer>;
@@ -20,15 +25,23 @@ const SHUTDOWN_GRACE_MS = 2000;
 
 export function startRelay(config: RelayConfig): RunningRelay {
   const rooms = new RoomRegistry(config.maxRooms, config.maxPeersPerRoom);
-  const app = createApp(rooms, createMetricsRegistry(rooms));
+  const registry = createMetricsRegistry(rooms);
+  registerSecurityMetrics(registry);
+  registerAckMetrics(registry);
+  const gate = new UpgradeGate(config.security);
+  const tls = tlsOptions(config.security);
+  const app = createApp(rooms, registry, gate, createAdminCheck(config.security));
   const getServer = () => app.server as Server<Peer>;
   app.listen({
     port: config.port,
     hostname: config.host,
+    tls,
+    // Idle HTTP connections go early; Bun itself drops unfinished requests after ~10 s (slowloris).
+    idleTimeout: config.security.httpIdleTimeoutSeconds,
     websocket: createSocketHandlers(config, rooms, getServer),
   });
   const server = getServer();
-  const url = `ws://${server.hostname}:${server.port}`;
+  const url = `${tls ? "wss" : "ws"}://${server.hostname}:${server.port}`;
 
   async function stop(): Promise<void> {
     const sockets = [...rooms.allPeers()];
@@ -44,6 +57,7 @@ export function startRelay(config: RelayConfig): RunningRelay {
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (rooms.rooms.size > 0 && Date.now() < deadline) await Bun.sleep(10);
     await server.stop(true);
+    gate.stop();
     log("notice", "stopped", { closed: sockets.length });
   }
 

@@ -7,6 +7,7 @@ import type { RelayConfig } from "./config.ts";
 import { Fanout } from "./fanout.ts";
 import { log } from "./log.ts";
 import { countRefusedJoin, stats } from "./metrics.ts";
+import { createInboundGate } from "./rate-limit.ts";
 import {
   type JoinRefusal,
   type Peer,
@@ -41,6 +42,7 @@ export function createSocketHandlers(
 ): WebSocketHandler<Peer> {
   let fanout: Fanout | undefined;
   const limits = relayLimits(config);
+  const gate = createInboundGate(config.security, limits.maxMessageBytes);
 
   function admit(ws: PeerSocket): void {
     const room = rooms.roomFor(ws.data.roomName);
@@ -59,7 +61,8 @@ export function createSocketHandlers(
     if (ws.data.legacy) {
       ws.subscribe(room.textTopic);
     } else {
-      ws.subscribe(room.binaryTopic);
+      // Acking receivers get frames on per-sender topics (relay/ack-pacing.ts), presence here.
+      ws.subscribe(ws.data.acks ? room.presenceTopic : room.binaryTopic);
       ws.send(
         encodeControl({
           type: "welcome",
@@ -69,12 +72,16 @@ export function createSocketHandlers(
           room: room.name,
           peers: peersBefore,
           limits,
+          ...(ws.data.acks ? { ackWindow: config.ackWindow } : {}),
         }),
       );
+      fanout?.pacing.join(ws);
     }
     // Presence goes to new-protocol peers only (old clients would try to show it as a JPEG);
     // ws.publish skips the newcomer, who learnt everything from its welcome.
-    ws.publish(room.binaryTopic, encodeControl({ type: "join", peer: peerInfo(ws.data) }));
+    const joined = encodeControl({ type: "join", peer: peerInfo(ws.data) });
+    ws.publish(room.binaryTopic, joined);
+    ws.publish(room.presenceTopic, joined);
     log("info", "join", {
       room: room.name,
       id: ws.data.id,
@@ -97,14 +104,19 @@ export function createSocketHandlers(
     },
     message(ws, message) {
       // Both fanout and the peer's room exist once open() has run; Bun calls it before any message.
-      if (typeof message === "string") fanout?.onText(ws, message);
-      else fanout?.onBinary(ws, message);
+      // The gate (rate limits, view-only) decides first; it never allocates.
+      if (typeof message === "string") {
+        if (gate.text(ws, message)) fanout?.onText(ws, message);
+      } else if (gate.binary(ws, message)) fanout?.onBinary(ws, message);
     },
     close(ws, code, reason) {
       const room = ws.data.room;
       if (!room || !rooms.remove(ws)) return;
       stats.connectionsClosed++;
-      getServer().publish(room.binaryTopic, encodeControl({ type: "leave", id: ws.data.id }));
+      fanout?.pacing.leave(ws);
+      const left = encodeControl({ type: "leave", id: ws.data.id });
+      getServer().publish(room.binaryTopic, left);
+      getServer().publish(room.presenceTopic, left);
       log("info", "leave", {
         room: room.name,
         id: ws.data.id,

@@ -1,11 +1,16 @@
-// Launches Debian's Chromium through playwright-core for browser tests, with fake camera media and
-// no background traffic (this machine's network is closed; Chromium's own pings would be refused).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type BrowserContext, chromium } from "playwright-core";
+// Launches Debian's Chromium through playwright-core for browser tests, with a fake camera and no
+// background traffic (this machine's network is closed; Chromium's own pings would be refused).
+// Playwright gives every launch a fresh profile directory and deletes it on close.
+import { existsSync } from "node:fs";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { available } from "./tools.ts";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Browser tests skip without Chromium on a developer machine and fail without it in CI. */
+export const hasChromium = available(
+  "chromium (apt-get install chromium)",
+  existsSync(CHROMIUM_PATH),
+);
 
 const QUIET_FLAGS = [
   "--headless",
@@ -16,47 +21,68 @@ const QUIET_FLAGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
-  // A frame drawn in a tab the headless window doesn't focus must still be drawn on time.
+  // Pages of one browser share one headless window: none may be throttled as "in the background".
   "--disable-background-timer-throttling",
   "--disable-renderer-backgrounding",
   "--disable-backgrounding-occluded-windows",
 ];
 
-/** Fake camera (a moving test pattern) that every page may use without a prompt. */
-export const FAKE_CAMERA_FLAGS = [
-  "--use-fake-device-for-media-stream",
-  "--use-fake-ui-for-media-stream",
-];
+/** A fake camera (Chromium's moving test pattern). */
+export const FAKE_CAMERA = "--use-fake-device-for-media-stream";
+/** Answers every camera prompt with "allow", whatever the site's permission says. */
+export const AUTO_ALLOW_CAMERA = "--use-fake-ui-for-media-stream";
 
-export interface LaunchedBrowser {
-  context: BrowserContext;
-  /** Closes the browser and removes its profile; safe to call twice. */
-  close(): Promise<void>;
-}
+const launched = new Set<Browser>();
 
-/**
- * A persistent context on a fresh profile: one Chromium process tree, killed by close(). Tests
- * keep pages apart (storage, identity) by opening each participant in its own browser.
- */
 export async function launchBrowser(
-  extraFlags: string[] = FAKE_CAMERA_FLAGS,
-): Promise<LaunchedBrowser> {
-  const profile = mkdtempSync(join(tmpdir(), "framecast-chromium-"));
-  const context = await chromium.launchPersistentContext(profile, {
+  extraFlags: string[] = [FAKE_CAMERA, AUTO_ALLOW_CAMERA],
+): Promise<Browser> {
+  const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     args: [...QUIET_FLAGS, ...extraFlags],
-    viewport: { width: 1000, height: 700 },
     timeout: 30_000,
   });
-  let closed = false;
-  return {
-    context,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await Promise.race([context.close(), Bun.sleep(10_000)]);
-      rmSync(profile, { recursive: true, force: true });
-    },
+  launched.add(browser);
+  return browser;
+}
+
+/** Closes every browser launched here (call in afterEach/afterAll: failures must not leak Chromium). */
+export async function closeAllBrowsers(): Promise<void> {
+  const browsers = [...launched];
+  launched.clear();
+  await Promise.all(
+    browsers.map((browser) =>
+      Promise.race([browser.close(), Bun.sleep(10_000)]).catch(() => {
+        // Already gone.
+      }),
+    ),
+  );
+}
+
+/**
+ * Sets the camera permission of `origin` in `context` through the DevTools protocol: the same
+ * setting a visitor changes in the site's settings. "denied" makes getUserMedia reject with
+ * NotAllowedError (only without AUTO_ALLOW_CAMERA, which bypasses permissions).
+ */
+export async function setCameraPermission(
+  browser: Browser,
+  context: BrowserContext,
+  page: Page,
+  origin: string,
+  setting: "granted" | "denied",
+): Promise<void> {
+  const pageSession = await context.newCDPSession(page);
+  const { targetInfo } = (await pageSession.send("Target.getTargetInfo")) as {
+    targetInfo: { browserContextId: string };
   };
+  await pageSession.detach();
+  const browserSession = await browser.newBrowserCDPSession();
+  await browserSession.send("Browser.setPermission", {
+    permission: { name: "camera" },
+    setting,
+    origin,
+    browserContextId: targetInfo.browserContextId,
+  });
+  // No detach: Chromium drops a session's permission overrides when that session goes.
 }

@@ -1,0 +1,108 @@
+// `bun bench` command line.
+import { parseArgs } from "node:util";
+import { parseScenarioList, type ScenarioName, type ScenarioOverrides } from "./scenarios.ts";
+
+export const USAGE = `Usage: bun bench [options]
+
+  --scenario NAME|all     meeting, webinar, large-room, stalled, base64, saturation
+                          (comma-separated list allowed; default all)
+  --url ws://HOST:PORT    measure a relay that is already running instead of starting one
+  --seconds N             measured seconds per phase (default 10; 1.2 with --quick) and
+                          per saturation step (default 3; 1 with --quick)
+  --rounds N              measured phases per target, interleaved with the baseline (default 2)
+  --json FILE             write every figure as JSON, and a latency chart as FILE.svg
+  --quick                 every scenario briefly (under 60 s in all)
+  --publishers N  --receivers N  --frame-bytes N  --fps N
+                          override the scenario's shape (saturation: --fps is the first step)
+  --clients N             load-generator processes (default 2)
+  --relay PATH            relay script to start (default relay/main.ts)
+  --relay-arg ARG         extra argument for that relay (repeatable), e.g. --relay-arg=--backpressure-limit=1048576
+  --no-baseline           skip the raw Bun.serve baseline (no ratios)
+  -h, --help              this text
+`;
+
+export interface BenchOptions {
+  scenarios: ScenarioName[];
+  url: string | null;
+  seconds: number;
+  rounds: number;
+  warmupSeconds: number;
+  stepSeconds: number;
+  drainMs: number;
+  json: string | null;
+  quick: boolean;
+  overrides: ScenarioOverrides;
+  clientProcesses: number;
+  relayScript: string;
+  relayArgs: string[];
+  baseline: boolean;
+}
+
+function positive(name: string, value: string | undefined, integer = true): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
+    throw new Error(
+      `--${name} must be a positive ${integer ? "integer" : "number"}, got "${value}"`,
+    );
+  }
+  return number;
+}
+
+/** Parses argv; returns null when help was asked for. Throws on bad input. */
+export function parseOptions(argv: string[]): BenchOptions | null {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      scenario: { type: "string", default: "all" },
+      url: { type: "string" },
+      seconds: { type: "string" },
+      rounds: { type: "string" },
+      json: { type: "string" },
+      quick: { type: "boolean", default: false },
+      publishers: { type: "string" },
+      receivers: { type: "string" },
+      "frame-bytes": { type: "string" },
+      fps: { type: "string" },
+      clients: { type: "string" },
+      relay: { type: "string", default: "relay/main.ts" },
+      "relay-arg": { type: "string", multiple: true, default: [] },
+      "no-baseline": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return null;
+  const quick = values.quick ?? false;
+  if (values.url !== undefined && !/^wss?:\/\/[^/]+\/?$/.test(values.url)) {
+    throw new Error(`--url must look like ws://127.0.0.1:8765, got "${values.url}"`);
+  }
+  const receivers = values.receivers === undefined ? undefined : Number(values.receivers);
+  if (receivers !== undefined && !(Number.isInteger(receivers) && receivers >= 0)) {
+    throw new Error(`--receivers must be a whole number, got "${values.receivers}"`);
+  }
+  const seconds = positive("seconds", values.seconds, false);
+  return {
+    scenarios: parseScenarioList(values.scenario ?? "all"),
+    url: values.url ?? null,
+    seconds: seconds ?? (quick ? 1.2 : 10),
+    rounds: positive("rounds", values.rounds) ?? (quick ? 1 : 2),
+    // Quick is a smoke run: its first phase doubles as JIT warm-up.
+    warmupSeconds: quick ? 0 : 2,
+    // --seconds also sets the length of each saturation step.
+    stepSeconds: seconds ?? (quick ? 1 : 3),
+    drainMs: quick ? 300 : 1000,
+    json: values.json ?? null,
+    quick,
+    overrides: {
+      publishers: positive("publishers", values.publishers),
+      receivers,
+      frameBytes: positive("frame-bytes", values["frame-bytes"]),
+      fps: positive("fps", values.fps, false),
+    },
+    clientProcesses: positive("clients", values.clients) ?? 2,
+    relayScript: values.relay ?? "relay/main.ts",
+    relayArgs: values["relay-arg"] ?? [],
+    baseline: !values["no-baseline"],
+  };
+}

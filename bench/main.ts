@@ -1,0 +1,172 @@
+// `bun bench`: fan-out latency, throughput and relay cost per scenario, each next to a raw
+// Bun.serve baseline. See docs/BENCH.md.
+import { existsSync, writeFileSync } from "node:fs";
+import { killAll } from "./child-processes.ts";
+import { type BenchOptions, parseOptions, USAGE } from "./cli-options.ts";
+import { makeJpegFrame } from "./jpeg-frames.ts";
+import { machineInfo, versions } from "./machine-info.ts";
+import { ProgressLine } from "./progress-line.ts";
+import { latencySvg } from "./report-svg.ts";
+import {
+  loadGeneratorTable,
+  ratiosTable,
+  resultsTable,
+  saturationLines,
+  warnings,
+} from "./report-table.ts";
+import { type RunPlan, runScenario, type ScenarioResult } from "./run-scenario.ts";
+import { applyOverrides, quickSteps, SCENARIOS } from "./scenarios.ts";
+import type { TargetSpec } from "./target-session.ts";
+
+const BASELINE_RELAY = new URL("./baseline-relay.ts", import.meta.url).pathname;
+
+function targetsFor(options: BenchOptions): TargetSpec[] {
+  const framecast: TargetSpec = options.url
+    ? { name: "framecast", script: null, args: [], url: options.url }
+    : { name: "framecast", script: options.relayScript, args: options.relayArgs, url: null };
+  if (!options.url && !existsSync(options.relayScript)) {
+    throw new Error(`relay script ${options.relayScript} not found (run from the repository root)`);
+  }
+  const baseline: TargetSpec = { name: "baseline", script: BASELINE_RELAY, args: [], url: null };
+  return options.baseline ? [baseline, framecast] : [framecast];
+}
+
+/** Generous upper bound on the whole run; past it the bench kills everything and fails. */
+function deadlineSeconds(options: BenchOptions, targets: number): number {
+  const perScenario =
+    targets *
+      (options.warmupSeconds + options.rounds * (options.seconds + options.drainMs / 1000 + 1)) +
+    15;
+  const saturation = targets * 9 * (options.stepSeconds + options.drainMs / 1000 + 1);
+  return Math.ceil((options.scenarios.length * perScenario + saturation) * 2 + 30);
+}
+
+function jsonReport(
+  options: BenchOptions,
+  plan: RunPlan,
+  results: ScenarioResult[],
+  startedAt: Date,
+) {
+  return {
+    tool: "framecast bench",
+    schema: 1,
+    date: startedAt.toISOString(),
+    durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
+    command: process.argv.slice(2),
+    quick: options.quick,
+    machine: machineInfo(),
+    versions: versions(),
+    relay: options.url
+      ? { url: options.url }
+      : { script: options.relayScript, args: options.relayArgs },
+    plan,
+    scenarios: results.map((r) => ({
+      name: r.scenario.name,
+      description: r.scenario.description,
+      config: r.scenario,
+      results: r.results,
+      ratios: r.ratios,
+      saturation: r.saturation,
+    })),
+  };
+}
+
+function svgPathFor(jsonPath: string): string {
+  return jsonPath.endsWith(".json") ? `${jsonPath.slice(0, -5)}.svg` : `${jsonPath}.svg`;
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!options) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const targets = targetsFor(options);
+  const plan: RunPlan = {
+    seconds: options.seconds,
+    warmupSeconds: options.warmupSeconds,
+    rounds: options.rounds,
+    drainMs: options.drainMs,
+    stepSeconds: options.stepSeconds,
+    retryFailedSteps: !options.quick,
+    clientProcesses: options.clientProcesses,
+  };
+  const deadline = deadlineSeconds(options, targets.length);
+  setTimeout(() => {
+    process.stderr.write(`\nbench: still running after ${deadline} s; stopping everything\n`);
+    killAll();
+    process.exit(1);
+  }, deadline * 1000).unref();
+
+  const startedAt = new Date();
+  const progress = new ProgressLine();
+  progress.scenarioCount = options.scenarios.length;
+  const frames = new Map<number, Uint8Array>();
+  const results: ScenarioResult[] = [];
+  try {
+    for (const [i, name] of options.scenarios.entries()) {
+      progress.scenarioIndex = i + 1;
+      let scenario = applyOverrides(SCENARIOS[name], options.overrides);
+      if (options.quick && scenario.fpsSteps) {
+        scenario = { ...scenario, fpsSteps: quickSteps(scenario.fpsSteps) };
+      }
+      let jpeg = frames.get(scenario.frameBytes);
+      if (!jpeg) {
+        jpeg = makeJpegFrame(scenario.frameBytes);
+        frames.set(scenario.frameBytes, jpeg);
+      }
+      results.push(await runScenario(scenario, targets, jpeg, plan, progress));
+    }
+  } finally {
+    progress.done();
+  }
+
+  const machine = machineInfo();
+  console.log(
+    `framecast bench ${startedAt.toISOString().slice(0, 10)} · ${machine.cores} cores ${machine.cpuModel} · ` +
+      `bun ${Bun.version} · ${options.quick ? "quick" : `${plan.rounds}×${plan.seconds} s per target`}\n`,
+  );
+  console.log(resultsTable(results));
+  const ratioText = ratiosTable(results);
+  if (ratioText) console.log(`\n${ratioText}`);
+  const saturation = saturationLines(results);
+  if (saturation) console.log(`\n${saturation}`);
+  console.log(`\nload generator health\n${loadGeneratorTable(results)}`);
+  for (const line of warnings(results)) console.log(`warning: ${line}`);
+
+  if (options.json) {
+    writeFileSync(
+      options.json,
+      `${JSON.stringify(jsonReport(options, plan, results, startedAt), null, 2)}\n`,
+    );
+    const svgPath = svgPathFor(options.json);
+    writeFileSync(
+      svgPath,
+      latencySvg(
+        results,
+        `framecast bench ${startedAt.toISOString().slice(0, 10)}: latency (ms, log scale)`,
+      ),
+    );
+    console.log(`\nwrote ${options.json} and ${svgPath}`);
+  }
+  return 0;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    process.stderr.write(`\nbench: ${signal}, stopping everything\n`);
+    killAll();
+    process.exit(130);
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    killAll();
+    process.stderr.write(
+      `\nbench failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    process.exit(1);
+  },
+);

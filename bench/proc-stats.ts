@@ -1,0 +1,50 @@
+// CPU time and memory of a process from /proc (Linux only; null elsewhere or once it has exited).
+import { readFileSync } from "node:fs";
+
+/** USER_HZ: /proc/PID/stat counts CPU time in these ticks; 100 on every Linux we run on. */
+const TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds the process has used so far. */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which may itself hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return (utime + stime) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+export interface MemoryStats {
+  rssMB: number;
+  /** Peak RSS over the process's whole life (VmHWM). */
+  peakRssMB: number;
+}
+
+export function memoryStats(pid: number): MemoryStats | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (key: string) => Number(status.match(new RegExp(`^${key}:\\s+(\\d+) kB`, "m"))?.[1]);
+    const rss = kb("VmRSS");
+    const peak = kb("VmHWM");
+    if (!Number.isFinite(rss) || !Number.isFinite(peak)) return null;
+    return { rssMB: rss / 1024, peakRssMB: peak / 1024 };
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds a process used between `start()` and `stop()`; null when /proc can't tell. */
+export function cpuMeter(pid: number | null) {
+  const before = pid === null ? null : cpuSeconds(pid);
+  return {
+    stop(): number | null {
+      if (pid === null || before === null) return null;
+      const after = cpuSeconds(pid);
+      return after === null ? null : after - before;
+    },
+  };
+}

@@ -1,0 +1,142 @@
+// The scenarios of issue 4, and how command-line overrides apply to them.
+
+export const SCENARIO_NAMES = [
+  "meeting",
+  "webinar",
+  "large-room",
+  "stalled",
+  "base64",
+  "saturation",
+] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface Scenario {
+  name: ScenarioName;
+  description: string;
+  /** Participants that publish; they also receive everyone else's frames. */
+  publishers: number;
+  /** Receive-only participants. */
+  receivers: number;
+  /** JPEG bytes per frame (1 KB = 1000 bytes). */
+  frameBytes: number;
+  fps: number;
+  /** Everyone on the old base64 text protocol at "/" instead of /v1 binary. */
+  legacy: boolean;
+  /** Extra receivers that join, then stop reading (SIGSTOP); not counted in delivery. */
+  stalledReceivers: number;
+  /** Saturation only: raise fps through these steps until a limit below is crossed. */
+  fpsSteps?: number[];
+}
+
+/** Saturation stops at the first step delivering less than this, or with p99 above the next. */
+export const SATURATION_MIN_DELIVERY = 0.99;
+export const SATURATION_MAX_P99_MS = 100;
+
+const KB = 1000;
+
+export const SCENARIOS: Record<ScenarioName, Scenario> = {
+  meeting: {
+    name: "meeting",
+    description: "4 participants all-to-all, 40 KB at 30 fps",
+    publishers: 4,
+    receivers: 0,
+    frameBytes: 40 * KB,
+    fps: 30,
+    legacy: false,
+    stalledReceivers: 0,
+  },
+  webinar: {
+    name: "webinar",
+    description: "1 publisher to 50 receivers, 40 KB at 30 fps",
+    publishers: 1,
+    receivers: 50,
+    frameBytes: 40 * KB,
+    fps: 30,
+    legacy: false,
+    stalledReceivers: 0,
+  },
+  "large-room": {
+    name: "large-room",
+    description: "12 participants all-to-all, 20 KB at 15 fps",
+    publishers: 12,
+    receivers: 0,
+    frameBytes: 20 * KB,
+    fps: 15,
+    legacy: false,
+    stalledReceivers: 0,
+  },
+  stalled: {
+    name: "stalled",
+    description: "meeting plus one receiver that stops reading",
+    publishers: 4,
+    receivers: 0,
+    frameBytes: 40 * KB,
+    fps: 30,
+    legacy: false,
+    stalledReceivers: 1,
+  },
+  base64: {
+    name: "base64",
+    description: "meeting over the old base64 text protocol",
+    publishers: 4,
+    receivers: 0,
+    frameBytes: 40 * KB,
+    fps: 30,
+    legacy: true,
+    stalledReceivers: 0,
+  },
+  saturation: {
+    name: "saturation",
+    description:
+      "1 publisher to 20 receivers, 100 KB, fps raised until delivery < 99% or p99 > 100 ms",
+    publishers: 1,
+    receivers: 20,
+    frameBytes: 100 * KB,
+    fps: 30,
+    legacy: false,
+    stalledReceivers: 0,
+    // Bun's pub/sub writes one buffer to every socket, so the ceiling is far above camera rates.
+    fpsSteps: [30, 60, 120, 240, 480, 960, 1440, 1920, 2880],
+  },
+};
+
+export interface ScenarioOverrides {
+  publishers?: number;
+  receivers?: number;
+  frameBytes?: number;
+  fps?: number;
+}
+
+/** Geometric fps steps from `start`, ×1.5 each, as saturation uses when --fps is given. */
+function stepsFrom(start: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.round(start * 1.5 ** i));
+}
+
+export function applyOverrides(scenario: Scenario, overrides: ScenarioOverrides): Scenario {
+  const result: Scenario = { ...scenario };
+  if (overrides.publishers !== undefined) result.publishers = overrides.publishers;
+  if (overrides.receivers !== undefined) result.receivers = overrides.receivers;
+  if (overrides.frameBytes !== undefined) result.frameBytes = overrides.frameBytes;
+  if (overrides.fps !== undefined) {
+    result.fps = overrides.fps;
+    if (result.fpsSteps) result.fpsSteps = stepsFrom(overrides.fps, scenario.fpsSteps?.length ?? 8);
+  }
+  return result;
+}
+
+/** Quick runs climb saturation in three big steps (×4) to stay inside the time budget. */
+export function quickSteps(steps: number[]): number[] {
+  const first = steps[0] ?? 30;
+  return [first * 4, first * 16, first * 64];
+}
+
+export function parseScenarioList(value: string): ScenarioName[] {
+  if (value === "all") return [...SCENARIO_NAMES];
+  const names = value.split(",").map((s) => s.trim());
+  for (const name of names) {
+    if (!(SCENARIO_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`unknown scenario "${name}"; choose from ${SCENARIO_NAMES.join(", ")}, all`);
+    }
+  }
+  return names as ScenarioName[];
+}

@@ -1,0 +1,138 @@
+// One relay under test with its room already full: relay process (unless --url), load clients
+// with every participant connected, and any stalled receivers already stopped.
+import type { Subprocess } from "bun";
+import { roomUrl } from "../protocol/index.ts";
+import { stopProcess, track } from "./child-processes.ts";
+import { ClientPool, type ClockCheck } from "./client-pool.ts";
+import type { ParticipantSpec } from "./client-protocol.ts";
+import { httpUrlOf, type RelayProcess, startRelayProcess } from "./relay-process.ts";
+import type { Scenario } from "./scenarios.ts";
+
+export type TargetName = "baseline" | "framecast";
+
+export interface TargetSpec {
+  name: TargetName;
+  /** Relay script to start, or null to use `url` as is. */
+  script: string | null;
+  args: string[];
+  url: string | null;
+}
+
+const STALLED_RECEIVER = new URL("./stalled-receiver.ts", import.meta.url).pathname;
+/** framecast's default room cap (relay --max-peers); webinar needs one more than that. */
+const RELAY_DEFAULT_MAX_PEERS = 50;
+
+/** Flags our relay needs for this scenario; user --relay-arg flags come after, so they win. */
+function scenarioRelayArgs(target: TargetSpec, scenario: Scenario): string[] {
+  const peers = scenario.publishers + scenario.receivers + scenario.stalledReceivers;
+  return target.name === "framecast" && peers > RELAY_DEFAULT_MAX_PEERS
+    ? [`--max-peers=${peers}`]
+    : [];
+}
+
+/** Lets every relay finish its open handlers (subscribe) before the first frame is sent. */
+const SETTLE_MS = 200;
+
+export interface TargetSession {
+  target: TargetName;
+  relayUrl: string;
+  httpUrl: string;
+  /** The relay's pid for /proc sampling; null with --url. */
+  relayPid: number | null;
+  clientPids: number[];
+  pool: ClientPool;
+  participants: ParticipantSpec[];
+  clock: ClockCheck;
+  relayDeath(): string | null;
+  close(): Promise<void>;
+}
+
+function participantsFor(scenario: Scenario, relayUrl: string, room: string): ParticipantSpec[] {
+  const total = scenario.publishers + scenario.receivers;
+  return Array.from({ length: total }, (_, index) => {
+    const publishes = index < scenario.publishers;
+    const name = `${publishes ? "pub" : "sub"}-${index}`;
+    return {
+      index,
+      name,
+      url: scenario.legacy ? `${relayUrl.replace(/\/+$/, "")}/` : roomUrl(relayUrl, room, name),
+      legacy: scenario.legacy,
+      publishes,
+    };
+  });
+}
+
+async function startStalledReceiver(url: string): Promise<Subprocess> {
+  const proc = track(
+    Bun.spawn([process.execPath, STALLED_RECEIVER, url], { stdout: "pipe", stderr: "ignore" }),
+  );
+  const reader = proc.stdout.getReader();
+  const { value } = await Promise.race([
+    reader.read(),
+    Bun.sleep(10_000).then(() => ({ value: undefined })),
+  ]);
+  reader.releaseLock();
+  if (!value || !new TextDecoder().decode(value).includes("ready")) {
+    await stopProcess(proc, 100);
+    throw new Error("stalled receiver did not join within 10 s");
+  }
+  // From here on it reads nothing at all: the whole process is frozen.
+  proc.kill("SIGSTOP");
+  return proc;
+}
+
+export async function openSession(
+  target: TargetSpec,
+  scenario: Scenario,
+  jpeg: Uint8Array,
+  clientProcesses: number,
+): Promise<TargetSession> {
+  let relay: RelayProcess | null = null;
+  const stalled: Subprocess[] = [];
+  let pool: ClientPool | null = null;
+  try {
+    if (target.script) {
+      relay = await startRelayProcess(target.script, [
+        ...scenarioRelayArgs(target, scenario),
+        ...target.args,
+      ]);
+    }
+    const relayUrl = relay?.url ?? target.url;
+    if (!relayUrl) throw new Error(`target ${target.name} has neither a script nor a url`);
+    // A fresh room per session: an external relay may still hold an earlier run's peers.
+    const room = `bench-${scenario.name}-${process.pid}-${Date.now().toString(36)}`;
+    const participants = participantsFor(scenario, relayUrl, room);
+    const stalledUrl = scenario.legacy
+      ? `${relayUrl.replace(/\/+$/, "")}/`
+      : roomUrl(relayUrl, room, "stalled");
+    for (let i = 0; i < scenario.stalledReceivers; i++) {
+      stalled.push(await startStalledReceiver(stalledUrl));
+    }
+    pool = await ClientPool.start(participants, clientProcesses, jpeg);
+    const clock = await pool.checkClocks();
+    await Bun.sleep(SETTLE_MS);
+    const openPool = pool;
+    const openRelay = relay;
+    return {
+      target: target.name,
+      relayUrl,
+      httpUrl: httpUrlOf(relayUrl),
+      relayPid: relay?.pid ?? null,
+      clientPids: pool.pids,
+      pool,
+      participants,
+      clock,
+      relayDeath: () => openRelay?.death() ?? null,
+      close: async () => {
+        await openPool.stop();
+        await Promise.all(stalled.map((p) => stopProcess(p, 0)));
+        await openRelay?.stop();
+      },
+    };
+  } catch (error) {
+    await pool?.stop();
+    await Promise.all(stalled.map((p) => stopProcess(p, 0)));
+    await relay?.stop();
+    throw error;
+  }
+}

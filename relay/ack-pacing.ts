@@ -1,0 +1,125 @@
+// Receiver-paced delivery (docs/PROTOCOL.md, "Acks"): which acking receivers and paced senders
+// each room has. Rooms without an acking receiver cost one Map lookup per frame and nothing else;
+// their frames go out on the room topic exactly as before.
+import type { Server } from "bun";
+import { ACK_PARAM, isAck } from "../protocol/index.ts";
+import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
+import { PacedSender, type PacedReceiver, type PacingLimits } from "./paced-sender.ts";
+import type { PeerSocket, Room } from "./rooms.ts";
+
+const OFFSET_SENDER = 4;
+const OFFSET_TIMESTAMP = 8;
+const OFFSET_SEQUENCE = 16;
+
+interface RoomPacing {
+  readonly receivers: Map<PeerSocket, PacedReceiver>;
+  readonly senders: Map<number, PacedSender>;
+}
+
+export type AckProblem = "malformed" | "not_enabled";
+
+/** True when a /v1 join URL opts in with ?ack=1. */
+export function wantsAcks(requestUrl: string): boolean {
+  return new URL(requestUrl).searchParams.get(ACK_PARAM) === "1";
+}
+
+/** Topic of one sender's frames for the acking receivers in step with it. */
+export function senderTopic(room: Room, senderId: number): string {
+  return `s:${room.name}:${senderId}`;
+}
+
+export class AckPacing {
+  readonly #rooms = new Map<Room, RoomPacing>();
+
+  constructor(
+    private readonly server: Server<unknown>,
+    private readonly limits: PacingLimits,
+  ) {}
+
+  /** After admission: an acking receiver gets a lane to every sender already paced here. */
+  join(ws: PeerSocket): void {
+    const room = ws.data.room;
+    if (!room || !ws.data.acks || ws.data.legacy) return;
+    let pacing = this.#rooms.get(room);
+    if (!pacing) {
+      pacing = { receivers: new Map(), senders: new Map() };
+      this.#rooms.set(room, pacing);
+    }
+    const receiver: PacedReceiver = { ws, lanes: new Map(), idle: new Set() };
+    pacing.receivers.set(ws, receiver);
+    for (const sender of pacing.senders.values()) {
+      if (sender.id !== ws.data.id) sender.addReceiver(receiver);
+    }
+  }
+
+  /** The peer left: as a sender its topic goes; as a receiver its lanes go. */
+  leave(ws: PeerSocket): void {
+    const room = ws.data.room;
+    const pacing = room && this.#rooms.get(room);
+    if (!room || !pacing) return;
+    pacing.senders.get(ws.data.id)?.close();
+    pacing.senders.delete(ws.data.id);
+    const receiver = pacing.receivers.get(ws);
+    if (receiver) {
+      // Its socket is closing, which unsubscribes it from every topic by itself.
+      for (const lane of receiver.lanes.values()) lane.sender.removeReceiver(lane, false);
+      pacing.receivers.delete(ws);
+    }
+    if (pacing.receivers.size === 0) {
+      for (const sender of pacing.senders.values()) sender.close();
+      this.#rooms.delete(room);
+      forgetRoomStaleness(room.name);
+    }
+  }
+
+  /**
+   * A validated frame from `sender` (either protocol): published to the acking receivers in
+   * step with it. Returns how many acking receivers it was paced for: the caller leaves them out
+   * of the room topic's count.
+   */
+  onFrame(room: Room, sender: PeerSocket, message: Buffer): number {
+    const pacing = this.#rooms.get(room);
+    if (pacing === undefined) return 0;
+    let paced = pacing.senders.get(sender.data.id);
+    if (paced === undefined) {
+      paced = new PacedSender(
+        sender.data.id,
+        senderTopic(room, sender.data.id),
+        this.server,
+        this.limits,
+      );
+      pacing.senders.set(sender.data.id, paced);
+      for (const receiver of pacing.receivers.values()) {
+        if (receiver.ws !== sender) paced.addReceiver(receiver);
+      }
+    }
+    paced.publish(message, message.readUInt32LE(OFFSET_SEQUENCE));
+    return paced.lanes.size;
+  }
+
+  /** A binary message of kind ack. Returns what is wrong with it, or null once handled. */
+  onAck(ws: PeerSocket, message: Buffer): AckProblem | null {
+    if (!isAck(message)) return "malformed";
+    if (!ws.data.acks) return "not_enabled";
+    const room = ws.data.room;
+    const receiver = room && this.#rooms.get(room)?.receivers.get(ws);
+    if (!room || !receiver) return null;
+    ackStats.acks++;
+    const now = performance.timeOrigin + performance.now();
+    observeStaleness(room.name, now - message.readDoubleLE(OFFSET_TIMESTAMP));
+    const lane = receiver.lanes.get(message.readUInt32LE(OFFSET_SENDER));
+    if (!lane || !lane.sender.ack(lane, message.readUInt32LE(OFFSET_SEQUENCE))) {
+      ackStats.acksIgnored++;
+    }
+    if (receiver.idle.size > 0) {
+      // Lanes whose catch-up frame was dropped: this receiver is reading again, retry them.
+      for (const idle of [...receiver.idle]) idle.sender.resume(idle);
+    }
+    return null;
+  }
+
+  /** Acking receivers in a room (for /metrics and tests). */
+  ackers(room: Room): number {
+    return this.#rooms.get(room)?.receivers.size ?? 0;
+  }
+}

@@ -1,0 +1,164 @@
+// Per-connection rate limits, checked before a message reaches the fan-out: token buckets for
+// video frames, bytes and everything else ("control": JSON, acks, malformed messages), kept as
+// plain numbers on the peer, so a message costs a clock read and a few additions, no allocation.
+// Excess is dropped and counted; a connection that keeps going far over its limits is closed.
+import {
+  CloseCode,
+  encodeControl,
+  FrameKind,
+  HEADER_BYTES,
+  PROTOCOL_VERSION,
+} from "../protocol/index.ts";
+import { log } from "./log.ts";
+import { countRejected } from "./metrics.ts";
+import type { PeerSocket } from "./rooms.ts";
+import { securityStats } from "./security-metrics.ts";
+
+/** Rate-limit and permission state of one connection (merged into the relay's Peer). */
+export interface PeerGuard {
+  /** From the join token: false for view-only holders, whose frames are dropped. */
+  canPublish: boolean;
+  frameTokens: number;
+  byteTokens: number;
+  controlTokens: number;
+  /** performance.now() at the last refill. */
+  refilledAt: number;
+  /** Recent drops, leaking away over time; past STRIKE_LIMIT the socket is closed. */
+  strikes: number;
+  /** Messages dropped by the rate limits. */
+  limited: number;
+  /** Frames dropped because the join token does not allow publishing. */
+  viewOnlyDropped: number;
+}
+
+export interface RateLimits {
+  maxFramesPerSecond: number;
+  maxBytesPerSecond: number;
+  maxControlPerSecond: number;
+}
+
+/** Each bucket holds this many seconds of its rate: room for a burst after a quiet moment. */
+const BURST_SECONDS = 2;
+/** Strikes leak at this rate, so being a little over a limit only ever costs drops... */
+const STRIKE_LEAK_PER_SECOND = 100;
+/** ...while a flood (hundreds of drops faster than they leak) closes the socket. */
+const STRIKE_LIMIT = 1000;
+
+/** Fresh state: buckets start at Infinity and are clipped to their capacity on first use. */
+export function newPeerGuard(canPublish: boolean): PeerGuard {
+  return {
+    canPublish,
+    frameTokens: Number.POSITIVE_INFINITY,
+    byteTokens: Number.POSITIVE_INFINITY,
+    controlTokens: Number.POSITIVE_INFINITY,
+    refilledAt: performance.now(),
+    strikes: 0,
+    limited: 0,
+    viewOnlyDropped: 0,
+  };
+}
+
+export interface InboundGate {
+  /** True when the fan-out should handle this binary message. */
+  binary(ws: PeerSocket, message: Buffer): boolean;
+  /** True when the fan-out should handle this text message. */
+  text(ws: PeerSocket, text: string): boolean;
+}
+
+/** `maxMessageBytes`: the byte bucket always holds at least one largest-allowed message. */
+export function createInboundGate(limits: RateLimits, maxMessageBytes: number): InboundGate {
+  // A limit of 0 is "off": rate 0 and capacity Infinity keep the bucket at Infinity forever.
+  const capacity = (rate: number, floor = 0) =>
+    rate === 0 ? Number.POSITIVE_INFINITY : Math.max(rate * BURST_SECONDS, floor);
+  const frameCap = capacity(limits.maxFramesPerSecond);
+  const byteCap = capacity(limits.maxBytesPerSecond, maxMessageBytes);
+  const controlCap = capacity(limits.maxControlPerSecond);
+  const frameRate = limits.maxFramesPerSecond / 1000;
+  const byteRate = limits.maxBytesPerSecond / 1000;
+  const controlRate = limits.maxControlPerSecond / 1000;
+  const strikeLeak = STRIKE_LEAK_PER_SECOND / 1000;
+
+  function refill(guard: PeerGuard, now: number): void {
+    const elapsed = now - guard.refilledAt;
+    guard.refilledAt = now;
+    guard.frameTokens = Math.min(frameCap, guard.frameTokens + elapsed * frameRate);
+    guard.byteTokens = Math.min(byteCap, guard.byteTokens + elapsed * byteRate);
+    guard.controlTokens = Math.min(controlCap, guard.controlTokens + elapsed * controlRate);
+    if (guard.strikes > 0) guard.strikes = Math.max(0, guard.strikes - elapsed * strikeLeak);
+  }
+
+  /** Charges one message; false (and counted) when a bucket is short. */
+  function admit(ws: PeerSocket, bytes: number, isFrame: boolean): boolean {
+    const guard = ws.data;
+    refill(guard, performance.now());
+    if (guard.byteTokens < bytes) return limited(ws, "rate_limited_bytes");
+    if (isFrame) {
+      if (guard.frameTokens < 1) return limited(ws, "rate_limited_frames");
+      guard.frameTokens--;
+    } else {
+      if (guard.controlTokens < 1) return limited(ws, "rate_limited_control");
+      guard.controlTokens--;
+    }
+    guard.byteTokens -= bytes;
+    if (isFrame && !guard.canPublish) return viewOnly(ws);
+    return true;
+  }
+
+  return {
+    binary(ws, message) {
+      const isFrame =
+        message.byteLength > HEADER_BYTES &&
+        message[0] === PROTOCOL_VERSION &&
+        message[1] === FrameKind.VideoJpeg;
+      return admit(ws, message.byteLength, isFrame);
+    },
+    text(ws, text) {
+      // On the old protocol every text message is a frame; on v1 text is control (or garbage).
+      return admit(ws, text.length, ws.data.legacy);
+    },
+  };
+}
+
+function limited(ws: PeerSocket, reason: string): false {
+  const guard = ws.data;
+  guard.limited++;
+  countRejected(reason);
+  if (guard.strikes === 0 && !guard.legacy) {
+    // One notice per episode: replying to every dropped message would amplify a flood.
+    ws.send(
+      encodeControl({
+        type: "error",
+        code: "rate_limited",
+        message: "over the relay's rate limit: messages are being dropped",
+      }),
+    );
+  }
+  guard.strikes++;
+  if (guard.strikes > STRIKE_LIMIT && ws.readyState === WebSocket.OPEN) {
+    securityStats.rateLimitCloses++;
+    log("warn", "rate_limit_close", {
+      room: guard.roomName,
+      id: guard.id,
+      name: guard.name,
+      dropped: guard.limited,
+    });
+    ws.close(CloseCode.RateLimited, "rate limit exceeded");
+  }
+  return false;
+}
+
+function viewOnly(ws: PeerSocket): false {
+  const guard = ws.data;
+  guard.viewOnlyDropped++;
+  countRejected("view_only");
+  if (guard.viewOnlyDropped === 1 && !guard.legacy) {
+    ws.send(
+      encodeControl({
+        type: "error",
+        code: "view_only",
+        message: "your join token does not allow publishing: frames are dropped",
+      }),
+    );
+  }
+  return false;
+}

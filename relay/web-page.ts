@@ -1,0 +1,117 @@
+// The browser client: web/index.html and everything it imports (web/*.ts, protocol/, CSS),
+// bundled by Bun.build on the first request and kept in memory. Assets get content-hashed names,
+// so they are cached forever; the page itself is revalidated.
+import { basename, join } from "node:path";
+import { Elysia } from "elysia";
+import { isValidRoomName } from "../protocol/index.ts";
+import { log } from "./log.ts";
+
+const PAGE_ENTRY = join(import.meta.dir, "..", "web", "index.html");
+export const ASSET_PREFIX = "/assets/";
+
+interface Asset {
+  body: Uint8Array<ArrayBuffer>;
+  type: string;
+}
+
+interface WebBundle {
+  page: Uint8Array<ArrayBuffer>;
+  assets: Map<string, Asset>;
+}
+
+const PAGE_HEADERS = {
+  "content-type": "text/html; charset=utf-8",
+  "cache-control": "no-cache",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "permissions-policy": "camera=(self), microphone=()",
+  // Only our own script, style and socket; frames are drawn from blobs the page itself makes.
+  "content-security-policy":
+    "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; " +
+    "connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+};
+
+let bundle: Promise<WebBundle> | null = null;
+
+async function buildBundle(): Promise<WebBundle> {
+  const started = performance.now();
+  const result = await Bun.build({
+    entrypoints: [PAGE_ENTRY],
+    target: "browser",
+    minify: true,
+    sourcemap: "linked",
+    publicPath: ASSET_PREFIX,
+  });
+  if (!result.success) throw new AggregateError(result.logs, "web page build failed");
+  let page: Uint8Array<ArrayBuffer> | null = null;
+  const assets = new Map<string, Asset>();
+  for (const output of result.outputs) {
+    const body = new Uint8Array(await output.arrayBuffer());
+    const name = basename(output.path);
+    if (name === "index.html") page = body;
+    else assets.set(name, { body, type: output.type || "application/octet-stream" });
+  }
+  if (!page) throw new Error("web page build produced no index.html");
+  log("info", "web_page_built", {
+    ms: Math.round(performance.now() - started),
+    assets: assets.size,
+  });
+  return { page, assets };
+}
+
+/** The bundle, built once; a failed build is retried on the next request. */
+function webBundle(): Promise<WebBundle> {
+  bundle ??= buildBundle().catch((error: unknown) => {
+    bundle = null;
+    throw error;
+  });
+  return bundle;
+}
+
+function buildFailed(error: unknown): Response {
+  const detail =
+    error instanceof AggregateError ? error.errors.map(String).join("; ") : String(error);
+  log("error", "web_page_build_failed", { error: detail.slice(0, 2000) });
+  return new Response("the web client could not be built; see the relay log\n", {
+    status: 500,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
+}
+
+/** The browser client's HTML (for GET / without an upgrade, and /r/:room). */
+export async function pageResponse(): Promise<Response> {
+  try {
+    const { page } = await webBundle();
+    return new Response(page, { headers: PAGE_HEADERS });
+  } catch (error) {
+    return buildFailed(error);
+  }
+}
+
+async function assetResponse(name: string): Promise<Response> {
+  try {
+    const asset = (await webBundle()).assets.get(name);
+    if (!asset) return new Response("no such asset\n", { status: 404 });
+    return new Response(asset.body, {
+      headers: {
+        "content-type": asset.type,
+        "cache-control": "public, max-age=31536000, immutable",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  } catch (error) {
+    return buildFailed(error);
+  }
+}
+
+/** Routes of the browser client besides "/": room links and the bundled assets. */
+export const webPage = new Elysia({ name: "web-page" })
+  .get("/r/:room", ({ params }) =>
+    isValidRoomName(params.room)
+      ? pageResponse()
+      : new Response("invalid room name: use 1-64 characters of A-Z a-z 0-9 _ -\n", {
+          status: 404,
+          headers: { "content-type": "text/plain; charset=utf-8" },
+        }),
+  )
+  .get(`${ASSET_PREFIX}:file`, ({ params }) => assetResponse(params.file));

@@ -1,0 +1,121 @@
+// `bun bench --quick` end to end: it must finish, exit 0 and write a JSON report holding every
+// figure with sane values, plus the SVG chart. No timing asserts: this machine is shared.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SCENARIO_NAMES } from "../bench/scenarios.ts";
+import type { RunSummary } from "../bench/summarize.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const dir = mkdtempSync(join(tmpdir(), "framecast-bench-"));
+const jsonPath = join(dir, "quick.json");
+
+interface Report {
+  machine: { cores: number; cpuModel: string };
+  versions: { bun: string; framecast: string };
+  scenarios: {
+    name: string;
+    results: Record<"baseline" | "framecast", RunSummary>;
+    ratios: Record<string, number | null> | null;
+    saturation?: { steps: { fps: number }[]; maxSustainedFps: Record<string, number | null> };
+  }[];
+}
+
+let exitCode: number | null = null;
+let stdout = "";
+let report: Report;
+
+beforeAll(async () => {
+  const proc = Bun.spawn([process.execPath, "bench/main.ts", "--quick", "--json", jsonPath], {
+    cwd: ROOT,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const killer = setTimeout(() => proc.kill("SIGINT"), 110_000);
+  [stdout] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+  clearTimeout(killer);
+  exitCode = proc.exitCode;
+  if (exitCode !== 0) console.error(stdout, await new Response(proc.stderr).text());
+  report = JSON.parse(readFileSync(jsonPath, "utf8")) as Report;
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test("exits 0 and prints the table", () => {
+  expect(exitCode).toBe(0);
+  expect(stdout).toContain("p99 ms");
+  expect(stdout).toContain("framecast ÷ baseline");
+});
+
+test("records the machine and versions", () => {
+  expect(report.machine.cores).toBeGreaterThan(0);
+  expect(report.machine.cpuModel.length).toBeGreaterThan(0);
+  expect(report.versions.bun).toBe(Bun.version);
+});
+
+test("runs every scenario against both relays", () => {
+  expect(report.scenarios.map((s) => s.name)).toEqual([...SCENARIO_NAMES]);
+});
+
+function checkSummary(where: string, s: RunSummary, hasMetrics: boolean): void {
+  expect(s.framesSent, where).toBeGreaterThan(0);
+  expect(s.framesExpected, where).toBeGreaterThan(0);
+  expect(s.framesDelivered, where).toBeGreaterThan(0);
+  expect(s.framesDelivered, where).toBeLessThanOrEqual(s.framesExpected);
+  expect(s.deliveryRatio, where).toBeGreaterThan(0);
+  expect(s.deliveryRatio, where).toBeLessThanOrEqual(1);
+  const { p50, p90, p99, max } = s.latencyMs;
+  expect(p50, where).toBeGreaterThanOrEqual(0);
+  expect(p50, where).toBeLessThanOrEqual(p90);
+  expect(p90, where).toBeLessThanOrEqual(p99);
+  expect(p99, where).toBeLessThanOrEqual(max);
+  expect(s.latencyMs.count, where).toBe(s.framesDelivered);
+  expect(s.deliveredMBps, where).toBeGreaterThan(0);
+  expect(s.relayCpuSeconds, where).toBeGreaterThanOrEqual(0);
+  expect(s.relayPeakRssMB, where).toBeGreaterThan(0);
+  expect(s.loadGenerator.sendLatenessMs.count, where).toBe(s.framesSent);
+  expect(s.loadGenerator.cpuPercent, where).toBeGreaterThan(0);
+  expect(s.malformed, where).toBe(0);
+  expect(s.echoed, where).toBe(0);
+  if (hasMetrics) expect(s.relayDrops, where).toBeGreaterThanOrEqual(0);
+  else expect(s.relayDrops, where).toBeNull();
+}
+
+test("every result holds sane figures", () => {
+  for (const scenario of report.scenarios) {
+    checkSummary(`${scenario.name} baseline`, scenario.results.baseline, false);
+    checkSummary(`${scenario.name} framecast`, scenario.results.framecast, true);
+  }
+});
+
+test("every scenario has its ratios to the baseline", () => {
+  for (const scenario of report.scenarios) {
+    expect(scenario.ratios, scenario.name).not.toBeNull();
+    for (const key of [
+      "latencyP50",
+      "latencyP99",
+      "relayCpu",
+      "relayCpuPerDelivery",
+      "relayPeakRss",
+      "deliveredMBps",
+    ]) {
+      expect(scenario.ratios, scenario.name).toHaveProperty(key);
+    }
+    expect(scenario.ratios?.latencyP99, scenario.name).toBeGreaterThan(0);
+    expect(scenario.ratios?.relayPeakRss, scenario.name).toBeGreaterThan(0);
+  }
+});
+
+test("saturation reports its steps and the highest fps each relay sustained", () => {
+  const saturation = report.scenarios.find((s) => s.name === "saturation")?.saturation;
+  expect(saturation?.steps.length).toBeGreaterThan(0);
+  expect(saturation?.maxSustainedFps).toHaveProperty("baseline");
+  expect(saturation?.maxSustainedFps).toHaveProperty("framecast");
+});
+
+test("writes the latency chart next to the JSON", () => {
+  const svgPath = join(dir, "quick.svg");
+  expect(existsSync(svgPath)).toBe(true);
+  expect(readFileSync(svgPath, "utf8")).toStartWith("<svg");
+});

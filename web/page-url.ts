@@ -1,0 +1,29 @@
+// Where the page is and where its relay is: the room in the path (/r/ROOM) and the relay
+// WebSocket on the same host that served the page.
+import { isValidRoomName } from "../protocol/index.ts";
+
+const ROOM_PATH = /^\/r\/([^/]+)\/?$/;
+
+/** The room named by a page path like /r/demo, or null (also for an invalid name). */
+export function roomFromPath(pathname: string): string | null {
+  const match = ROOM_PATH.exec(pathname);
+  if (!match?.[1]) return null;
+  let room: string;
+  try {
+    room = decodeURIComponent(match[1]);
+  } catch {
+    return null;
+  }
+  return isValidRoomName(room) ? room : null;
+}
+
+/** The shareable page path for a room. */
+export function roomPagePath(room: string): string {
+  return `/r/${encodeURIComponent(room)}`;
+}
+
+/** ws:// or wss:// base URL of the relay that served a page at `pageUrl`. */
+export function relayBaseUrl(pageUrl: string): string {
+  const url = new URL(pageUrl);
+  return `${url.protocol === "https:" ? "wss:" : "ws:"}//${url.host}`;
+}

@@ -1,0 +1,75 @@
+// One other participant: a canvas showing their newest frame, their name, live fps and latency.
+// Its data-* attributes expose the same numbers to tests and tooling.
+import type { PeerInfo } from "../protocol/index.ts";
+import { element } from "./dom.ts";
+import { FrameMeter } from "./frame-meter.ts";
+import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
+import { formatReading } from "./stats-text.ts";
+
+function decodeJpeg(jpeg: Uint8Array): Promise<ImageBitmap> {
+  // The Blob copies the bytes, so the socket's buffer is free as soon as this returns.
+  return createImageBitmap(new Blob([jpeg as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }));
+}
+
+export class RemoteTile {
+  readonly element = element("article", "tile");
+  readonly #canvas = element("canvas", "picture");
+  readonly #stats = element("span", "stats", "waiting for video…");
+  readonly #meter = new FrameMeter();
+  readonly #drawer: LatestFrameDrawer<ImageBitmap>;
+
+  constructor(readonly peer: PeerInfo) {
+    this.element.dataset.peerId = String(peer.id);
+    this.element.dataset.name = peer.name;
+    this.element.dataset.frames = "0";
+    this.element.dataset.hasVideo = "false";
+    this.#canvas.setAttribute("role", "img");
+    this.#canvas.setAttribute("aria-label", `${peer.name}'s video`);
+    this.#canvas.width = 320;
+    this.#canvas.height = 240;
+    const label = element("footer", "label");
+    label.append(
+      element("span", "name", peer.legacy ? `${peer.name} (old client)` : peer.name),
+      this.#stats,
+    );
+    this.element.append(this.#canvas, label);
+    const context = this.#canvas.getContext("2d");
+    this.#drawer = new LatestFrameDrawer(decodeJpeg, (bitmap, frame) =>
+      this.#draw(context, bitmap, frame),
+    );
+  }
+
+  receive(frame: IncomingFrame): void {
+    this.#drawer.push(frame);
+  }
+
+  #draw(context: CanvasRenderingContext2D | null, bitmap: ImageBitmap, frame: IncomingFrame): void {
+    if (this.#canvas.width !== bitmap.width || this.#canvas.height !== bitmap.height) {
+      this.#canvas.width = bitmap.width;
+      this.#canvas.height = bitmap.height;
+    }
+    context?.drawImage(bitmap, 0, 0);
+    const now = performance.timeOrigin + performance.now();
+    this.#meter.record(now, now - frame.captureTimeMs);
+  }
+
+  /** Updates the label and data-* from the counters (a few times a second, not per frame). */
+  refresh(nowMs: number): void {
+    const { received, drawn, dropped, failed } = this.#drawer.counts;
+    const reading = this.#meter.read(nowMs);
+    const data = this.element.dataset;
+    data.frames = String(drawn);
+    data.received = String(received);
+    data.dropped = String(dropped);
+    data.failed = String(failed);
+    data.fps = reading.fps.toFixed(1);
+    data.latencyMs = reading.latencyMs === null ? "" : reading.latencyMs.toFixed(0);
+    data.hasVideo = String(drawn > 0);
+    if (drawn > 0) this.#stats.textContent = formatReading(reading);
+  }
+
+  dispose(): void {
+    this.#drawer.dispose();
+    this.element.remove();
+  }
+}

@@ -1,0 +1,212 @@
+// Being in a room: the connection, the tiles, your camera and what it sends, and the status and
+// notices that describe them. Lives from Join to Leave.
+import { CloseCode, type ErrorMessage, roomUrl, type WelcomeMessage } from "../protocol/index.ts";
+import { closeCamera, openCamera } from "./camera.ts";
+import { cameraFailure } from "./camera-errors.ts";
+import { CameraSender } from "./camera-sender.ts";
+import type { CaptureSettings } from "./capture-settings.ts";
+import { type ConnectionState, describeState } from "./connection-state.ts";
+import { RoomConnection } from "./room-connection.ts";
+import { SelfTile } from "./self-tile.ts";
+import { TileGrid } from "./tile-grid.ts";
+
+export interface SessionElements {
+  app: HTMLElement;
+  status: HTMLElement;
+  where: HTMLElement;
+  tiles: HTMLElement;
+  alone: HTMLElement;
+  relayNotice: HTMLElement;
+  cameraNotice: HTMLElement;
+  shareButton: HTMLButtonElement;
+}
+
+/** How often labels, counters and the reconnect countdown are redrawn. */
+const REFRESH_MS = 250;
+
+export class RoomSession {
+  readonly #ui: SessionElements;
+  readonly #grid: TileGrid;
+  readonly #selfTile = new SelfTile();
+  readonly #connection: RoomConnection;
+  readonly #sender: CameraSender;
+  readonly #refreshTimer: ReturnType<typeof setInterval>;
+  #state: ConnectionState = { kind: "idle" };
+  #capture: CaptureSettings;
+  #stream: MediaStream | null = null;
+  /** Bumped by every share/stop so a camera that opens after a later click is closed again. */
+  #cameraRequest = 0;
+
+  constructor(
+    ui: SessionElements,
+    options: { relayBaseUrl: string; room: string; name: string; capture: CaptureSettings },
+  ) {
+    this.#ui = ui;
+    this.#capture = options.capture;
+    this.#grid = new TileGrid(ui.tiles);
+    this.#selfTile.setName(options.name || "guest");
+    this.#sender = new CameraSender({
+      video: this.#selfTile.video,
+      socket: () => this.#connection.socket,
+      settings: options.capture,
+      onTooLarge: (bytes, limit) =>
+        this.#showRelayNotice(
+          `A ${Math.round(bytes / 1024)} kB frame is over the relay's ${Math.round(limit / 1024)} kB limit: choose a smaller size or lower quality.`,
+          "frame_too_large",
+        ),
+    });
+    this.#connection = new RoomConnection(
+      roomUrl(options.relayBaseUrl, options.room, options.name || undefined),
+      {
+        onState: (state) => this.#setState(state),
+        onWelcome: (welcome) => this.#welcome(welcome),
+        onControl: (message) => {
+          if (message.type === "join") this.#grid.add(message.peer);
+          else this.#grid.remove(message.id);
+          this.#updateAlone();
+        },
+        onRelayError: (error) => this.#relayError(error),
+        onFrame: (message) => this.#grid.frame(message),
+        onClosed: (code) => this.#closed(code),
+      },
+    );
+    this.#refreshTimer = setInterval(() => this.#refresh(), REFRESH_MS);
+    this.#ui.where.textContent = `room ${options.room}`;
+    this.#setCameraState("off");
+  }
+
+  start(): void {
+    this.#connection.start();
+  }
+
+  leave(): void {
+    this.stopCamera();
+    this.#connection.stop();
+    clearInterval(this.#refreshTimer);
+    this.#grid.clear();
+    this.#selfTile.hide();
+    this.#ui.where.textContent = "";
+    this.#ui.alone.hidden = true;
+    this.#hideNotice(this.#ui.relayNotice);
+    this.#hideNotice(this.#ui.cameraNotice);
+  }
+
+  async toggleCamera(): Promise<void> {
+    if (this.#stream || this.#ui.app.dataset.camera === "starting") this.stopCamera();
+    else await this.startCamera();
+  }
+
+  async startCamera(): Promise<void> {
+    const request = ++this.#cameraRequest;
+    this.#setCameraState("starting");
+    this.#hideNotice(this.#ui.cameraNotice);
+    const result = await openCamera(this.#capture);
+    if (request !== this.#cameraRequest) {
+      if (result.ok) closeCamera(result.stream);
+      return;
+    }
+    if (!result.ok) {
+      this.#setCameraState(result.problem);
+      this.#showCameraNotice(result.message);
+      return;
+    }
+    this.#stream = result.stream;
+    for (const track of result.stream.getVideoTracks()) {
+      // Unplugged camera or permission revoked mid-call: stop sharing and say why.
+      track.addEventListener("ended", () => {
+        if (this.#stream !== result.stream) return;
+        this.stopCamera();
+        const { problem, message } = cameraFailure("stopped");
+        this.#setCameraState(problem);
+        this.#showCameraNotice(message);
+      });
+    }
+    this.#selfTile.show(result.stream);
+    this.#ui.tiles.prepend(this.#selfTile.element);
+    this.#sender.start();
+    this.#setCameraState("on");
+  }
+
+  stopCamera(): void {
+    this.#cameraRequest++;
+    this.#sender.stop();
+    closeCamera(this.#stream);
+    this.#stream = null;
+    this.#selfTile.hide();
+    this.#setCameraState("off");
+  }
+
+  setCapture(capture: CaptureSettings): void {
+    this.#capture = capture;
+    this.#sender.update(capture);
+  }
+
+  #welcome(welcome: WelcomeMessage): void {
+    this.#selfTile.setName(welcome.name);
+    this.#sender.maxFrameBytes = welcome.limits.maxFrameBytes;
+    this.#ui.app.dataset.selfId = String(welcome.id);
+    this.#ui.where.textContent = `room ${welcome.room} · you are ${welcome.name}`;
+    this.#hideNotice(this.#ui.relayNotice);
+    this.#grid.clear();
+    for (const peer of welcome.peers) this.#grid.add(peer);
+    this.#updateAlone();
+  }
+
+  #relayError(error: ErrorMessage): void {
+    this.#showRelayNotice(`Relay: ${error.message}`, error.code);
+  }
+
+  #closed(code: number): void {
+    // Participant ids belong to one connection: the next welcome brings the room afresh.
+    this.#grid.clear();
+    this.#ui.alone.hidden = true;
+    if (code === CloseCode.MessageTooBig) {
+      this.#showRelayNotice(
+        "Relay: a frame was too big for the relay; choose a smaller size or lower quality.",
+        "message_too_big",
+      );
+    }
+  }
+
+  #setState(state: ConnectionState): void {
+    this.#state = state;
+    this.#ui.app.dataset.state = state.kind;
+    this.#ui.status.textContent = describeState(state, Date.now());
+  }
+
+  #setCameraState(state: string): void {
+    this.#ui.app.dataset.camera = state;
+    const sharing = state === "on" || state === "starting";
+    this.#ui.shareButton.textContent = sharing ? "Stop sharing" : "Share camera";
+    this.#ui.shareButton.setAttribute("aria-pressed", String(sharing));
+  }
+
+  #refresh(): void {
+    const now = performance.timeOrigin + performance.now();
+    this.#grid.refresh(now);
+    if (this.#stream) this.#selfTile.refresh(now, this.#sender.counts, this.#state.kind === "live");
+    if (this.#state.kind === "reconnecting")
+      this.#ui.status.textContent = describeState(this.#state, Date.now());
+  }
+
+  #updateAlone(): void {
+    this.#ui.alone.hidden = this.#grid.size > 0;
+  }
+
+  #showRelayNotice(text: string, code: string): void {
+    this.#ui.relayNotice.textContent = text;
+    this.#ui.relayNotice.dataset.code = code;
+    this.#ui.relayNotice.hidden = false;
+  }
+
+  #showCameraNotice(text: string): void {
+    this.#ui.cameraNotice.textContent = text;
+    this.#ui.cameraNotice.hidden = false;
+  }
+
+  #hideNotice(notice: HTMLElement): void {
+    notice.hidden = true;
+    notice.textContent = "";
+    delete notice.dataset.code;
+  }
+}
