@@ -4,7 +4,8 @@ import { parseScenarioList, type ScenarioName, type ScenarioOverrides } from "./
 
 export const USAGE = `Usage: bun bench [options]
 
-  --scenario NAME|all     meeting, webinar, large-room, stalled, base64, saturation
+  --scenario NAME|all     meeting, webinar, large-room, stalled, base64, saturation,
+                          slow-viewer
                           (comma-separated list allowed; default all)
   --url ws://HOST:PORT    measure a relay that is already running instead of starting one
   --seconds N             measured seconds per phase (default 10; 1.2 with --quick) and
@@ -18,6 +19,8 @@ export const USAGE = `Usage: bun bench [options]
   --relay PATH            relay script to start (default relay/main.ts)
   --relay-arg ARG         extra argument for that relay (repeatable), e.g. --relay-arg=--backpressure-limit=1048576
   --no-baseline           skip the raw Bun.serve baseline (no ratios)
+  --acks                  framecast's participants join with ?ack=1 and ack every frame
+                          (receiver-paced delivery; the baseline knows no acks)
   -h, --help              this text
 `;
 
@@ -36,6 +39,7 @@ export interface BenchOptions {
   relayScript: string;
   relayArgs: string[];
   baseline: boolean;
+  acks: boolean;
 }
 
 function positive(name: string, value: string | undefined, integer = true): number | undefined {
@@ -69,6 +73,7 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       relay: { type: "string", default: "relay/main.ts" },
       "relay-arg": { type: "string", multiple: true, default: [] },
       "no-baseline": { type: "boolean", default: false },
+      acks: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -104,5 +109,6 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     relayScript: values.relay ?? "relay/main.ts",
     relayArgs: values["relay-arg"] ?? [],
     baseline: !values["no-baseline"],
+    acks: values.acks ?? false,
   };
 }

@@ -8,6 +8,8 @@ export interface ParticipantSpec {
   url: string;
   legacy: boolean;
   publishes: boolean;
+  /** Joins with ?ack=1 and acks every frame on arrival (bench --acks, framecast only). */
+  ack?: boolean;
 }
 
 export interface SetupMessage {

@@ -15,6 +15,7 @@ import {
   warnings,
 } from "./report-table.ts";
 import { type RunPlan, runScenario, type ScenarioResult } from "./run-scenario.ts";
+import { slowViewerLines } from "./run-slow-viewer.ts";
 import { applyOverrides, quickSteps, SCENARIOS } from "./scenarios.ts";
 import type { TargetSpec } from "./target-session.ts";
 
@@ -24,6 +25,7 @@ function targetsFor(options: BenchOptions): TargetSpec[] {
   const framecast: TargetSpec = options.url
     ? { name: "framecast", script: null, args: [], url: options.url }
     : { name: "framecast", script: options.relayScript, args: options.relayArgs, url: null };
+  framecast.acks = options.acks;
   if (!options.url && !existsSync(options.relayScript)) {
     throw new Error(`relay script ${options.relayScript} not found (run from the repository root)`);
   }
@@ -67,6 +69,7 @@ function jsonReport(
       results: r.results,
       ratios: r.ratios,
       saturation: r.saturation,
+      slowViewer: r.slowViewer,
     })),
   };
 }
@@ -131,6 +134,8 @@ async function main(): Promise<number> {
   if (ratioText) console.log(`\n${ratioText}`);
   const saturation = saturationLines(results);
   if (saturation) console.log(`\n${saturation}`);
+  const slowViewers = slowViewerLines(results);
+  if (slowViewers) console.log(`\n${slowViewers}`);
   console.log(`\nload generator health\n${loadGeneratorTable(results)}`);
   for (const line of warnings(results)) console.log(`warning: ${line}`);
 

@@ -7,6 +7,7 @@ import {
   parseControl,
   readCaptureTime,
   readSenderId,
+  writeAckFor,
 } from "../protocol/index.ts";
 import type { ParticipantSpec } from "./client-protocol.ts";
 import { nowMs } from "./client-protocol.ts";
@@ -39,6 +40,7 @@ export class Participant {
   private readonly legacyFrame: Uint8Array;
   private readonly expectedBinaryBytes: number;
   private readonly expectedTextLength: number;
+  private readonly ackMessage = new Uint8Array(HEADER_BYTES);
   private ownId = -1;
   private tally: PhaseTally | null = null;
   closedReason: string | null = null;
@@ -114,8 +116,16 @@ export class Participant {
     this.socket.close(1000, "bench done");
   }
 
+  /** --acks: done with the frame on arrival (one reused buffer, no allocation). */
+  private ack(frame: Uint8Array): void {
+    if (frame.byteLength < HEADER_BYTES || this.socket.readyState !== WebSocket.OPEN) return;
+    writeAckFor(this.ackMessage, frame);
+    this.socket.send(this.ackMessage);
+  }
+
   private onMessage(data: unknown): void {
     const receivedAt = nowMs();
+    if (this.spec.ack && data instanceof ArrayBuffer) this.ack(new Uint8Array(data));
     if (typeof data !== "string" || !isControlText(data)) lastFrameAt = receivedAt;
     const tally = this.tally;
     if (!tally) return;

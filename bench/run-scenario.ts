@@ -1,6 +1,7 @@
 // Runs one scenario against every target, interleaving their phases (A B, then B A, ...) so
 // background noise on this shared machine lands on both alike.
 import { measurePhase, type PhaseSample } from "./measure-phase.ts";
+import { runSlowViewer, type SlowViewerRow } from "./run-slow-viewer.ts";
 import { SATURATION_MAX_P99_MS, SATURATION_MIN_DELIVERY, type Scenario } from "./scenarios.ts";
 import { type Ratios, type RunSummary, ratios, summarize } from "./summarize.ts";
 import {
@@ -38,6 +39,8 @@ export interface ScenarioResult {
   /** Per target; for saturation, the figures at the highest step all targets sustained. */
   results: Partial<Record<TargetName, RunSummary>>;
   ratios: Ratios | null;
+  /** slow-viewer: each slow viewer's delay early and late in its phase (run-slow-viewer.ts). */
+  slowViewer?: SlowViewerRow[];
   saturation?: {
     steps: SaturationStep[];
     /** Highest fps meeting both limits; null if even the first step failed. */
@@ -187,6 +190,7 @@ export async function runScenario(
         );
       }
     }
+    if (scenario.slowViewerFps) return await runSlowViewer(scenario, sessions, plan, progress);
     return scenario.fpsSteps
       ? await runSaturation(scenario, sessions, plan, progress)
       : await runFixed(scenario, sessions, plan, progress);

@@ -7,6 +7,7 @@ export const SCENARIO_NAMES = [
   "stalled",
   "base64",
   "saturation",
+  "slow-viewer",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -26,6 +27,8 @@ export interface Scenario {
   stalledReceivers: number;
   /** Saturation only: raise fps through these steps until a limit below is crossed. */
   fpsSteps?: number[];
+  /** slow-viewer only: extra viewers that draw this many fps, with and without acks. */
+  slowViewerFps?: number;
 }
 
 /** Saturation stops at the first step delivering less than this, or with p99 above the next. */
@@ -97,6 +100,18 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     stalledReceivers: 0,
     // Bun's pub/sub writes one buffer to every socket, so the ceiling is far above camera rates.
     fpsSteps: [30, 60, 120, 240, 480, 960, 1440, 1920, 2880],
+  },
+  "slow-viewer": {
+    name: "slow-viewer",
+    description:
+      "1 publisher to 1 fast receiver, 40 KB at 30 fps, plus viewers drawing 10 fps with and without acks",
+    publishers: 1,
+    receivers: 1,
+    frameBytes: 40 * KB,
+    fps: 30,
+    legacy: false,
+    stalledReceivers: 0,
+    slowViewerFps: 10,
   },
 };
 

@@ -49,7 +49,12 @@ export async function startSlowViewer(
         newline = pending.indexOf("\n");
         if (kind === "ready") resolveId(Number(a));
         else if (kind === "frame") {
-          frames.push({ sender: Number(a), seq: Number(b), captureMs: Number(c), receivedMs: Number(d) });
+          frames.push({
+            sender: Number(a),
+            seq: Number(b),
+            captureMs: Number(c),
+            receivedMs: Number(d),
+          });
         }
       }
     }

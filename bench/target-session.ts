@@ -16,6 +16,8 @@ export interface TargetSpec {
   script: string | null;
   args: string[];
   url: string | null;
+  /** Every /v1 participant joins with ?ack=1 and acks each frame (bench --acks). */
+  acks?: boolean;
 }
 
 const STALLED_RECEIVER = new URL("./stalled-receiver.ts", import.meta.url).pathname;
@@ -25,9 +27,11 @@ const RELAY_DEFAULT_MAX_PEERS = 50;
 /** Flags our relay needs for this scenario; user --relay-arg flags come after, so they win. */
 function scenarioRelayArgs(target: TargetSpec, scenario: Scenario): string[] {
   const peers = scenario.publishers + scenario.receivers + scenario.stalledReceivers;
-  return target.name === "framecast" && peers > RELAY_DEFAULT_MAX_PEERS
-    ? [`--max-peers=${peers}`]
-    : [];
+  if (target.name !== "framecast") return [];
+  const args = peers > RELAY_DEFAULT_MAX_PEERS ? [`--max-peers=${peers}`] : [];
+  // Saturation measures the relay, not its per-sender rate limits (120 fps, 8 MiB/s by default).
+  if (scenario.name === "saturation") args.push("--max-fps=0", "--max-bytes-per-second=0");
+  return args;
 }
 
 /** Lets every relay finish its open handlers (subscribe) before the first frame is sent. */
@@ -47,7 +51,12 @@ export interface TargetSession {
   close(): Promise<void>;
 }
 
-function participantsFor(scenario: Scenario, relayUrl: string, room: string): ParticipantSpec[] {
+function participantsFor(
+  scenario: Scenario,
+  relayUrl: string,
+  room: string,
+  acks: boolean,
+): ParticipantSpec[] {
   const total = scenario.publishers + scenario.receivers;
   return Array.from({ length: total }, (_, index) => {
     const publishes = index < scenario.publishers;
@@ -55,9 +64,12 @@ function participantsFor(scenario: Scenario, relayUrl: string, room: string): Pa
     return {
       index,
       name,
-      url: scenario.legacy ? `${relayUrl.replace(/\/+$/, "")}/` : roomUrl(relayUrl, room, name),
+      url: scenario.legacy
+        ? `${relayUrl.replace(/\/+$/, "")}/`
+        : roomUrl(relayUrl, room, name, acks),
       legacy: scenario.legacy,
       publishes,
+      ack: acks && !scenario.legacy,
     };
   });
 }
@@ -101,7 +113,7 @@ export async function openSession(
     if (!relayUrl) throw new Error(`target ${target.name} has neither a script nor a url`);
     // A fresh room per session: an external relay may still hold an earlier run's peers.
     const room = `bench-${scenario.name}-${process.pid}-${Date.now().toString(36)}`;
-    const participants = participantsFor(scenario, relayUrl, room);
+    const participants = participantsFor(scenario, relayUrl, room, target.acks ?? false);
     const stalledUrl = scenario.legacy
       ? `${relayUrl.replace(/\/+$/, "")}/`
       : roomUrl(relayUrl, room, "stalled");

@@ -124,6 +124,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "only receive: no capture, no source needed",
   },
   {
+    name: "no-ack",
+    type: "boolean",
+    env: "FRAMECAST_NO_ACK",
+    help: "don't ack received frames (the relay then can't pace what it sends you to what you can take)",
+  },
+  {
     name: "ffmpeg",
     type: "string",
     env: "FFMPEG_PATH",

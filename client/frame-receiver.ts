@@ -22,6 +22,7 @@ export class FrameReceiver {
   readonly #sinks: FrameSink[];
   readonly #pool: CodecPool | null;
   readonly #log: (line: string) => void;
+  readonly #onDone: (frame: Uint8Array) => void;
   readonly stats = new Map<number, StreamStats>();
   #decodeOrder = 0;
   #newestDecoded = -1;
@@ -34,11 +35,14 @@ export class FrameReceiver {
     sinks: FrameSink[];
     pool: CodecPool | null;
     log: (line: string) => void;
+    /** Called once per binary frame after the outputs took it or it was skipped (acks). */
+    onDone?: (frame: Uint8Array) => void;
   }) {
     this.#roster = options.roster;
     this.#sinks = options.sinks;
     this.#pool = options.pool;
     this.#log = options.log;
+    this.#onDone = options.onDone ?? (() => {});
   }
 
   binary(buffer: ArrayBuffer): void {
@@ -46,6 +50,7 @@ export class FrameReceiver {
     const problem = validateFrame(message, this.maxFrameBytes);
     if (problem) {
       this.#warnOnce(`ignored a malformed frame from the relay (${problem})`);
+      this.#onDone(message); // skipped on purpose: still done with it
       return;
     }
     const stream = this.#roster.streamOf(readSenderId(message));
@@ -56,6 +61,8 @@ export class FrameReceiver {
       readSequence(message),
     );
     this.#deliver(stream, jpeg);
+    // The outputs have written it to their pipes (or dropped it while a pipe is busy).
+    this.#onDone(message);
   }
 
   /** A legacy base64 frame (old relay, or the relay's "/" path). */

@@ -26,6 +26,8 @@ export interface ClientOptions {
   wire: Wire;
   view: boolean;
   record: string | null;
+  /** Ack received frames so the relay paces delivery (off with --no-ack). */
+  ack: boolean;
   ffmpeg: string | null;
   ffplay: string | null;
   /** Signed join token for a relay with --auth-secret (sent as Authorization: Bearer). */
@@ -82,6 +84,7 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       wire: readWire(read("wire") ?? "binary"),
       view: readBoolean("view"),
       record: readRecordDir(read("record")),
+      ack: !readBoolean("no-ack"),
       ffmpeg: read("ffmpeg") ?? null,
       ffplay: read("ffplay") ?? null,
       token: readToken(read("token")),

@@ -1,5 +1,6 @@
 // One client run: capture → sender → relay → receiver → outputs, plus presence and status.
 import { HEADER_BYTES, isControlText, parseControl, roomUrl } from "../protocol/index.ts";
+import { Acker } from "./acker.ts";
 import { Capture } from "./capture.ts";
 import { CodecPool } from "./codec-pool.ts";
 import { connectionOptions } from "./connection-options.ts";
@@ -27,6 +28,7 @@ export class ClientSession {
   readonly #sinks: FrameSink[] = [];
   readonly #pool: CodecPool | null;
   readonly #connection: RelayConnection;
+  readonly #acker = new Acker(() => this.#connection.socket);
   readonly #receiver: FrameReceiver;
   readonly #sender: FrameSender | null;
   readonly #capture: Capture | null;
@@ -51,9 +53,12 @@ export class ClientSession {
       sinks: this.#sinks,
       pool: this.#pool,
       log,
+      onDone: (frame) => this.#acker.done(frame),
     });
 
-    const url = legacy ? options.relay : roomUrl(options.relay, options.room, options.name);
+    const url = legacy
+      ? options.relay
+      : roomUrl(options.relay, options.room, options.name, options.ack);
     this.#connection = new RelayConnection(
       url,
       {
@@ -140,6 +145,7 @@ export class ClientSession {
     switch (control?.type) {
       case "welcome": {
         this.#roster.welcome(control);
+        this.#acker.welcome(control);
         if (this.#sender) this.#sender.maxFrameBytes = control.limits.maxFrameBytes;
         this.#receiver.maxFrameBytes = control.limits.maxFrameBytes;
         const others = control.peers.map((peer) => `${peer.name} #${peer.id}`).join(", ");
@@ -178,6 +184,7 @@ export class ClientSession {
     for (const stream of this.#roster.peers) this.#receiver.end(stream);
     this.#receiver.end(LEGACY_STREAM);
     this.#roster.clear();
+    this.#acker.reset();
   }
 
   #lastSent = 0;

@@ -4,7 +4,7 @@
 import type { Server } from "bun";
 import { ACK_PARAM, isAck } from "../protocol/index.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
-import { PacedSender, type PacedReceiver, type PacingLimits } from "./paced-sender.ts";
+import { type PacedReceiver, PacedSender, type PacingLimits } from "./paced-sender.ts";
 import type { PeerSocket, Room } from "./rooms.ts";
 
 const OFFSET_SENDER = 4;
@@ -108,9 +108,9 @@ export class AckPacing {
     const now = performance.timeOrigin + performance.now();
     observeStaleness(room.name, now - message.readDoubleLE(OFFSET_TIMESTAMP));
     const lane = receiver.lanes.get(message.readUInt32LE(OFFSET_SENDER));
-    if (!lane || !lane.sender.ack(lane, message.readUInt32LE(OFFSET_SEQUENCE))) {
-      ackStats.acksIgnored++;
-    }
+    const seq = message.readUInt32LE(OFFSET_SEQUENCE);
+    if (lane === undefined) ackStats.acksIgnored++;
+    else if (!lane.sender.ack(lane, seq)) ackStats.acksIgnored++;
     if (receiver.idle.size > 0) {
       // Lanes whose catch-up frame was dropped: this receiver is reading again, retry them.
       for (const idle of [...receiver.idle]) idle.sender.resume(idle);

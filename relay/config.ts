@@ -1,6 +1,7 @@
 // Relay settings from command-line flags, falling back to RELAY_* environment variables.
 import { parseArgs } from "node:util";
 import { DEFAULT_PORT } from "../protocol/index.ts";
+import { redisUrlProblem } from "./cluster/cluster-config.ts";
 import type { LogLevel } from "./log.ts";
 import { parseSecurityConfig, SECURITY_OPTIONS, type SecurityConfig } from "./security-config.ts";
 
@@ -15,6 +16,8 @@ export interface RelayConfig {
   /** Frames per sender in flight to an acking receiver before the relay waits for its ack. */
   ackWindow: number;
   logLevel: LogLevel;
+  /** Redis URL of a cluster of relays (relay/cluster/), or null for a lone relay. */
+  redisUrl: string | null;
   /** Join tokens, TLS, rate limits, origins, admin endpoints (security-config.ts). */
   security: SecurityConfig;
 }
@@ -70,6 +73,12 @@ const OPTIONS = {
     default: "2",
     help: "frames per sender in flight to a receiver that acks (?ack=1) before the relay waits for its ack, 1-64",
   },
+  redisUrl: {
+    flag: "redis",
+    env: "REDIS_URL",
+    default: "",
+    help: "redis://HOST:6379 joins a cluster of relays sharing rooms through Redis; empty: a lone relay",
+  },
   logLevel: {
     flag: "log-level",
     env: "RELAY_LOG_LEVEL",
@@ -120,6 +129,13 @@ export function parseBytes(text: string, what: string): number {
     );
   const unit = SIZE_UNITS[(match[2] ?? "b").toLowerCase()] ?? 1;
   return Number(match[1]) * unit;
+}
+
+function parseRedisUrl(text: string): string | null {
+  if (text === "") return null;
+  const problem = redisUrlProblem(text);
+  if (problem) throw new ConfigError(problem);
+  return text;
 }
 
 function parseInteger(text: string, what: string, min: number, max: number): number {
@@ -183,6 +199,7 @@ export function parseRelayConfig(
     backpressureLimitBytes: parseBytes(pick("backpressureLimitBytes"), "--backpressure-limit"),
     ackWindow: parseInteger(pick("ackWindow"), "--ack-window", 1, 64),
     logLevel: logLevel as LogLevel,
+    redisUrl: parseRedisUrl(pick("redisUrl")),
     security: parseSecurityConfig({
       read: (key) => {
         const spec = SECURITY_OPTIONS[key];

@@ -1,25 +1,22 @@
 // One sender's frames as acking receivers get them. A Bun topic (s:ROOM:ID) carries each frame
-// natively to every acking receiver that is in step. A receiver with `window` frames of this
-// sender unacked leaves the topic; its next ack gets it the newest frame at once (one send of
-// the buffer we keep, no copy) and, if its window has room again, puts it back on the topic.
+// natively to every acking receiver in step with the sender. A receiver with `window` frames of
+// this sender unacked leaves the topic; its next ack gets it the newest frame at once (one send of
+// the Buffer we keep, no copy) and, if its window has room again, puts it back on the topic.
 //
-// In flight = sequence distance, so no per-frame loop over receivers: while on the topic a
-// receiver has been sent everything up to `latestSeq`, so its in-flight count is
-// latestSeq − ackedSeq, and it fills its window exactly when the sender reaches ackedSeq + window.
-// Each receiver sits in the due bucket for that sequence (a ring of window+1 or more buckets);
-// a frame empties one bucket. Acks move their receiver to a later bucket. All sequence
-// arithmetic is modulo 2^32.
+// No per-frame loop over receivers: frames get a relay-side number n (1, 2, 3... per sender).
+// A receiver on the topic has been sent every frame after `topicFrom`, so it holds
+// unacked.length + (latestN − topicFrom) frames and fills its window exactly at frame
+// n = topicFrom + window − unacked.length. It waits in the due bucket for that n (a ring of more
+// than `window` buckets); each frame empties one bucket, and each ack moves its receiver to a
+// later one. Acks name frames by the sender's sequence number, matched against the last
+// RECENT_FRAMES numbers, so a sender that skips or repeats numbers can't confuse the counts.
 import type { Server } from "bun";
 import { ackStats } from "./ack-metrics.ts";
 import { stats } from "./metrics.ts";
 import type { PeerSocket } from "./rooms.ts";
 
-const HALF_RANGE = 2 ** 31;
-
-/** How many steps `later` is past `earlier` in sequence space (mod 2^32). */
-export function seqDistance(later: number, earlier: number): number {
-  return (later - earlier) >>> 0;
-}
+/** Frames whose sequence numbers we remember, to match acks (~8 s at 30 fps). */
+const RECENT_FRAMES = 256;
 
 /** An acking receiver: its lane to each sender, and lanes waiting for any ack to retry. */
 export interface PacedReceiver {
@@ -35,10 +32,13 @@ export interface Lane {
   readonly sender: PacedSender;
   /** Subscribed to the sender's topic: gets each frame as it is published. */
   onTopic: boolean;
-  /** Newest sequence acked; acks are cumulative. */
-  ackedSeq: number;
-  /** Newest sequence sent; equal to the sender's latestSeq while on the topic. */
-  sentSeq: number;
+  /** On the topic: frames after this n were sent to it by the topic and are not yet acked. */
+  topicFrom: number;
+  /** Newest frame n sent to it (while on the topic: the sender's latest). */
+  sentN: number;
+  /** Unacked frames sent outside the current topic stretch, oldest first: n and sequence. */
+  readonly unackedN: number[];
+  readonly unackedSeq: number[];
   /** The due bucket holding this lane while on the topic. */
   bucket: Set<Lane> | null;
 }
@@ -49,15 +49,30 @@ export interface PacingLimits {
   backpressureLimitBytes: number;
 }
 
+function ringSize(atLeast: number): number {
+  let size = 2;
+  while (size < atLeast) size *= 2;
+  return size;
+}
+
+/** Drops the first `count` entries in place (no allocation, unlike splice). */
+function dropFirst(values: number[], count: number): void {
+  values.copyWithin(0, count);
+  values.length -= count;
+}
+
 export class PacedSender {
   readonly lanes = new Map<PeerSocket, Lane>();
   /** The newest frame: the very Buffer received (or converted) for the fan-out, not a copy. */
   latest: Buffer | null = null;
-  latestSeq = 0;
+  /** Relay-side number of the newest frame (0: none yet). */
+  latestN = 0;
   /** Lanes subscribed to the topic now. */
   onTopic = 0;
+  readonly #window: number;
   readonly #due: Set<Lane>[];
-  readonly #mask: number;
+  readonly #dueMask: number;
+  readonly #recentSeq = new Uint32Array(RECENT_FRAMES);
 
   constructor(
     readonly id: number,
@@ -65,11 +80,10 @@ export class PacedSender {
     private readonly server: Server<unknown>,
     private readonly limits: PacingLimits,
   ) {
-    // Due sequences span at most `window` values past latestSeq, so a ring larger than the
-    // window never puts two different due sequences in one bucket.
-    let size = 2;
-    while (size <= limits.ackWindow) size *= 2;
-    this.#mask = size - 1;
+    this.#window = limits.ackWindow;
+    // Due frames lie at most `window` past the latest, so a larger ring never mixes two of them.
+    const size = ringSize(this.#window + 1);
+    this.#dueMask = size - 1;
     this.#due = Array.from({ length: size }, () => new Set<Lane>());
   }
 
@@ -78,8 +92,10 @@ export class PacedSender {
       receiver,
       sender: this,
       onTopic: false,
-      ackedSeq: this.latestSeq,
-      sentSeq: this.latestSeq,
+      topicFrom: this.latestN,
+      sentN: this.latestN,
+      unackedN: [],
+      unackedSeq: [],
       bucket: null,
     };
     this.lanes.set(receiver.ws, lane);
@@ -106,46 +122,38 @@ export class PacedSender {
     this.latest = null;
   }
 
-  /** One frame: to every lane in step, natively; then lanes whose window is now full leave. */
+  /** One frame: to every lane in step, natively; then lanes whose window it filled leave. */
   publish(message: Buffer, seq: number): void {
-    const hadFrame = this.latest !== null;
-    const previous = this.latestSeq;
+    const n = ++this.latestN;
     this.latest = message;
-    this.latestSeq = seq;
+    this.#recentSeq[n % RECENT_FRAMES] = seq;
     const receivers = this.onTopic;
     ackStats.framesHeld += this.lanes.size - receivers;
-    if (receivers > 0) {
-      const status = this.server.publish(this.topic, message);
-      const delivered = status > 0 ? receivers : receivers - this.#leaveIfOverLimit(previous);
-      stats.framesOut += delivered;
-      stats.bytesOut += delivered * message.byteLength;
-    }
-    const step = seqDistance(seq, previous);
-    if (!hadFrame || step === 0 || step >= HALF_RANGE) {
-      this.#resync(seq);
-    } else if (step === 1) {
-      this.#fire(seq & this.#mask);
-    } else {
-      // The sender skipped numbers: every bucket the sequence passed over is due.
-      const buckets = Math.min(step, this.#mask + 1);
-      for (let k = 1; k <= buckets; k++) this.#fire((previous + k) & this.#mask);
-    }
+    if (receivers === 0) return;
+    const status = this.server.publish(this.topic, message);
+    const delivered = status > 0 ? receivers : receivers - this.#leaveIfOverLimit(n);
+    stats.framesOut += delivered;
+    stats.bytesOut += delivered * message.byteLength;
+    const bucket = this.#due[n & this.#dueMask] as Set<Lane>;
+    if (bucket.size === 0) return;
+    for (const lane of bucket) this.#leaveTopic(lane, n);
+    bucket.clear();
   }
 
-  /** An ack from `lane`'s receiver for `seq`; false when it changes nothing. */
+  /** An ack for the frame with sequence `seq`; false when it acks nothing still unacked. */
   ack(lane: Lane, seq: number): boolean {
-    const sinceAcked = seqDistance(this.latestSeq, lane.ackedSeq);
-    const back = seqDistance(this.latestSeq, seq);
-    // Not newer than the last ack (duplicate, reordered) or newer than anything we have.
-    if (this.latest === null || back >= sinceAcked) return false;
-    lane.ackedSeq = seq;
+    const n = this.#frameOf(lane, seq);
+    if (n === 0) return false;
+    let acked = 0;
+    while (acked < lane.unackedN.length && (lane.unackedN[acked] as number) <= n) acked++;
+    dropFirst(lane.unackedN, acked);
+    dropFirst(lane.unackedSeq, acked);
     if (lane.onTopic) {
+      if (n > lane.topicFrom) lane.topicFrom = n;
       this.#rebucket(lane);
-      return true;
+    } else {
+      this.resume(lane);
     }
-    // Acked a frame we had counted as lost (our over-limit guess was wrong): it was sent.
-    if (seqDistance(this.latestSeq, lane.sentSeq) > back) lane.sentSeq = seq;
-    this.resume(lane);
     return true;
   }
 
@@ -155,10 +163,9 @@ export class PacedSender {
    */
   resume(lane: Lane): void {
     lane.receiver.idle.delete(lane);
-    let inFlight = seqDistance(lane.sentSeq, lane.ackedSeq);
-    if (inFlight >= this.limits.ackWindow) return;
+    if (lane.unackedN.length >= this.#window) return;
     const latest = this.latest;
-    if (latest !== null && lane.sentSeq !== this.latestSeq) {
+    if (latest !== null && lane.sentN !== this.latestN) {
       const ws = lane.receiver.ws;
       if (ws.send(latest) === 0) {
         // Its buffer is full of other frames; its ack for one of them retries this lane.
@@ -167,84 +174,81 @@ export class PacedSender {
         lane.receiver.idle.add(lane);
         return;
       }
-      lane.sentSeq = this.latestSeq;
-      inFlight++;
+      this.#sent(lane, this.latestN);
       stats.framesOut++;
       stats.bytesOut += latest.byteLength;
       ackStats.catchUps++;
-      if (inFlight >= this.limits.ackWindow) return;
+      if (lane.unackedN.length >= this.#window) return;
     }
     this.#subscribe(lane);
+  }
+
+  /** The frame n an ack names: its newest unacked frame with that sequence number, or 0. */
+  #frameOf(lane: Lane, seq: number): number {
+    for (let i = lane.unackedSeq.length - 1; i >= 0; i--) {
+      if (lane.unackedSeq[i] === seq) return lane.unackedN[i] as number;
+    }
+    // Frames the topic brought (or newer than we counted, after an over-limit guess).
+    const oldest = lane.unackedN[0] ?? (lane.onTopic ? lane.topicFrom + 1 : lane.sentN + 1);
+    const floor = Math.max(oldest, this.latestN - RECENT_FRAMES + 1, 1);
+    for (let n = this.latestN; n >= floor; n--) {
+      if (this.#recentSeq[n % RECENT_FRAMES] === seq) return n;
+    }
+    return 0;
+  }
+
+  #sent(lane: Lane, n: number): void {
+    lane.unackedN.push(n);
+    lane.unackedSeq.push(this.#recentSeq[n % RECENT_FRAMES] as number);
+    lane.sentN = n;
   }
 
   #subscribe(lane: Lane): void {
     lane.receiver.ws.subscribe(this.topic);
     lane.onTopic = true;
+    lane.topicFrom = this.latestN;
+    lane.sentN = this.latestN;
     this.onTopic++;
     this.#rebucket(lane);
   }
 
+  /** On the topic, in flight = unacked.length + latestN − topicFrom; due when it hits the window. */
   #rebucket(lane: Lane): void {
     lane.bucket?.delete(lane);
-    const bucket = this.#due[(lane.ackedSeq + this.limits.ackWindow) & this.#mask] as Set<Lane>;
+    const due = lane.topicFrom + this.#window - lane.unackedN.length;
+    const bucket = this.#due[due & this.#dueMask] as Set<Lane>;
     bucket.add(lane);
     lane.bucket = bucket;
   }
 
-  /** Lanes whose window the newest frame filled leave the topic until their next ack. */
-  #fire(index: number): void {
-    const bucket = this.#due[index] as Set<Lane>;
-    if (bucket.size === 0) return;
-    for (const lane of bucket) this.#leaveTopic(lane, this.latestSeq);
-    bucket.clear();
-  }
-
-  #leaveTopic(lane: Lane, sentSeq: number): void {
+  /** The lane leaves the topic having been sent frames up to `lastN`. */
+  #leaveTopic(lane: Lane, lastN: number): void {
     lane.receiver.ws.unsubscribe(this.topic);
+    for (let n = lane.topicFrom + 1; n <= lastN; n++) this.#sent(lane, n);
+    lane.sentN = lastN;
     lane.onTopic = false;
     lane.bucket = null;
-    lane.sentSeq = sentSeq;
     this.onTopic--;
     ackStats.parks++;
   }
 
   /**
    * Rare path (a publish reported trouble): uWS skipped receivers over the backpressure limit.
-   * They leave the topic having been sent only up to `previous`; returns how many.
+   * They leave the topic having been sent only up to frame n − 1; returns how many.
    */
-  #leaveIfOverLimit(previous: number): number {
+  #leaveIfOverLimit(n: number): number {
     let skipped = 0;
     for (const lane of this.lanes.values()) {
       const ws = lane.receiver.ws;
       if (!lane.onTopic || ws.getBufferedAmount() <= this.limits.backpressureLimitBytes) continue;
       lane.bucket?.delete(lane);
-      this.#leaveTopic(lane, previous);
+      this.#leaveTopic(lane, n - 1);
       ws.data.framesDropped++;
       stats.framesDropped++;
       skipped++;
-      // Nothing of ours in flight: only an ack for another sender's frame can wake it.
-      if (seqDistance(lane.sentSeq, lane.ackedSeq) < this.limits.ackWindow) {
-        lane.receiver.idle.add(lane);
-      }
+      // Its window has room but nothing of ours may be in flight to bring an ack: any ack wakes it.
+      if (lane.unackedN.length < this.#window) lane.receiver.idle.add(lane);
     }
     return skipped;
-  }
-
-  /**
-   * First frame, or the sequence went backwards or repeated (the sender restarted its count):
-   * in-flight counts mean nothing now, so every lane starts afresh with this frame in flight.
-   */
-  #resync(seq: number): void {
-    const before = (seq - 1) >>> 0;
-    for (const lane of this.lanes.values()) {
-      lane.ackedSeq = before;
-      if (lane.onTopic) {
-        lane.sentSeq = seq;
-        this.#rebucket(lane);
-      } else {
-        lane.sentSeq = before;
-        this.resume(lane);
-      }
-    }
   }
 }

@@ -63,14 +63,16 @@ test("a 10 fps acking viewer stays fresh; fast receivers get every frame; relay 
     if (i % FPS === 0) rss.push({ at: now() - start, bytes: await rssBytes(relay.proc.pid) });
   }
   const end = now();
-  await fast.waitFor(() => fast.frames.length >= total, "the fast acker's last frames", 3000).catch(
-    () => {},
-  );
+  await fast
+    .waitFor(() => fast.frames.length >= total, "the fast acker's last frames", 3000)
+    .catch(() => {});
   await Bun.sleep(300);
 
   const early = (v: SlowViewer) => medianDelay(v.frames, start, start + 10_000);
   const late = (v: SlowViewer) => medianDelay(v.frames, end - 10_000, end);
-  const fastDelay = median(fast.frames.map((f, i) => (fast.times[i] as number) - readCaptureTime(f)));
+  const fastDelay = median(
+    fast.frames.map((f, i) => (fast.times[i] as number) - readCaptureTime(f)),
+  );
   const rssAt10 = rss.find((s) => s.at >= 10_000)?.bytes ?? 0;
   const rssPeakLate = Math.max(...rss.filter((s) => s.at >= 10_000).map((s) => s.bytes));
   const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
@@ -103,5 +105,7 @@ test("a 10 fps acking viewer stays fresh; fast receivers get every frame; relay 
   // Relay memory flat: bounded by buffers, not by time.
   expect(rssPeakLate - rssAt10).toBeLessThan(16 * 2 ** 20);
   // The staleness histogram has this room's acks.
-  expect(metrics).toMatch(new RegExp(`framecast_ack_staleness_seconds_count\\{room="${ROOM}"\\} [1-9]`));
+  expect(metrics).toMatch(
+    new RegExp(`framecast_ack_staleness_seconds_count\\{room="${ROOM}"\\} [1-9]`),
+  );
 }, 60_000);

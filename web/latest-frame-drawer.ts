@@ -6,6 +6,11 @@ export interface IncomingFrame {
   jpeg: Uint8Array;
   /** Sender's capture time, ms since the epoch. */
   captureTimeMs: number;
+  /**
+   * Called once the frame is drawn or failed to decode (the page acks it). Not for frames
+   * replaced while waiting: the newer frame's ack covers them.
+   */
+  done?: () => void;
 }
 
 /** What decoding yields: something drawable that must be released (ImageBitmap in the page). */
@@ -74,6 +79,7 @@ export class LatestFrameDrawer<D extends Decoded> {
       } finally {
         decoded?.close();
       }
+      if (!this.#disposed) frame.done?.();
       next = this.#pending;
     }
     this.#busy = false;

@@ -27,3 +27,15 @@ export function relayBaseUrl(pageUrl: string): string {
   const url = new URL(pageUrl);
   return `${url.protocol === "https:" ? "wss:" : "ws:"}//${url.host}`;
 }
+
+/**
+ * `socketUrl` with the join token of the page's own URL (`/r/ROOM?token=...`), if it has one:
+ * browsers can't set headers on a WebSocket, so the relay takes the token as a query parameter.
+ */
+export function withPageToken(socketUrl: string, pageUrl: string): string {
+  const token = new URL(pageUrl).searchParams.get("token");
+  if (!token) return socketUrl;
+  const url = new URL(socketUrl);
+  url.searchParams.set("token", token);
+  return url.toString();
+}

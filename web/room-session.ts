@@ -6,6 +6,8 @@ import { cameraFailure } from "./camera-errors.ts";
 import { CameraSender } from "./camera-sender.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
 import { type ConnectionState, describeState } from "./connection-state.ts";
+import { FrameAcker } from "./frame-acker.ts";
+import { withPageToken } from "./page-url.ts";
 import { RoomConnection } from "./room-connection.ts";
 import { SelfTile } from "./self-tile.ts";
 import { TileGrid } from "./tile-grid.ts";
@@ -29,6 +31,7 @@ export class RoomSession {
   readonly #grid: TileGrid;
   readonly #selfTile = new SelfTile();
   readonly #connection: RoomConnection;
+  readonly #acker = new FrameAcker(() => this.#connection.socket);
   readonly #sender: CameraSender;
   readonly #refreshTimer: ReturnType<typeof setInterval>;
   #state: ConnectionState = { kind: "idle" };
@@ -43,7 +46,7 @@ export class RoomSession {
   ) {
     this.#ui = ui;
     this.#capture = options.capture;
-    this.#grid = new TileGrid(ui.tiles);
+    this.#grid = new TileGrid(ui.tiles, (frame) => this.#acker.done(frame));
     this.#selfTile.setName(options.name || "guest");
     this.#sender = new CameraSender({
       video: this.#selfTile.video,
@@ -56,7 +59,10 @@ export class RoomSession {
         ),
     });
     this.#connection = new RoomConnection(
-      roomUrl(options.relayBaseUrl, options.room, options.name || undefined),
+      withPageToken(
+        roomUrl(options.relayBaseUrl, options.room, options.name || undefined, true),
+        location.href,
+      ),
       {
         onState: (state) => this.#setState(state),
         onWelcome: (welcome) => this.#welcome(welcome),
@@ -142,6 +148,7 @@ export class RoomSession {
   }
 
   #welcome(welcome: WelcomeMessage): void {
+    this.#acker.welcome(welcome);
     this.#selfTile.setName(welcome.name);
     this.#sender.maxFrameBytes = welcome.limits.maxFrameBytes;
     this.#ui.app.dataset.selfId = String(welcome.id);

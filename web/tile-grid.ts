@@ -1,10 +1,12 @@
 // The grid: your preview first, then one tile per other participant, added and removed with
 // presence. Frames from ids we don't know (a participant who just left) are ignored.
 import {
+  type AckedFrame,
   framePayload,
   type PeerInfo,
   readCaptureTime,
   readSenderId,
+  readSequence,
   validateFrame,
 } from "../protocol/index.ts";
 import { RemoteTile } from "./remote-tile.ts";
@@ -12,9 +14,12 @@ import { RemoteTile } from "./remote-tile.ts";
 export class TileGrid {
   readonly #container: HTMLElement;
   readonly #tiles = new Map<number, RemoteTile>();
+  readonly #ack: (frame: AckedFrame) => void;
 
-  constructor(container: HTMLElement) {
+  /** `ack` is called once each frame is drawn (or undecodable). */
+  constructor(container: HTMLElement, ack: (frame: AckedFrame) => void = () => {}) {
     this.#container = container;
+    this.#ack = ack;
     this.#updateCount();
   }
 
@@ -47,9 +52,13 @@ export class TileGrid {
   frame(message: Uint8Array): void {
     // The relay validated it already; this only guards against a relay from a future version.
     if (validateFrame(message, Number.POSITIVE_INFINITY) !== null) return;
-    this.#tiles.get(readSenderId(message))?.receive({
+    const senderId = readSenderId(message);
+    const captureTimeMs = readCaptureTime(message);
+    const sequence = readSequence(message);
+    this.#tiles.get(senderId)?.receive({
       jpeg: framePayload(message),
-      captureTimeMs: readCaptureTime(message),
+      captureTimeMs,
+      done: () => this.#ack({ senderId, captureTimeMs, sequence }),
     });
   }
 

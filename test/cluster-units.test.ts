@@ -1,0 +1,102 @@
+// The cluster's pure parts, without Redis: sender ids, rosters, presence diffs, flags, backoff.
+import { expect, test } from "bun:test";
+import { redisUrlProblem } from "../relay/cluster/cluster-config.ts";
+import { ClusterPeerIds, MAX_NODE_ID, nodeOfPeer } from "../relay/cluster/peer-ids.ts";
+import { retryDelayMs } from "../relay/cluster/redis-link.ts";
+import { RemotePresence } from "../relay/cluster/remote-presence.ts";
+import { decodeRoster, encodeRoster, RosterVersions } from "../relay/cluster/roster.ts";
+import { ConfigError, parseRelayConfig } from "../relay/config.ts";
+
+test("peer ids carry the node id in their top 10 bits, stay 32-bit and never 0", () => {
+  const top = new ClusterPeerIds(MAX_NODE_ID);
+  const first = top.allocate();
+  expect(first).toBe(MAX_NODE_ID * 2 ** 22 + 1);
+  expect(first).toBeLessThanOrEqual(0xffffffff);
+  expect(nodeOfPeer(first)).toBe(MAX_NODE_ID);
+  const one = new ClusterPeerIds(1);
+  const ids = Array.from({ length: 1000 }, () => one.allocate());
+  expect(new Set(ids).size).toBe(1000);
+  expect(ids.every((id) => nodeOfPeer(id) === 1 && id > 0)).toBe(true);
+  // A lone relay's ids (1, 2, 3... below 2^22) read as node 0: never mistaken for a cluster node.
+  expect(nodeOfPeer(42)).toBe(0);
+});
+
+test("rosters round-trip; malformed ones and peers of another node are refused", () => {
+  const roster = {
+    node: 3,
+    version: 17,
+    peers: [{ id: 3 * 2 ** 22 + 5, name: "ann", legacy: false }],
+  };
+  expect(decodeRoster(encodeRoster(roster))).toEqual(roster);
+  expect(decodeRoster("not json")).toBeNull();
+  expect(decodeRoster(JSON.stringify({ ...roster, type: "other" }))).toBeNull();
+  expect(decodeRoster(encodeRoster({ ...roster, node: 0 }))).toBeNull();
+  expect(decodeRoster(encodeRoster({ ...roster, node: 4 }))).toBeNull(); // peer id of node 3
+  expect(
+    decodeRoster(encodeRoster({ ...roster, peers: [{ id: 3 * 2 ** 22 + 1, name: 7 } as never] })),
+  ).toBeNull();
+  const versions = new RosterVersions();
+  const a = versions.next();
+  expect(versions.next()).toBeGreaterThan(a);
+  expect(a).toBeGreaterThanOrEqual(Date.now() - 1000); // above anything a restart sent before
+});
+
+test("remote presence: joins and leaves from roster diffs, newest roster wins, dead nodes leave", () => {
+  const id = (node: number, n: number) => node * 2 ** 22 + n;
+  const peer = (node: number, n: number) => ({ id: id(node, n), name: `p${n}`, legacy: false });
+  const presence = new RemotePresence();
+  expect(presence.apply({ node: 2, version: 10, peers: [peer(2, 1)] })).toEqual({
+    joined: [peer(2, 1)],
+    left: [],
+  });
+  expect(presence.remoteNodes).toBe(1);
+  // Same roster again (a refresh): nothing to announce.
+  expect(presence.apply({ node: 2, version: 11, peers: [peer(2, 1)] })).toBeNull();
+  expect(presence.apply({ node: 2, version: 12, peers: [peer(2, 2)] })).toEqual({
+    joined: [peer(2, 2)],
+    left: [id(2, 1)],
+  });
+  // An older roster arriving late changes nothing.
+  expect(presence.apply({ node: 2, version: 9, peers: [peer(2, 1)] })).toBeNull();
+  presence.apply({ node: 5, version: 1, peers: [peer(5, 1), peer(5, 2)] });
+  expect(presence.remoteNodes).toBe(2);
+  expect(presence.peers().map((p) => p.id)).toEqual([id(2, 2), id(5, 1), id(5, 2)]);
+  // Everyone left node 2: it no longer wants frames, and a stale roster cannot bring it back.
+  expect(presence.apply({ node: 2, version: 13, peers: [] })).toEqual({
+    joined: [],
+    left: [id(2, 2)],
+  });
+  expect(presence.remoteNodes).toBe(1);
+  expect(presence.apply({ node: 2, version: 12, peers: [peer(2, 2)] })).toBeNull();
+  expect(presence.dropNode(5)).toEqual([id(5, 1), id(5, 2)]);
+  expect(presence.remoteNodes).toBe(0);
+  expect(presence.peers()).toEqual([]);
+});
+
+test("--redis / REDIS_URL: off by default, checked when given, the flag wins", () => {
+  const config = (argv: string[], env: Record<string, string> = {}) => {
+    const parsed = parseRelayConfig(argv, env);
+    if (parsed === "help") throw new Error("help");
+    return parsed;
+  };
+  expect(config([]).redisUrl).toBeNull();
+  expect(config(["--redis", "redis://10.0.0.5:6379"]).redisUrl).toBe("redis://10.0.0.5:6379");
+  expect(config([], { REDIS_URL: "redis://cache:6379/0" }).redisUrl).toBe("redis://cache:6379/0");
+  expect(config(["--redis", "redis://a:1"], { REDIS_URL: "redis://b:2" }).redisUrl).toBe(
+    "redis://a:1",
+  );
+  expect(() => config(["--redis", "http://x:1"])).toThrow(ConfigError);
+  expect(() => config(["--redis", "nonsense"])).toThrow(ConfigError);
+  expect(redisUrlProblem("rediss://user:pw@host:6380")).toBeNull();
+});
+
+test("reconnect backoff doubles from 100 ms and stops growing at 2 s, with jitter", () => {
+  for (let i = 0; i < 50; i++) {
+    const first = retryDelayMs(1);
+    expect(first).toBeGreaterThanOrEqual(50);
+    expect(first).toBeLessThanOrEqual(100);
+    const late = retryDelayMs(30);
+    expect(late).toBeGreaterThanOrEqual(1000);
+    expect(late).toBeLessThanOrEqual(2000);
+  }
+});
