@@ -21,6 +21,8 @@ export interface PeerGuard {
   frameTokens: number;
   byteTokens: number;
   controlTokens: number;
+  /** Acks have their own budget: a receiver legitimately acks every frame of every sender. */
+  ackTokens: number;
   /** performance.now() at the last refill. */
   refilledAt: number;
   /** Recent drops, leaking away over time; past STRIKE_LIMIT the socket is closed. */
@@ -35,6 +37,8 @@ export interface RateLimits {
   maxFramesPerSecond: number;
   maxBytesPerSecond: number;
   maxControlPerSecond: number;
+  /** Acks a receiver may send: every sender's frames at the frame limit (0 = off). */
+  maxAcksPerSecond: number;
 }
 
 /** Each bucket holds this many seconds of its rate: room for a burst after a quiet moment. */
@@ -51,12 +55,17 @@ export function newPeerGuard(canPublish: boolean): PeerGuard {
     frameTokens: Number.POSITIVE_INFINITY,
     byteTokens: Number.POSITIVE_INFINITY,
     controlTokens: Number.POSITIVE_INFINITY,
+    ackTokens: Number.POSITIVE_INFINITY,
     refilledAt: performance.now(),
     strikes: 0,
     limited: 0,
     viewOnlyDropped: 0,
   };
 }
+
+/** Which budget a message is charged to. */
+const MessageKind = { Frame: 0, Ack: 1, /** JSON and anything malformed. */ Control: 2 } as const;
+type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
 export interface InboundGate {
   /** True when the fan-out should handle this binary message. */
@@ -73,9 +82,11 @@ export function createInboundGate(limits: RateLimits, maxMessageBytes: number): 
   const frameCap = capacity(limits.maxFramesPerSecond);
   const byteCap = capacity(limits.maxBytesPerSecond, maxMessageBytes);
   const controlCap = capacity(limits.maxControlPerSecond);
+  const ackCap = capacity(limits.maxAcksPerSecond);
   const frameRate = limits.maxFramesPerSecond / 1000;
   const byteRate = limits.maxBytesPerSecond / 1000;
   const controlRate = limits.maxControlPerSecond / 1000;
+  const ackRate = limits.maxAcksPerSecond / 1000;
   const strikeLeak = STRIKE_LEAK_PER_SECOND / 1000;
 
   function refill(guard: PeerGuard, now: number): void {
@@ -84,17 +95,22 @@ export function createInboundGate(limits: RateLimits, maxMessageBytes: number): 
     guard.frameTokens = Math.min(frameCap, guard.frameTokens + elapsed * frameRate);
     guard.byteTokens = Math.min(byteCap, guard.byteTokens + elapsed * byteRate);
     guard.controlTokens = Math.min(controlCap, guard.controlTokens + elapsed * controlRate);
+    guard.ackTokens = Math.min(ackCap, guard.ackTokens + elapsed * ackRate);
     if (guard.strikes > 0) guard.strikes = Math.max(0, guard.strikes - elapsed * strikeLeak);
   }
 
   /** Charges one message; false (and counted) when a bucket is short. */
-  function admit(ws: PeerSocket, bytes: number, isFrame: boolean): boolean {
+  function admit(ws: PeerSocket, bytes: number, kind: MessageKind): boolean {
     const guard = ws.data;
     refill(guard, performance.now());
     if (guard.byteTokens < bytes) return limited(ws, "rate_limited_bytes");
+    const isFrame = kind === MessageKind.Frame;
     if (isFrame) {
       if (guard.frameTokens < 1) return limited(ws, "rate_limited_frames");
       guard.frameTokens--;
+    } else if (kind === MessageKind.Ack) {
+      if (guard.ackTokens < 1) return limited(ws, "rate_limited_acks");
+      guard.ackTokens--;
     } else {
       if (guard.controlTokens < 1) return limited(ws, "rate_limited_control");
       guard.controlTokens--;
@@ -106,15 +122,18 @@ export function createInboundGate(limits: RateLimits, maxMessageBytes: number): 
 
   return {
     binary(ws, message) {
-      const isFrame =
-        message.byteLength > HEADER_BYTES &&
-        message[0] === PROTOCOL_VERSION &&
-        message[1] === FrameKind.VideoJpeg;
-      return admit(ws, message.byteLength, isFrame);
+      const v1 = message.byteLength >= HEADER_BYTES && message[0] === PROTOCOL_VERSION;
+      const kind =
+        v1 && message[1] === FrameKind.VideoJpeg && message.byteLength > HEADER_BYTES
+          ? MessageKind.Frame
+          : v1 && message[1] === FrameKind.Ack && message.byteLength === HEADER_BYTES
+            ? MessageKind.Ack
+            : MessageKind.Control;
+      return admit(ws, message.byteLength, kind);
     },
     text(ws, text) {
       // On the old protocol every text message is a frame; on v1 text is control (or garbage).
-      return admit(ws, text.length, ws.data.legacy);
+      return admit(ws, text.length, ws.data.legacy ? MessageKind.Frame : MessageKind.Control);
     },
   };
 }

@@ -42,7 +42,14 @@ export function createSocketHandlers(
 ): WebSocketHandler<Peer> {
   let fanout: Fanout | undefined;
   const limits = relayLimits(config);
-  const gate = createInboundGate(config.security, limits.maxMessageBytes);
+  const gate = createInboundGate(
+    {
+      ...config.security,
+      // A receiver acks each frame of each other sender: at most (peers - 1) × the frame limit.
+      maxAcksPerSecond: config.security.maxFramesPerSecond * Math.max(1, config.maxPeersPerRoom - 1),
+    },
+    limits.maxMessageBytes,
+  );
 
   function admit(ws: PeerSocket): void {
     const room = rooms.roomFor(ws.data.roomName);

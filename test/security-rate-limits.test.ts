@@ -1,7 +1,7 @@
 // Per-connection rate limits (frames/s, bytes/s, control floods) and connects per address per
 // minute: excess is dropped and counted, a flood is closed with 4029, honest peers never notice.
 import { expect, test } from "bun:test";
-import { CloseCode, encodeVideoFrame } from "../protocol/index.ts";
+import { CloseCode, encodeAck, encodeVideoFrame } from "../protocol/index.ts";
 import { makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
 import { type SpawnedRelay, startRelay } from "./support/relay.ts";
@@ -132,4 +132,25 @@ test("by default loopback is exempt from the connect limit (a local proxy is one
     expect(await metric(relay.httpUrl, "framecast_connections_opened_total")).toBe(150);
     expect(await metric(relay.httpUrl, "framecast_refused_joins_total")).toBe(0);
   });
+}, 30_000);
+
+test("acks have their own budget: they never use up the control budget, and a flood of them is cut", async () => {
+  // Ack budget = (max-peers − 1) × max-fps = 2 × 10 = 20/s (40 burst); control budget 5/s.
+  await withRelay(
+    ["--max-fps", "10", "--max-peers", "3", "--max-control-per-second", "5"],
+    async (relay) => {
+      const receiver = await TestPeer.connect(`${relay.wsUrl}/v1/rooms/r?name=acker&ack=1`);
+      await receiver.waitForControl("welcome");
+      const ack = encodeAck({ senderId: 12345, captureTimeMs: 0, sequence: 0 });
+      for (let i = 0; i < 30; i++) receiver.ws.send(ack);
+      await Bun.sleep(300);
+      expect(await rejected(relay, "rate_limited_control")).toBe(0);
+      expect(await rejected(relay, "rate_limited_acks")).toBe(0);
+      for (let i = 0; i < 200; i++) receiver.ws.send(ack);
+      await receiver.waitForControl("error", (e) => e.code === "rate_limited");
+      expect(await rejected(relay, "rate_limited_acks")).toBeGreaterThan(100);
+      expect(await rejected(relay, "rate_limited_control")).toBe(0);
+      receiver.close();
+    },
+  );
 }, 30_000);
