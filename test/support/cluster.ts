@@ -1,0 +1,67 @@
+// Helpers for cluster tests: relays joined to one Redis, their /metrics, and what a peer
+// currently believes the room holds (its welcome, then every join and leave since).
+import type { TestPeer } from "./peer.ts";
+import { type SpawnedRelay, startRelay } from "./relay.ts";
+
+/** Starts a relay with --redis and waits until it has claimed its node id. */
+export async function startClusterRelay(redisUrl: string, args: string[] = []) {
+  const relay = await startRelay(["--redis", redisUrl, ...args]);
+  try {
+    const joined = await waitForLog(relay, "cluster_joined", 10_000);
+    return Object.assign(relay, { node: joined.node as number });
+  } catch (error) {
+    await relay.stop();
+    throw error;
+  }
+}
+
+export async function waitForLog(
+  relay: SpawnedRelay,
+  event: string,
+  timeoutMs = 5000,
+  after = 0,
+): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const entry = relay.logs.slice(after).find((e) => e.event === event);
+    if (entry) return entry;
+    await Bun.sleep(20);
+  }
+  throw new Error(`relay logged no ${event} within ${timeoutMs} ms`);
+}
+
+/** A counter or gauge from the relay's /metrics (first series of that name). */
+export async function metric(relay: SpawnedRelay, name: string): Promise<number> {
+  const text = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text);
+  if (!match?.[1]) throw new Error(`no ${name} in /metrics`);
+  return Number(match[1]);
+}
+
+/** Ids a v1 peer knows to be in its room: its welcome's peers, plus joins, minus leaves. */
+export function knownPeers(peer: TestPeer & { welcome: { peers: { id: number }[] } }): Set<number> {
+  const ids = new Set(peer.welcome.peers.map((p) => p.id));
+  for (const control of peer.controls) {
+    if (control.type === "join") ids.add(control.peer.id);
+    if (control.type === "leave") ids.delete(control.id);
+  }
+  return ids;
+}
+
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 5000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await Bun.sleep(25);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export function sameSet(a: Set<number>, b: Iterable<number>): boolean {
+  const other = new Set(b);
+  return a.size === other.size && [...a].every((x) => other.has(x));
+}
