@@ -1,6 +1,7 @@
 // Metrics of ack-paced delivery: plain counters bumped on the hot path (read by prom-client only
 // when /metrics is scraped) and the per-room staleness histogram, observed once per ack.
-import { Counter, Histogram, type Registry } from "prom-client";
+import { Histogram, type Registry } from "prom-client";
+import { totalCounter } from "./metrics.ts";
 
 export const ackStats = {
   /** Well-formed acks received. */
@@ -39,42 +40,30 @@ export function forgetRoomStaleness(room: string): void {
   staleness.remove({ room });
 }
 
-function counter(registry: Registry, name: string, help: string, read: () => number): void {
-  new Counter({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(read());
-    },
-  });
-}
-
 export function registerAckMetrics(registry: Registry): void {
   registry.registerMetric(staleness);
-  counter(registry, "framecast_acks_total", "Acks received from acking receivers", () => {
+  totalCounter(registry, "framecast_acks_total", "Acks received from acking receivers", () => {
     return ackStats.acks;
   });
-  counter(
+  totalCounter(
     registry,
     "framecast_acks_ignored_total",
     "Acks that changed nothing (duplicate, stale, or for a sender that left)",
     () => ackStats.acksIgnored,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_frames_held_total",
     "Deliveries skipped for acking receivers whose window for that sender was full",
     () => ackStats.framesHeld,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_catch_up_frames_total",
     "Newest frames sent to a held-back acking receiver when its ack arrived",
     () => ackStats.catchUps,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_ack_parks_total",
     "Times an acking receiver left a sender's topic to wait for its ack",

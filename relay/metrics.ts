@@ -29,7 +29,13 @@ export function countRefusedJoin(reason: string): void {
   stats.refusedJoins.set(reason, (stats.refusedJoins.get(reason) ?? 0) + 1);
 }
 
-function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
+/** A counter whose value is read from a plain number at scrape time (nothing per frame). */
+export function totalCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: () => number,
+): void {
   new Counter({
     name,
     help,

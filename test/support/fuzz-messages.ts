@@ -2,18 +2,7 @@
 // valid headers with garbage, truncated and oversized frames, wrong kinds and versions, random
 // text, JSON of wrong shapes, acks for unknown senders, mutated real frames, empty messages.
 import { encodeVideoFrame, FrameKind, HEADER_BYTES, writeHeader } from "../../protocol/index.ts";
-
-/** mulberry32: small, fast, good enough to spread cases; deterministic per seed. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from "../fixtures/client/jpeg.ts";
 
 export const CASES = [
   "garbage_payload",
