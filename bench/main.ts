@@ -3,6 +3,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { killAll } from "./child-processes.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./cli-options.ts";
+import { CLUSTER_NEEDS_RELAYS, CLUSTER_SKIPPED, runClusterScenario } from "./cluster-scenario.ts";
 import { makeJpegFrame } from "./jpeg-frames.ts";
 import { machineInfo, versions } from "./machine-info.ts";
 import { ProgressLine } from "./progress-line.ts";
@@ -106,6 +107,7 @@ async function main(): Promise<number> {
   progress.scenarioCount = options.scenarios.length;
   const frames = new Map<number, Uint8Array>();
   const results: ScenarioResult[] = [];
+  const skipped: string[] = [];
   try {
     for (const [i, name] of options.scenarios.entries()) {
       progress.scenarioIndex = i + 1;
@@ -118,11 +120,22 @@ async function main(): Promise<number> {
         jpeg = makeJpegFrame(scenario.frameBytes);
         frames.set(scenario.frameBytes, jpeg);
       }
+      if (name === "cluster") {
+        // Starts its own redis-server and two relays; skipped without redis-server or with --url.
+        const relay = { script: options.relayScript, args: options.relayArgs };
+        const result = options.url
+          ? null
+          : await runClusterScenario(scenario, relay, jpeg, plan, progress);
+        if (result) results.push(result);
+        else skipped.push(options.url ? CLUSTER_NEEDS_RELAYS : CLUSTER_SKIPPED);
+        continue;
+      }
       results.push(await runScenario(scenario, targets, jpeg, plan, progress));
     }
   } finally {
     progress.done();
   }
+  for (const line of skipped) console.log(line);
 
   const machine = machineInfo();
   console.log(

@@ -8,7 +8,9 @@ type Cell = string | number | null;
 
 /** Baseline first, then framecast, whatever order the phases ran in. */
 function inTargetOrder(results: Partial<Record<TargetName, RunSummary>>): RunSummary[] {
-  return (["baseline", "framecast"] as const).flatMap((t) => results[t] ?? []);
+  return (["baseline", "framecast", "same-relay", "cross-relay"] as const).flatMap(
+    (t) => results[t] ?? [],
+  );
 }
 
 function formatCell(value: Cell, decimals = 1): string {

@@ -8,6 +8,7 @@ export const SCENARIO_NAMES = [
   "base64",
   "saturation",
   "slow-viewer",
+  "cluster",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -112,6 +113,17 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     legacy: false,
     stalledReceivers: 0,
     slowViewerFps: 10,
+  },
+  cluster: {
+    name: "cluster",
+    description:
+      "1 publisher on relay A to 20 receivers, 10 on A and 10 on relay B (Redis between), 40 KB at 30 fps; also on one lone relay",
+    publishers: 1,
+    receivers: 20,
+    frameBytes: 40 * KB,
+    fps: 30,
+    legacy: false,
+    stalledReceivers: 0,
   },
 };
 

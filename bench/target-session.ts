@@ -8,7 +8,8 @@ import type { ParticipantSpec } from "./client-protocol.ts";
 import { httpUrlOf, type RelayProcess, startRelayProcess } from "./relay-process.ts";
 import type { Scenario } from "./scenarios.ts";
 
-export type TargetName = "baseline" | "framecast";
+/** same-relay and cross-relay: the two sides of the cluster scenario (bench/cluster-scenario.ts). */
+export type TargetName = "baseline" | "framecast" | "same-relay" | "cross-relay";
 
 export interface TargetSpec {
   name: TargetName;

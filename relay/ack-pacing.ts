@@ -78,23 +78,30 @@ export class AckPacing {
    * of the room topic's count.
    */
   onFrame(room: Room, sender: PeerSocket, message: Buffer): number {
+    return this.onFrameFrom(room, sender.data.id, sender, message);
+  }
+
+  /** As onFrame, also for a sender on another relay (relay/cluster/): no local socket. */
+  onFrameFrom(room: Room, senderId: number, sender: PeerSocket | null, message: Buffer): number {
     const pacing = this.#rooms.get(room);
     if (pacing === undefined) return 0;
-    let paced = pacing.senders.get(sender.data.id);
+    let paced = pacing.senders.get(senderId);
     if (paced === undefined) {
-      paced = new PacedSender(
-        sender.data.id,
-        senderTopic(room, sender.data.id),
-        this.server,
-        this.limits,
-      );
-      pacing.senders.set(sender.data.id, paced);
+      paced = new PacedSender(senderId, senderTopic(room, senderId), this.server, this.limits);
+      pacing.senders.set(senderId, paced);
       for (const receiver of pacing.receivers.values()) {
         if (receiver.ws !== sender) paced.addReceiver(receiver);
       }
     }
     paced.publish(message, message.readUInt32LE(OFFSET_SEQUENCE));
     return paced.lanes.size;
+  }
+
+  /** A sender on another relay left the room: its topic goes, as for a local sender's leave. */
+  forgetSender(room: Room, senderId: number): void {
+    const pacing = this.#rooms.get(room);
+    pacing?.senders.get(senderId)?.close();
+    pacing?.senders.delete(senderId);
   }
 
   /** A binary message of kind ack. Returns what is wrong with it, or null once handled. */

@@ -84,6 +84,8 @@ export function createApp(
       if (!isUpgrade(request)) return plain(426, "this endpoint takes a WebSocket upgrade");
       const admission = await gate.check(request, server?.requestIP(request)?.address, params.room);
       if (admission instanceof Response) return admission;
+      // In a cluster: learn who is on the other relays first, for this peer's welcome.
+      await rooms.cluster?.prepareRoom(params.room);
       const peer = newPeer(rooms, params.room, admission.name, false);
       peer.canPublish = admission.canPublish;
       peer.acks = wantsAcks(request.url);

@@ -9,11 +9,13 @@ import {
   type FrameProblem,
   HEADER_BYTES,
   isControlText,
+  readSenderId,
   stampSenderId,
   validateFrame,
   writeHeader,
 } from "../protocol/index.ts";
 import { AckPacing } from "./ack-pacing.ts";
+import type { Cluster } from "./cluster/cluster.ts";
 import { countRejected, stats } from "./metrics.ts";
 import type { PeerSocket, Room } from "./rooms.ts";
 
@@ -56,6 +58,7 @@ export class Fanout {
   constructor(
     private readonly server: Server<unknown>,
     private readonly limits: FanoutLimits,
+    private readonly cluster: Cluster | null = null,
   ) {
     this.pacing = new AckPacing(server, limits);
   }
@@ -88,6 +91,24 @@ export class Fanout {
       stats.conversionsToText++;
       const status = this.server.publish(room.textTopic, text);
       this.account(room, ws, true, room.legacyPeers, text.length, status);
+    }
+    // Other relays with participants here get it once, through Redis; otherwise a number check.
+    if (room.remoteNodes > 0) this.cluster?.publishFrame(room, message);
+  }
+
+  /** A frame stamped by another relay (relay/cluster/): every local receiver, converted once. */
+  onRemoteFrame(room: Room, message: Buffer): void {
+    const paced = this.pacing.onFrameFrom(room, readSenderId(message), null, message);
+    const binaryReceivers = room.binaryPeers - paced;
+    if (binaryReceivers > 0) {
+      const status = this.server.publish(room.binaryTopic, message);
+      this.account(room, null, false, binaryReceivers, message.byteLength, status);
+    }
+    if (room.legacyPeers > 0) {
+      const text = message.toString("base64", HEADER_BYTES);
+      stats.conversionsToText++;
+      const status = this.server.publish(room.textTopic, text);
+      this.account(room, null, true, room.legacyPeers, text.length, status);
     }
   }
 
@@ -131,7 +152,8 @@ export class Fanout {
       const status = ws.publish(room.textTopic, text);
       this.account(room, ws, true, legacyReceivers, text.length, status);
     }
-    if (room.binaryPeers > 0) {
+    // Other relays get the binary form (converted here once; they make their own base64).
+    if (room.binaryPeers > 0 || room.remoteNodes > 0) {
       writeHeader(binary, {
         kind: FrameKind.VideoJpeg,
         flags: 0,
@@ -145,6 +167,7 @@ export class Fanout {
         const status = this.server.publish(room.binaryTopic, binary);
         this.account(room, ws, false, binaryReceivers, binary.byteLength, status);
       }
+      if (room.remoteNodes > 0) this.cluster?.publishFrame(room, binary);
     }
   }
 
@@ -165,7 +188,7 @@ export class Fanout {
    */
   private account(
     room: Room,
-    sender: PeerSocket,
+    sender: PeerSocket | null,
     toLegacy: boolean,
     receivers: number,
     bytes: number,

@@ -1,6 +1,7 @@
 // Room registry: who is in which room, in which wire format. Fan-out itself is Bun's topics.
 import type { ServerWebSocket } from "bun";
 import type { PeerInfo } from "../protocol/index.ts";
+import type { Cluster } from "./cluster/cluster.ts";
 import type { PeerGuard } from "./rate-limit.ts";
 
 /** Per-connection state, stored by Bun as `ws.data` (PeerGuard: rate limits, publish right). */
@@ -35,6 +36,8 @@ export class Room {
   readonly presenceTopic: string;
   binaryPeers = 0;
   legacyPeers = 0;
+  /** Other relays with participants here (relay/cluster/): frames cross Redis while > 0. */
+  remoteNodes = 0;
 
   constructor(readonly name: string) {
     this.binaryTopic = `b:${name}`;
@@ -59,6 +62,8 @@ export type JoinRefusal = "room_full" | "too_many_rooms";
 
 export class RoomRegistry {
   readonly rooms = new Map<string, Room>();
+  /** Set when this relay shares rooms with others through Redis (--redis). */
+  cluster: Cluster | null = null;
   private nextPeerId = 1;
 
   constructor(
@@ -68,6 +73,8 @@ export class RoomRegistry {
 
   /** Ids are unique for the relay's lifetime; 0 is never used (it means "unstamped"). */
   allocatePeerId(): number {
+    // In a cluster, ids carry the relay's node id in their high bits, unique cluster-wide.
+    if (this.cluster) return this.cluster.allocatePeerId();
     const id = this.nextPeerId;
     this.nextPeerId = this.nextPeerId >= 0xffffffff ? 1 : this.nextPeerId + 1;
     return id;

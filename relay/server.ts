@@ -5,6 +5,8 @@ import { registerAckMetrics } from "./ack-metrics.ts";
 import { createAdminCheck } from "./admin-access.ts";
 import { createApp } from "./app.ts";
 import { UpgradeGate } from "./auth.ts";
+import { Cluster } from "./cluster/cluster.ts";
+import { registerClusterMetrics } from "./cluster/cluster-metrics.ts";
 import type { RelayConfig } from "./config.ts";
 import { log } from "./log.ts";
 import { createMetricsRegistry } from "./metrics.ts";
@@ -25,7 +27,9 @@ const SHUTDOWN_GRACE_MS = 2000;
 
 export function startRelay(config: RelayConfig): RunningRelay {
   const rooms = new RoomRegistry(config.maxRooms, config.maxPeersPerRoom);
+  if (config.redisUrl) rooms.cluster = new Cluster(config.redisUrl, rooms, config.maxFrameBytes);
   const registry = createMetricsRegistry(rooms);
+  if (rooms.cluster) registerClusterMetrics(registry);
   registerSecurityMetrics(registry);
   registerAckMetrics(registry);
   const gate = new UpgradeGate(config.security);
@@ -56,6 +60,7 @@ export function startRelay(config: RelayConfig): RunningRelay {
     }
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
     while (rooms.rooms.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+    await rooms.cluster?.stop(); // after the leaves, so other relays hear them first
     await server.stop(true);
     gate.stop();
     log("notice", "stopped", { closed: sockets.length });

@@ -3,6 +3,7 @@
 // no wrapper object; see docs/ARCHITECTURE.md for the measurement.
 import type { Server, WebSocketHandler } from "bun";
 import { CloseCode, encodeControl, PROTOCOL_VERSION, type RelayLimits } from "../protocol/index.ts";
+import { localDelivery } from "./cluster/local-delivery.ts";
 import type { RelayConfig } from "./config.ts";
 import { Fanout } from "./fanout.ts";
 import { log } from "./log.ts";
@@ -77,7 +78,9 @@ export function createSocketHandlers(
           id: ws.data.id,
           name: ws.data.name,
           room: room.name,
-          peers: peersBefore,
+          peers: rooms.cluster
+            ? [...peersBefore, ...rooms.cluster.remotePeers(room.name)]
+            : peersBefore,
           limits,
           ...(ws.data.acks ? { ackWindow: config.ackWindow } : {}),
         }),
@@ -89,6 +92,7 @@ export function createSocketHandlers(
     const joined = encodeControl({ type: "join", peer: peerInfo(ws.data) });
     ws.publish(room.binaryTopic, joined);
     ws.publish(room.presenceTopic, joined);
+    rooms.cluster?.localJoined(room);
     log("info", "join", {
       room: room.name,
       id: ws.data.id,
@@ -106,7 +110,10 @@ export function createSocketHandlers(
     perMessageDeflate: false,
     publishToSelf: false,
     open(ws) {
-      fanout ??= new Fanout(getServer(), config);
+      if (!fanout) {
+        fanout = new Fanout(getServer(), config, rooms.cluster);
+        rooms.cluster?.deliverTo(localDelivery(getServer(), fanout));
+      }
       admit(ws);
     },
     message(ws, message) {
@@ -124,6 +131,7 @@ export function createSocketHandlers(
       const left = encodeControl({ type: "leave", id: ws.data.id });
       getServer().publish(room.binaryTopic, left);
       getServer().publish(room.presenceTopic, left);
+      rooms.cluster?.localLeft(room);
       log("info", "leave", {
         room: room.name,
         id: ws.data.id,

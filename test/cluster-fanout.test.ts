@@ -6,10 +6,12 @@ import {
   encodeVideoFrame,
   framePayload,
   readHeader,
+  readSenderId,
   stampSenderId,
   type WelcomeMessage,
 } from "../protocol/index.ts";
 import { nodeOfPeer } from "../relay/cluster/peer-ids.ts";
+import { AckingPeer } from "./support/acking-peer.ts";
 import { knownPeers, metric, sameSet, startClusterRelay, waitUntil } from "./support/cluster.ts";
 import { makeJpeg, makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
@@ -189,7 +191,12 @@ test.skipIf(!REDIS_SERVER)(
     await two.waitFor(() => two.binary.length === 10, "local frames");
     expect(await metric(a, "framecast_cluster_frames_sent_total")).toBe(sentBefore);
     const subscribers = async (room: string) =>
-      ((await redis?.command("PUBSUB", "NUMSUB", `framecast:f:${room}`)) as [string, number])[1];
+      (
+        (await (redis as TestRedis).command("PUBSUB", "NUMSUB", `framecast:f:${room}`)) as [
+          string,
+          number,
+        ]
+      )[1];
     expect(await subscribers("solo-room")).toBe(1);
     expect(await subscribers("lobby")).toBe(3);
     expect(await subscribers("nobody-here")).toBe(0);
@@ -221,6 +228,33 @@ test.skipIf(!REDIS_SERVER)(
     const left = await erin.waitForControl("leave");
     expect(left.id).toBe(frank.welcome.id);
     console.log(`leave crossed relays in ${Math.round(performance.now() - started)} ms`);
+  },
+  30_000,
+);
+
+test.skipIf(!REDIS_SERVER)(
+  "acking receivers (?ack=1) on another relay get its frames paced by their acks",
+  async () => {
+    const [a, c] = [relay(0), relay(2)];
+    const sender = await join(a, "acked", "sender");
+    const acker = await AckingPeer.join(c.wsUrl, "acked", "acker");
+    const held = await AckingPeer.join(c.wsUrl, "acked", "held", "manual");
+    try {
+      await sender.waitForControl("join", (j) => j.peer.name === "held");
+      for (let seq = 0; seq < 20; seq++) {
+        sender.ws.send(encodeVideoFrame(makeJpeg(16, 16, seq), Date.now(), seq));
+        await Bun.sleep(20);
+      }
+      await acker.waitFor(() => acker.frames.length === 20, "20 paced frames");
+      expect(acker.sequences).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(new Set(acker.frames.map(readSenderId))).toEqual(new Set([sender.welcome.id]));
+      // One that never acks gets its window (2 frames) and no more, as on a lone relay.
+      await Bun.sleep(200);
+      expect(held.frames.length).toBe(2);
+    } finally {
+      acker.close();
+      held.close();
+    }
   },
   30_000,
 );

@@ -12,8 +12,8 @@ export const ROOM_TTL_MS = 15_000;
 export const RETRY_FIRST_MS = 100;
 export const RETRY_MAX_MS = 2000;
 /**
- * After (re)connecting, other relays may not have re-written their node keys yet (Redis may
- * have restarted empty): no one is declared dead before this much time on the link.
+ * A Redis that has just started (or restarted empty) holds no node keys until every relay has
+ * reconnected: no relay is declared dead before Redis has been up this long.
  */
 export const SWEEP_GRACE_MS = NODE_TTL_MS + RETRY_MAX_MS;
 /** Bytes queued to Redis past which frames skip the bus instead of piling up in memory. */

@@ -25,6 +25,8 @@ export interface LocalDelivery {
   presence(room: Room, text: string): void;
   /** A stamped v1 frame from another relay, for every local receiver in its format. */
   frame(room: Room, message: Buffer): void;
+  /** A sender on another relay is gone (after its leave was announced): drop its state. */
+  senderLeft(room: Room, id: number): void;
 }
 
 interface TrackedRoom {
@@ -71,7 +73,8 @@ export class Cluster {
   #delivery: LocalDelivery | null = null;
   #claimed = false;
   #idsIssued = false;
-  #linkedSince = 0;
+  /** No relay is declared dead before this time (see SWEEP_GRACE_MS). */
+  #sweepFrom = 0;
   #beats = 0;
   #sweeping = false;
 
@@ -266,7 +269,10 @@ export class Cluster {
     if (!room) return;
     const delivery = this.#delivery;
     if (!delivery) return;
-    for (const id of change.left) delivery.presence(room, encodeControl({ type: "leave", id }));
+    for (const id of change.left) {
+      delivery.presence(room, encodeControl({ type: "leave", id }));
+      delivery.senderLeft(room, id);
+    }
     for (const peer of change.joined)
       delivery.presence(room, encodeControl({ type: "join", peer }));
   }
@@ -281,7 +287,7 @@ export class Cluster {
   async #resync(): Promise<void> {
     try {
       await this.#claimNodeId();
-      this.#linkedSince = Date.now();
+      this.#sweepFrom = Date.now() + (await this.#graceAfterConnect());
       clusterStats.linkUp = 1;
       for (const tracked of this.#tracked.values()) {
         const room = this.rooms.rooms.get(tracked.name);
@@ -291,6 +297,17 @@ export class Cluster {
     } catch (error) {
       log("warn", "cluster_resync_failed", { error: String(error) });
     }
+  }
+
+  /**
+   * A Redis that (re)started recently holds no node keys until every relay has reconnected:
+   * give them SWEEP_GRACE_MS of its uptime. A Redis up for longer (we only lost our own
+   * connection) has them all, so there is nothing to wait for.
+   */
+  async #graceAfterConnect(): Promise<number> {
+    const info = await this.#link.commands.info("server");
+    const uptimeMs = Number(/uptime_in_seconds:(\d+)/.exec(info)?.[1] ?? 0) * 1000;
+    return Math.max(0, SWEEP_GRACE_MS - uptimeMs);
   }
 
   async #claimNodeId(): Promise<void> {
@@ -352,7 +369,7 @@ export class Cluster {
           }
         }
       }
-      if (Date.now() - this.#linkedSince >= SWEEP_GRACE_MS) await this.#sweep();
+      if (Date.now() >= this.#sweepFrom) await this.#sweep();
     } catch (error) {
       log("debug", "cluster_heartbeat_failed", { error: String(error) });
     }

@@ -4,9 +4,10 @@ import type { Server } from "bun";
 import type { Room } from "../rooms.ts";
 import type { LocalDelivery } from "./cluster.ts";
 
-/** The part of the Fanout that takes a frame stamped by another relay. */
+/** The parts of the Fanout that take frames stamped by another relay. */
 export interface RemoteFrameSink {
   onRemoteFrame(room: Room, message: Buffer): void;
+  readonly pacing: { forgetSender(room: Room, senderId: number): void };
 }
 
 export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink): LocalDelivery {
@@ -18,6 +19,10 @@ export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink):
     },
     frame(room, message) {
       fanout.onRemoteFrame(room, message);
+    },
+    senderLeft(room, id) {
+      // Acking receivers had a per-sender topic for it (relay/ack-pacing.ts).
+      fanout.pacing.forgetSender(room, id);
     },
   };
 }
