@@ -47,7 +47,8 @@ export function createSocketHandlers(
     {
       ...config.security,
       // A receiver acks each frame of each other sender: at most (peers - 1) × the frame limit.
-      maxAcksPerSecond: config.security.maxFramesPerSecond * Math.max(1, config.maxPeersPerRoom - 1),
+      maxAcksPerSecond:
+        config.security.maxFramesPerSecond * Math.max(1, config.maxPeersPerRoom - 1),
     },
     limits.maxMessageBytes,
   );
