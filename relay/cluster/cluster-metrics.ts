@@ -1,6 +1,7 @@
 // Cluster figures for /metrics: plain numbers bumped where things happen, read by prom-client
 // only when /metrics is scraped (as relay/metrics.ts does for the hot path).
-import { Counter, Gauge, type Registry } from "prom-client";
+import { Gauge, type Registry } from "prom-client";
+import { totalCounter } from "../metrics.ts";
 
 export const clusterStats = {
   /** 1 while both Redis connections are ready, else 0. */
@@ -22,18 +23,6 @@ export const clusterStats = {
   /** Participants on other relays in rooms that have local participants. */
   remotePeers: 0,
 };
-
-function counter(registry: Registry, name: string, help: string, read: () => number): void {
-  new Counter({
-    name,
-    help,
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(read());
-    },
-  });
-}
 
 function gauge(registry: Registry, name: string, help: string, read: () => number): void {
   new Gauge({
@@ -60,43 +49,43 @@ export function registerClusterMetrics(registry: Registry): void {
     "Participants on other relays in rooms with local participants",
     () => clusterStats.remotePeers,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_cluster_frames_sent_total",
     "Frames published to the Redis bus (once per frame)",
     () => clusterStats.framesSent,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_cluster_bytes_sent_total",
     "Bytes of frames published to the Redis bus",
     () => clusterStats.bytesSent,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_cluster_frames_unsent_total",
     "Frames other relays wanted but did not get: link down or Redis backlog over the limit",
     () => clusterStats.framesUnsent,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_cluster_frames_received_total",
     "Frames received from other relays through the bus",
     () => clusterStats.framesReceived,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_cluster_bytes_received_total",
     "Bytes of frames received from other relays",
     () => clusterStats.bytesReceived,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_cluster_malformed_total",
     "Bus messages refused as malformed",
     () => clusterStats.malformed,
   );
-  counter(
+  totalCounter(
     registry,
     "framecast_cluster_nodes_expired_total",
     "Relays declared dead after their heartbeat expired",
