@@ -86,15 +86,18 @@ function checkSummary(where: string, s: RunSummary, hasMetrics: boolean): void {
   else expect(s.relayDrops, where).toBeNull();
 }
 
+/** Scenarios measured against the raw Bun.serve baseline (all but cluster, which compares relays). */
+const withBaseline = () => report.scenarios.filter((s) => s.name !== "cluster");
+
 test("every result holds sane figures", () => {
-  for (const scenario of report.scenarios) {
+  for (const scenario of withBaseline()) {
     checkSummary(`${scenario.name} baseline`, scenario.results.baseline, false);
     checkSummary(`${scenario.name} framecast`, scenario.results.framecast, true);
   }
 });
 
 test("every scenario has its ratios to the baseline", () => {
-  for (const scenario of report.scenarios) {
+  for (const scenario of withBaseline()) {
     expect(scenario.ratios, scenario.name).not.toBeNull();
     for (const key of [
       "latencyP50",
@@ -109,6 +112,22 @@ test("every scenario has its ratios to the baseline", () => {
     expect(scenario.ratios?.latencyP99, scenario.name).toBeGreaterThan(0);
     expect(scenario.ratios?.relayPeakRss, scenario.name).toBeGreaterThan(0);
   }
+});
+
+test("cluster: a lone relay, receivers on the publisher's relay and across Redis all deliver", () => {
+  const cluster = report.scenarios.find((s) => s.name === "cluster");
+  if (!cluster) return; // no redis-server outside CI (checked in the scenario list test)
+  const results = cluster.results as unknown as Record<string, RunSummary>;
+  checkSummary("cluster framecast", results.framecast as RunSummary, true);
+  checkSummary("cluster same-relay", results["same-relay"] as RunSummary, true);
+  // Relay B's CPU and memory are not sampled, and its frames were sent on relay A.
+  const cross = results["cross-relay"] as RunSummary;
+  expect(cross.framesDelivered).toBeGreaterThan(0);
+  expect(cross.framesDelivered).toBeLessThanOrEqual(cross.framesExpected);
+  expect(cross.latencyMs.p50).toBeLessThanOrEqual(cross.latencyMs.p99);
+  expect(cross.latencyMs.p99).toBeLessThanOrEqual(cross.latencyMs.max);
+  expect(cross.echoed).toBe(0);
+  expect(cross.malformed).toBe(0);
 });
 
 test("saturation reports its steps and the highest fps each relay sustained", () => {
