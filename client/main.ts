@@ -11,6 +11,9 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
+/** Signals closer together than this are one keypress seen twice, not a second Ctrl-C. */
+const DUPLICATE_SIGNAL_MS = 500;
+
 async function main(): Promise<void> {
   let command: ReturnType<typeof parseCommand>;
   try {
@@ -38,11 +41,15 @@ async function main(): Promise<void> {
   const terminal = new Terminal();
   const session = new ClientSession(options, { ffmpeg, ffplay }, terminal);
   let stopping: Promise<void> | null = null;
+  let stopRequestedAt = 0;
   const stop = (code: number) => {
     if (stopping) {
-      // Second Ctrl-C: the user wants out now.
-      process.exit(130);
+      // A second Ctrl-C means "out now". One keypress can deliver two signals at once, though:
+      // the terminal signals the whole process group and `bun run` forwards its copy too.
+      if (performance.now() - stopRequestedAt > DUPLICATE_SIGNAL_MS) process.exit(130);
+      return;
     }
+    stopRequestedAt = performance.now();
     stopping = session.stop().then(() => process.exit(code));
   };
   process.on("SIGINT", () => stop(0));

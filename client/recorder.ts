@@ -68,6 +68,9 @@ export class Recorder implements FrameSink {
     // A reconnect can bring the same participant back: never overwrite an earlier file.
     for (let n = 2; existsSync(path); n++) path = join(this.#dir, `${base}-${n}.mkv`);
     const process = Bun.spawn([this.#ffmpeg, ...recordArgs(path)], {
+      // Its own process group: a terminal Ctrl-C must not cut the file short; we end its stdin
+      // on exit so it writes the Matroska index (and it sees EOF if we die).
+      detached: true,
       stdin: "pipe",
       stdout: "ignore",
       stderr: "pipe",

@@ -61,6 +61,8 @@ export class Viewer implements FrameSink {
   #open(stream: StreamInfo): Window {
     const title = `framecast: ${stream.name}`;
     const process = Bun.spawn([this.#ffplay, ...viewArgs(title)], {
+      // Its own process group, so Ctrl-C reaches only us and we close every window in order.
+      detached: true,
       stdin: "pipe",
       stdout: "ignore",
       stderr: "pipe",
