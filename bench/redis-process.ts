@@ -5,7 +5,8 @@ import { stopProcess, track } from "./child-processes.ts";
 
 export const REDIS_SERVER = Bun.which("redis-server");
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now (the kernel picks it; we close it again at once). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,7 +1,5 @@
-// Starts a relay (framecast's or the baseline) as its own process and keeps its pid for /proc
-// sampling. Its stdout is drained for the whole run: an unread pipe would stall its logging.
-import type { Subprocess } from "bun";
 import { stopProcess, track } from "./child-processes.ts";
+import { forEachLine } from "./line-reader.ts";
 
 export interface RelayProcess {
   url: string;
@@ -17,24 +15,6 @@ const KEPT_LOG_LINES = 20;
 
 export function httpUrlOf(wsUrl: string): string {
   return wsUrl.replace(/^ws/, "http").replace(/\/+$/, "");
-}
-
-/** Hands every stdout line to `onLine` until the process closes its stdout. */
-async function drainLines(
-  proc: Subprocess<"ignore", "pipe", "pipe">,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of proc.stdout) {
-    pending += decoder.decode(chunk, { stream: true });
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      onLine(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf("\n");
-    }
-  }
 }
 
 export async function startRelayProcess(script: string, args: string[]): Promise<RelayProcess> {
@@ -77,7 +57,7 @@ export async function startRelayProcess(script: string, args: string[]): Promise
         new Error(`relay ${script} exited before listening:\n${stderrText}${recent.join("\n")}`),
       );
     });
-    void drainLines(proc, (line) => {
+    void forEachLine(proc.stdout, (line) => {
       keep(line);
       try {
         const event = JSON.parse(line) as { event?: string; url?: string };

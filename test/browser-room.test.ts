@@ -6,14 +6,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import jpeg from "jpeg-js";
-import { MjpegSplitter } from "../client/mjpeg-splitter.ts";
-import {
-  extractJpegStream,
-  killAllClients,
-  probe,
-  runClient,
-} from "./fixtures/client/run-client.ts";
+import { decodeRecording, killAllClients, probe, runClient } from "./fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
 import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import {
@@ -43,22 +36,6 @@ afterAll(async () => {
   await relay?.stop();
   rmSync(recordDir, { recursive: true, force: true });
 });
-
-/** Every JPEG in a recording, decoded: how many and at which sizes. */
-function decodeRecording(path: string): { count: number; sizes: Set<string> } {
-  const sizes = new Set<string>();
-  let count = 0;
-  const splitter = new MjpegSplitter({
-    onFrame: (frame) => {
-      const image = jpeg.decode(frame, { maxMemoryUsageInMB: 64 });
-      sizes.add(`${image.width}x${image.height}`);
-      count++;
-    },
-  });
-  splitter.push(extractJpegStream(path));
-  expect(splitter.droppedFrames).toBe(0);
-  return { count, sizes };
-}
 
 browserTest(
   "two browsers and a CLI client: everyone sees everyone, the CLI records both browsers",

@@ -3,14 +3,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import jpeg from "jpeg-js";
-import { MjpegSplitter } from "../client/mjpeg-splitter.ts";
-import {
-  extractJpegStream,
-  killAllClients,
-  probe,
-  runClient,
-} from "./fixtures/client/run-client.ts";
+import { decodeRecording, killAllClients, probe, runClient } from "./fixtures/client/run-client.ts";
 import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 const FPS = 15;
@@ -34,21 +27,6 @@ function onlyFile(dir: string): string {
   const files = readdirSync(dir);
   expect(files).toHaveLength(1);
   return join(dir, files[0] as string);
-}
-
-function decodeAll(path: string): { count: number; sizes: Set<string> } {
-  const sizes = new Set<string>();
-  let count = 0;
-  const splitter = new MjpegSplitter({
-    onFrame: (frame) => {
-      const image = jpeg.decode(frame, { maxMemoryUsageInMB: 64 });
-      sizes.add(`${image.width}x${image.height}`);
-      count++;
-    },
-  });
-  splitter.push(extractJpegStream(path));
-  expect(splitter.droppedFrames).toBe(0);
-  return { count, sizes };
 }
 
 const sendArgs = (name: string, record: string) =>
@@ -92,7 +70,7 @@ describe("client against the relay", () => {
       const said = client.output().match(/recorded (\d+) frames of (\w+)/);
       expect(said?.[2]).toBe(other);
       expect(Number(said?.[1])).toBe(facts.frames);
-      const decoded = decodeAll(file);
+      const decoded = decodeRecording(file);
       expect(decoded.count).toBe(facts.frames);
       expect([...decoded.sizes]).toEqual(["320x240"]);
       console.log(
@@ -133,8 +111,8 @@ describe("client against the relay", () => {
       // ~2.5 s at 15 fps; generous lower bound, the exact count is checked in the binary test.
       expect(facts.frames).toBeGreaterThanOrEqual(25);
     }
-    expect(decodeAll(onlyFile(dirLegacy)).sizes).toEqual(new Set(["320x240"]));
-    expect(decodeAll(onlyFile(dirBinary)).sizes).toEqual(new Set(["320x240"]));
+    expect(decodeRecording(onlyFile(dirLegacy)).sizes).toEqual(new Set(["320x240"]));
+    expect(decodeRecording(onlyFile(dirBinary)).sizes).toEqual(new Set(["320x240"]));
   }, 60_000);
 
   test("without --view/--record it prints a status line per participant (fps, kB/s, latency)", async () => {

@@ -1,23 +1,11 @@
 // A throwaway redis-server for cluster tests: loopback only, a free port, nothing saved to disk.
 // Can be stopped and started again on the same port (a Redis restart, as relays see it).
 
-import { createServer } from "node:net";
 import { type Subprocess, spawn, which } from "bun";
 import Redis from "ioredis";
+import { freePort } from "../../bench/redis-process.ts";
 
 export const REDIS_SERVER = which("redis-server");
-
-/** A port nothing listens on right now (the kernel picks it; we close it again at once). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 export class TestRedis {
   #proc: Subprocess<"ignore", "pipe", "pipe"> | null = null;

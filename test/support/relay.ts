@@ -2,6 +2,7 @@
 
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import { forEachLine } from "../../bench/line-reader.ts";
 
 const RELAY_MAIN = join(import.meta.dir, "..", "..", "relay", "main.ts");
 
@@ -16,23 +17,6 @@ export interface SpawnedRelay {
   logs: Array<Record<string, unknown>>;
   /** Sends SIGTERM, waits for exit (SIGKILL after 5 s); resolves with the exit code. */
   stop(): Promise<number | null>;
-}
-
-async function pumpLines(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let pending = "";
-  for await (const chunk of stream) {
-    pending += decoder.decode(chunk, { stream: true });
-    let newline = pending.indexOf("\n");
-    while (newline >= 0) {
-      onLine(pending.slice(0, newline));
-      pending = pending.slice(newline + 1);
-      newline = pending.indexOf("\n");
-    }
-  }
 }
 
 export async function startRelay(args: string[] = [], timeoutMs = 10_000): Promise<SpawnedRelay> {
@@ -59,8 +43,8 @@ export async function startRelay(args: string[] = [], timeoutMs = 10_000): Promi
     }
   };
   // Keep draining both pipes for the relay's whole life so its writes never block.
-  void pumpLines(proc.stdout, onLine);
-  void pumpLines(proc.stderr, onLine);
+  void forEachLine(proc.stdout, onLine);
+  void forEachLine(proc.stderr, onLine);
   const stop = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
     proc.kill("SIGTERM");
