@@ -1,6 +1,6 @@
 // Bun's native WebSocket handlers: admission and presence on open/close, frames to the Fanout.
 // These are handed to Bun directly (not through Elysia's .ws()), so a message costs no promise and
-// no wrapper object; see docs/ARCHITECTURE.md for the measurement.
+// no wrapper object (README, Architecture, has the measurement; bench/relay-paths/ reproduces it).
 import type { Server, WebSocketHandler } from "bun";
 import { CloseCode, encodeControl, PROTOCOL_VERSION, type RelayLimits } from "../protocol/index.ts";
 import { localDelivery } from "./cluster/local-delivery.ts";
