@@ -1,10 +1,11 @@
 // TLS end to end: a certificate made here with openssl, the relay serving https/wss on it with join
 // tokens on, frames between two wss participants, the CLI client joining with --ca and --token.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn, spawnSync } from "bun";
+import { spawn } from "bun";
+import { makeSelfSignedCert } from "../bench/self-signed-cert.ts";
 import { encodeVideoFrame, HEADER_BYTES } from "../protocol/index.ts";
 import { makeJpeg } from "./support/jpeg.ts";
 import { type SpawnedRelay, startRelay } from "./support/relay.ts";
@@ -19,31 +20,13 @@ const peers: OptionsPeer[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "framecast-tls-"));
-  const made = spawnSync([
-    "openssl",
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=127.0.0.1",
-    "-addext",
-    "subjectAltName=IP:127.0.0.1",
-    "-keyout",
-    join(dir, "key.pem"),
-    "-out",
-    join(dir, "cert.pem"),
-  ]);
-  if (made.exitCode !== 0) throw new Error(`openssl failed: ${made.stderr.toString()}`);
-  ca = readFileSync(join(dir, "cert.pem"), "utf8");
+  const cert = makeSelfSignedCert(dir);
+  ca = cert.pem;
   relay = await startRelay([
     "--tls-cert",
-    join(dir, "cert.pem"),
+    cert.certPath,
     "--tls-key",
-    join(dir, "key.pem"),
+    cert.keyPath,
     "--auth-secret",
     SECRET,
   ]);

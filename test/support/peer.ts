@@ -6,6 +6,12 @@ import {
   type WelcomeMessage,
 } from "../../protocol/index.ts";
 
+// Bun's WebSocket also takes an options object (headers, tls); the DOM typing doesn't know it.
+const BunWebSocket = WebSocket as unknown as new (
+  url: string,
+  init: Bun.WebSocketOptions,
+) => WebSocket;
+
 export interface Closed {
   code: number;
   reason: string;
@@ -46,10 +52,13 @@ export class TestPeer {
     for (const waiter of this.waiters) waiter();
   }
 
-  /** Opens a socket; resolves once open (or rejects on error/close before open). */
-  static connect(url: string, timeoutMs = 5000): Promise<TestPeer> {
+  /**
+   * Opens a socket; resolves once open (or rejects on error/close before open). `init` takes
+   * Bun's WebSocket options: headers (a Bearer token), tls (a test CA).
+   */
+  static connect(url: string, timeoutMs = 5000, init?: Bun.WebSocketOptions): Promise<TestPeer> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = init ? new BunWebSocket(url, init) : new WebSocket(url);
       const peer = new TestPeer(ws);
       const timer = setTimeout(() => reject(new Error(`connect timeout: ${url}`)), timeoutMs);
       ws.onopen = () => {
@@ -74,6 +83,27 @@ export class TestPeer {
     );
     const welcome = await peer.waitForControl("welcome");
     return Object.assign(peer, { welcome });
+  }
+
+  /** Connects with Bun's WebSocket options and waits for the welcome (any URL, any room). */
+  static async joinWith(
+    url: string,
+    init: Bun.WebSocketOptions = {},
+  ): Promise<TestPeer & { welcome: WelcomeMessage }> {
+    const peer = await TestPeer.connect(url, 5000, init);
+    const welcome = await peer.waitForControl("welcome");
+    return Object.assign(peer, { welcome });
+  }
+
+  /** Waits until `probe` (of what this peer received) returns something truthy, and returns it. */
+  async until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+    let value: T | undefined | false;
+    const found = () => {
+      value = probe();
+      return Boolean(value);
+    };
+    await this.waitFor(found, what, timeoutMs);
+    return value as T;
   }
 
   /** Resolves when `predicate` holds; rejects after `timeoutMs` with `what` in the message. */
