@@ -2,11 +2,14 @@
 // Capture keeps running meanwhile; frames are simply skipped while there is no open socket.
 import { Backoff, cancellableSleep } from "./backoff.ts";
 import { openWebSocket } from "./connection-options.ts";
+import { probeRefusal } from "./refusal-probe.ts";
 
 export interface ConnectionHandlers {
   onOpen(socket: WebSocket): void;
   onMessage(data: ArrayBuffer | string): void;
   onClose(code: number, reason: string): void;
+  /** The relay refused us in a way retrying can't fix (bad token, wrong room): stop. */
+  onRefused(message: string): void;
   log(line: string): void;
 }
 
@@ -61,6 +64,7 @@ export class RelayConnection {
     while (!this.#stopping) {
       const openedAt = await this.#connectOnce();
       if (this.#stopping) return;
+      if (openedAt === null && (await this.#explainFailure())) return;
       if (openedAt !== null && Date.now() - openedAt >= HEALTHY_MS) this.#backoff.reset();
       const delay = this.#backoff.next();
       this.#handlers.log(`reconnecting in ${(delay / 1000).toFixed(1)} s`);
@@ -68,6 +72,24 @@ export class RelayConnection {
       this.#cancelSleep = sleep.cancel;
       await sleep.done;
     }
+  }
+
+  /** Says why a connect failed; true when it was a refusal that retrying can't fix. */
+  async #explainFailure(): Promise<boolean> {
+    const refusal = await probeRefusal(this.#url, this.#init);
+    if (this.#stopping) return true;
+    if (!refusal) {
+      this.#handlers.log(`cannot reach the relay at ${this.#url}`);
+      return false;
+    }
+    const message = `the relay refused the connection: HTTP ${refusal.status} ${refusal.reason}`;
+    if (!refusal.permanent) {
+      this.#handlers.log(message);
+      return false;
+    }
+    this.#stopping = true;
+    this.#handlers.onRefused(message);
+    return true;
   }
 
   /** Resolves when the socket closes, with the time it opened (null if it never did). */
@@ -93,8 +115,8 @@ export class RelayConnection {
           resolve(openedAt);
           return;
         }
-        if (openedAt === null) this.#handlers.log(`cannot reach the relay at ${this.#url}`);
-        else this.#handlers.onClose(event.code, event.reason);
+        // A connect that never opened is explained by #explainFailure.
+        if (openedAt !== null) this.#handlers.onClose(event.code, event.reason);
         resolve(openedAt);
       };
       // Errors are always followed by close, which reports and schedules the retry.

@@ -66,6 +66,7 @@ export class ClientSession {
         onOpen: () => this.#opened(url),
         onMessage: (data) => this.#message(data),
         onClose: (code, reason) => this.#closed(code, reason),
+        onRefused: (message) => this.#resolveFatal(message),
       },
       connectionOptions(options),
     );
