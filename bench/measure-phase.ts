@@ -7,7 +7,7 @@ import { counterDelta, readRelayCounters } from "./relay-metrics.ts";
 import type { TargetSession } from "./target-session.ts";
 
 /** Time between telling the clients and their first frame, so they all start together. */
-const START_LEAD_MS = 150;
+export const START_LEAD_MS = 150;
 /** A phase starts once no frame has arrived for this long (backlog of the last one drained). */
 const QUIET_MS = 250;
 const MAX_DRAIN_WAIT_MS = 20_000;

@@ -5,7 +5,7 @@
 // in the relay's and the kernel's buffers; with acks it should stay put. The baseline relay knows
 // no acks, so it gets only the viewer that doesn't ack.
 import { nowMs } from "./client-protocol.ts";
-import { measurePhase } from "./measure-phase.ts";
+import { measurePhase, START_LEAD_MS } from "./measure-phase.ts";
 import type { Progress, RunPlan, ScenarioResult } from "./run-scenario.ts";
 import type { Scenario } from "./scenarios.ts";
 import { medianDelay, type SlowViewer, startSlowViewer } from "./slow-viewer-process.ts";
@@ -14,8 +14,6 @@ import type { TargetName, TargetSession } from "./target-session.ts";
 
 /** The measured phase is this many times --seconds; "early" and "late" are its first and last thirds. */
 const THIRDS = 3;
-/** Lead time measurePhase gives its clients before the first frame. */
-const START_LEAD_MS = 150;
 
 export interface SlowViewerRow {
   target: TargetName;

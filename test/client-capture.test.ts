@@ -9,7 +9,7 @@ import { Capture } from "../client/capture.ts";
 import { cameraOffersMjpeg, captureArgs } from "../client/capture-args.ts";
 import { findFfmpeg, MissingToolError } from "../client/find-ffmpeg.ts";
 import { runClient } from "./fixtures/client/run-client.ts";
-import { FFMPEG } from "./support/tools.ts";
+import { FFMPEG, ffmpegTestPattern } from "./support/tools.ts";
 
 const settings = { fps: 15, width: 160, height: 120, quality: 8 };
 const captures: Capture[] = [];
@@ -59,19 +59,7 @@ describe("capture", () => {
     const dir = mkdtempSync(join(tmpdir(), "framecast-file-"));
     dirs.push(dir);
     const path = join(dir, "one-second.mkv");
-    const made = Bun.spawnSync(
-      [
-        FFMPEG,
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=15",
-      ].concat(["-t", "1", "-c:v", "mjpeg", path]),
-      { timeout: 20_000 },
-    );
+    const made = ffmpegTestPattern(["-t", "1", "-c:v", "mjpeg", path]);
     expect(made.exitCode).toBe(0);
     const { frames } = startCapture({ kind: "file", path });
     await Bun.sleep(3000);

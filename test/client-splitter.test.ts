@@ -9,7 +9,7 @@ import {
   segment,
   withSegmentsAfterSoi,
 } from "./fixtures/client/jpeg.ts";
-import { FFMPEG } from "./support/tools.ts";
+import { ffmpegTestPattern } from "./support/tools.ts";
 
 interface Run {
   frames: Uint8Array[];
@@ -153,19 +153,17 @@ describe("MjpegSplitter", () => {
   });
 
   test("real ffmpeg MJPEG output splits into the requested number of decodable frames", () => {
-    const ffmpeg = Bun.spawnSync(
-      [
-        FFMPEG,
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=320x240:rate=15",
-      ].concat(["-frames:v", "20", "-c:v", "mjpeg", "-q:v", "5", "-f", "mjpeg", "pipe:1"]),
-      { timeout: 20_000 },
-    );
+    const ffmpeg = ffmpegTestPattern([
+      "-frames:v",
+      "20",
+      "-c:v",
+      "mjpeg",
+      "-q:v",
+      "5",
+      "-f",
+      "mjpeg",
+      "pipe:1",
+    ]);
     expect(ffmpeg.exitCode).toBe(0);
     const output = new Uint8Array(ffmpeg.stdout);
     const random = seededRandom(7);

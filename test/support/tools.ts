@@ -25,3 +25,20 @@ export function available(tool: string, present: boolean): boolean {
   if (!present) console.warn(`skipping tests that need ${tool}: not installed`);
   return present;
 }
+
+/** Runs ffmpeg on its 320x240 15 fps test pattern, encoding MJPEG with `outputArgs`. */
+export function ffmpegTestPattern(outputArgs: string[]) {
+  return Bun.spawnSync(
+    [
+      FFMPEG,
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=size=320x240:rate=15",
+    ].concat(outputArgs),
+    { timeout: 20_000 },
+  );
+}
