@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodeVideoFrame } from "../protocol/index.ts";
-import { mintJoinToken, secretKey } from "../relay/tokens.ts";
+import { mintJoinToken, secretKey } from "../relay/security/tokens.ts";
 import { makeJpegOfSize } from "../test/support/jpeg.ts";
 import { type SpawnedRelay, startRelay } from "../test/support/relay.ts";
 import { makeSelfSignedCert } from "./self-signed-cert.ts";

@@ -1,9 +1,9 @@
 // `bun run relay`: parse flags, start, log one line with the URL, shut down cleanly on signals.
 import { ConfigError, parseRelayConfig, relayHelp } from "./config.ts";
 import { log, setLogLevel } from "./log.ts";
-import { logSecurityPosture } from "./security-log.ts";
+import { logSecurityPosture } from "./security/security-log.ts";
 import { startRelay } from "./server.ts";
-import { runTokenCommand } from "./token-command.ts";
+import { runTokenCommand } from "./security/token-command.ts";
 
 function main(): void {
   // `bun run relay token ...` mints join tokens instead of starting a relay.

@@ -2,14 +2,14 @@
 import type { ServerWebSocket } from "bun";
 import type { PeerInfo } from "../protocol/index.ts";
 import type { Cluster } from "./cluster/cluster.ts";
-import type { PeerGuard } from "./rate-limit.ts";
+import type { PeerGuard } from "./security/rate-limit.ts";
 
 /** Per-connection state, stored by Bun as `ws.data` (PeerGuard: rate limits, publish right). */
 export interface Peer extends PeerGuard {
   id: number;
   name: string;
   legacy: boolean;
-  /** Joined with ?ack=1: frames are paced by this receiver's acks (relay/ack-pacing.ts). */
+  /** Joined with ?ack=1: frames are paced by this receiver's acks (relay/delivery/ack-pacing.ts). */
   acks: boolean;
   /** Asked for at upgrade; checked against the limits when the socket opens. */
   roomName: string;

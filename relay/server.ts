@@ -1,19 +1,19 @@
 // Starts and stops a relay: Elysia for HTTP and upgrades, Bun's native handlers for sockets.
 import type { Server } from "bun";
 import { CloseCode, encodeControl } from "../protocol/index.ts";
-import { registerAckMetrics } from "./ack-metrics.ts";
-import { createAdminCheck } from "./admin-access.ts";
-import { createApp } from "./app.ts";
-import { UpgradeGate } from "./auth.ts";
+import { registerAckMetrics } from "./delivery/ack-metrics.ts";
+import { createAdminCheck } from "./http/admin-access.ts";
+import { createApp } from "./http/app.ts";
+import { UpgradeGate } from "./security/auth.ts";
 import { Cluster } from "./cluster/cluster.ts";
 import { registerClusterMetrics } from "./cluster/cluster-metrics.ts";
 import type { RelayConfig } from "./config.ts";
 import { log } from "./log.ts";
 import { createMetricsRegistry } from "./metrics.ts";
 import { type Peer, RoomRegistry } from "./rooms.ts";
-import { registerSecurityMetrics } from "./security-metrics.ts";
+import { registerSecurityMetrics } from "./security/security-metrics.ts";
 import { createSocketHandlers } from "./sockets.ts";
-import { tlsOptions } from "./tls.ts";
+import { tlsOptions } from "./security/tls.ts";
 
 export interface RunningRelay {
   server: Server<Peer>;

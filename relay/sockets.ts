@@ -5,10 +5,10 @@ import type { Server, WebSocketHandler } from "bun";
 import { CloseCode, encodeControl, PROTOCOL_VERSION, type RelayLimits } from "../protocol/index.ts";
 import { localDelivery } from "./cluster/local-delivery.ts";
 import type { RelayConfig } from "./config.ts";
-import { Fanout } from "./fanout.ts";
+import { Fanout } from "./delivery/fanout.ts";
 import { log } from "./log.ts";
 import { countRefusedJoin, stats } from "./metrics.ts";
-import { createInboundGate } from "./rate-limit.ts";
+import { createInboundGate } from "./security/rate-limit.ts";
 import {
   type JoinRefusal,
   type Peer,
@@ -70,7 +70,7 @@ export function createSocketHandlers(
     if (ws.data.legacy) {
       ws.subscribe(room.textTopic);
     } else {
-      // Acking receivers get frames on per-sender topics (relay/ack-pacing.ts), presence here.
+      // Acking receivers get frames on per-sender topics (relay/delivery/ack-pacing.ts), presence here.
       ws.subscribe(ws.data.acks ? room.presenceTopic : room.binaryTopic);
       ws.send(
         encodeControl({

@@ -1,13 +1,13 @@
 // The security building blocks on their own: token verification, origin and connect limits,
 // admin access, flag validation and the startup warnings.
 import { afterEach, expect, test } from "bun:test";
-import { createAdminCheck } from "../relay/admin-access.ts";
+import { createAdminCheck } from "../relay/http/admin-access.ts";
 import { type ConfigError, parseRelayConfig } from "../relay/config.ts";
-import { ConnectLimiter } from "../relay/connect-limit.ts";
-import { originAllowed } from "../relay/origin.ts";
-import type { SecurityConfig } from "../relay/security-config.ts";
-import { logSecurityPosture } from "../relay/security-log.ts";
-import { parseTtl, secretKey, verifyJoinToken } from "../relay/tokens.ts";
+import { ConnectLimiter } from "../relay/security/connect-limit.ts";
+import { originAllowed } from "../relay/security/origin.ts";
+import type { SecurityConfig } from "../relay/security/security-config.ts";
+import { logSecurityPosture } from "../relay/security/security-log.ts";
+import { parseTtl, secretKey, verifyJoinToken } from "../relay/security/tokens.ts";
 import { SECRET, token } from "./support/secure-peer.ts";
 
 const security = (overrides: string[] = []): SecurityConfig => {

@@ -21,7 +21,7 @@ export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink):
       fanout.onRemoteFrame(room, message);
     },
     senderLeft(room, id) {
-      // Acking receivers had a per-sender topic for it (relay/ack-pacing.ts).
+      // Acking receivers had a per-sender topic for it (relay/delivery/ack-pacing.ts).
       fanout.pacing.forgetSender(room, id);
     },
   };

@@ -1,6 +1,6 @@
 // Helpers for the security tests: join tokens, raw upgrade requests, and WebSocket participants
 // that send headers and trust a test CA.
-import { mintJoinToken, secretKey } from "../../relay/tokens.ts";
+import { mintJoinToken, secretKey } from "../../relay/security/tokens.ts";
 import { TestPeer } from "./peer.ts";
 
 export const SECRET = "test-secret-0123456789abcdef-0123456789abcdef";

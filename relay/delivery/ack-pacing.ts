@@ -2,10 +2,10 @@
 // each room has. Rooms without an acking receiver cost one Map lookup per frame and nothing else;
 // their frames go out on the room topic exactly as before.
 import type { Server } from "bun";
-import { ACK_PARAM, isAck } from "../protocol/index.ts";
+import { ACK_PARAM, isAck } from "../../protocol/index.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
 import { type PacedReceiver, PacedSender, type PacingLimits } from "./paced-sender.ts";
-import type { PeerSocket, Room } from "./rooms.ts";
+import type { PeerSocket, Room } from "../rooms.ts";
 
 const OFFSET_SENDER = 4;
 const OFFSET_TIMESTAMP = 8;

@@ -8,10 +8,10 @@ import {
   FrameKind,
   HEADER_BYTES,
   PROTOCOL_VERSION,
-} from "../protocol/index.ts";
-import { log } from "./log.ts";
-import { countRejected } from "./metrics.ts";
-import type { PeerSocket } from "./rooms.ts";
+} from "../../protocol/index.ts";
+import { log } from "../log.ts";
+import { countRejected } from "../metrics.ts";
+import type { PeerSocket } from "../rooms.ts";
 import { securityStats } from "./security-metrics.ts";
 
 /** Rate-limit and permission state of one connection (merged into the relay's Peer). */

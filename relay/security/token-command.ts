@@ -1,7 +1,7 @@
 // `bun run relay token --room R --name N [--ttl 1h] [--view-only]`: mints a join token with the
 // relay's secret and prints it with a join URL for the browser page and a client command line.
 import { parseArgs } from "node:util";
-import { cleanName, DEFAULT_PORT, isValidRoomName } from "../protocol/index.ts";
+import { cleanName, DEFAULT_PORT, isValidRoomName } from "../../protocol/index.ts";
 import { MIN_SECRET_LENGTH, mintJoinToken, parseTtl, secretKey } from "./tokens.ts";
 
 const DEFAULT_TTL = "1h";

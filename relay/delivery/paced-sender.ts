@@ -12,8 +12,8 @@
 // RECENT_FRAMES numbers, so a sender that skips or repeats numbers can't confuse the counts.
 import type { Server } from "bun";
 import { ackStats } from "./ack-metrics.ts";
-import { stats } from "./metrics.ts";
-import type { PeerSocket } from "./rooms.ts";
+import { stats } from "../metrics.ts";
+import type { PeerSocket } from "../rooms.ts";
 
 /** Frames whose sequence numbers we remember, to match acks (~8 s at 30 fps). */
 const RECENT_FRAMES = 256;

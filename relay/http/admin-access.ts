@@ -1,8 +1,8 @@
 // Who may read /metrics and /v1/rooms, which name rooms and participants: anyone holding the
 // admin token when one is set, else loopback callers only or everyone (--admin-access).
 import { createHash, timingSafeEqual } from "node:crypto";
-import { isLoopbackAddress } from "./connect-limit.ts";
-import type { SecurityConfig } from "./security-config.ts";
+import { isLoopbackAddress } from "../security/connect-limit.ts";
+import type { SecurityConfig } from "../security/security-config.ts";
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();

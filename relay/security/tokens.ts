@@ -1,7 +1,7 @@
 // Signed join tokens: JWTs (HS256, via jose) that name one room, a display name, an expiry and
 // what the holder may do. Minted by `bun run relay token`, verified once per WebSocket upgrade.
 import { errors, jwtVerify, SignJWT } from "jose";
-import { cleanName, isValidRoomName } from "../protocol/index.ts";
+import { cleanName, isValidRoomName } from "../../protocol/index.ts";
 
 /** Short HMAC secrets fall to offline guessing from a single captured token. */
 export const MIN_SECRET_LENGTH = 32;

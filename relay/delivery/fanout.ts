@@ -13,11 +13,11 @@ import {
   stampSenderId,
   validateFrame,
   writeHeader,
-} from "../protocol/index.ts";
+} from "../../protocol/index.ts";
 import { AckPacing } from "./ack-pacing.ts";
-import type { Cluster } from "./cluster/cluster.ts";
-import { countRejected, stats } from "./metrics.ts";
-import type { PeerSocket, Room } from "./rooms.ts";
+import type { Cluster } from "../cluster/cluster.ts";
+import { countRejected, stats } from "../metrics.ts";
+import type { PeerSocket, Room } from "../rooms.ts";
 
 export interface FanoutLimits {
   maxFrameBytes: number;
@@ -201,7 +201,7 @@ export class Fanout {
     let dropped = 0;
     if (status <= 0) {
       for (const peer of room.peers.values()) {
-        // Acking receivers are not on the room topics; relay/paced-sender.ts counts their drops.
+        // Acking receivers are not on the room topics; relay/delivery/paced-sender.ts counts their drops.
         if (peer === sender || peer.data.legacy !== toLegacy || peer.data.acks) continue;
         if (peer.getBufferedAmount() > this.limits.backpressureLimitBytes) {
           peer.data.framesDropped++;

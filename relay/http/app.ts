@@ -2,14 +2,14 @@
 // Upgrades hand the socket to Bun's native handlers (sockets.ts); frames never pass through Elysia.
 import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
-import { cleanName, isValidRoomName, LEGACY_ROOM } from "../protocol/index.ts";
-import { wantsAcks } from "./ack-pacing.ts";
+import { cleanName, isValidRoomName, LEGACY_ROOM } from "../../protocol/index.ts";
+import { wantsAcks } from "../delivery/ack-pacing.ts";
 import type { AdminCheck } from "./admin-access.ts";
-import type { UpgradeGate } from "./auth.ts";
-import { log } from "./log.ts";
-import { countRefusedJoin } from "./metrics.ts";
-import { newPeerGuard } from "./rate-limit.ts";
-import type { Peer, RoomRegistry } from "./rooms.ts";
+import type { UpgradeGate } from "../security/auth.ts";
+import { log } from "../log.ts";
+import { countRefusedJoin } from "../metrics.ts";
+import { newPeerGuard } from "../security/rate-limit.ts";
+import type { Peer, RoomRegistry } from "../rooms.ts";
 import { pageResponse, webPage } from "./web-page.ts";
 
 function isUpgrade(request: Request): boolean {

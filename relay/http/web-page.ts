@@ -3,10 +3,10 @@
 // so they are cached forever; the page itself is revalidated.
 import { basename, join } from "node:path";
 import { Elysia } from "elysia";
-import { isValidRoomName } from "../protocol/index.ts";
-import { log } from "./log.ts";
+import { isValidRoomName } from "../../protocol/index.ts";
+import { log } from "../log.ts";
 
-const PAGE_ENTRY = join(import.meta.dir, "..", "web", "index.html");
+const PAGE_ENTRY = join(import.meta.dir, "..", "..", "web", "index.html");
 export const ASSET_PREFIX = "/assets/";
 
 interface Asset {
