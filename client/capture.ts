@@ -1,7 +1,7 @@
 // Runs ffmpeg as the frame source: reads its MJPEG stdout through the splitter, keeps the last
 // stderr lines for error reports, and restarts it with backoff when it dies (camera unplugged).
 import type { Subprocess } from "bun";
-import { Backoff, cancellableSleep } from "./backoff.ts";
+import { Backoff, cancellableSleep } from "../client-core/backoff.ts";
 import {
   type CaptureSettings,
   cameraOffersMjpeg,

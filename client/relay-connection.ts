@@ -1,6 +1,6 @@
 // One WebSocket to the relay, re-opened with exponential backoff and jitter whenever it drops.
 // Capture keeps running meanwhile; frames are simply skipped while there is no open socket.
-import { Backoff, cancellableSleep } from "./backoff.ts";
+import { Backoff, cancellableSleep } from "../client-core/backoff.ts";
 import { openWebSocket } from "./connection-options.ts";
 import { probeRefusal } from "./refusal-probe.ts";
 

@@ -1,6 +1,7 @@
 // One client run: capture → sender → relay → receiver → outputs, plus presence and status.
+
+import { Acker } from "../client-core/acker.ts";
 import { HEADER_BYTES, isControlText, parseControl, roomUrl } from "../protocol/index.ts";
-import { Acker } from "./acker.ts";
 import { Capture } from "./capture.ts";
 import { CodecPool } from "./codec-pool.ts";
 import { connectionOptions } from "./connection-options.ts";

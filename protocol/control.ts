@@ -55,6 +55,7 @@ export type ErrorCode =
   | "frame_too_short"
   | "frame_bad_version"
   | "frame_bad_kind"
+  | "frame_bad_flags"
   | "frame_empty"
   | "frame_too_large"
   | "bad_text"
@@ -129,4 +130,22 @@ export function parseControl(text: string): ControlMessage | null {
 /** Text messages starting with "{" are control messages; any other text is a legacy base64 frame. */
 export function isControlText(text: string): boolean {
   return text.charCodeAt(0) === 0x7b;
+}
+
+/**
+ * Client → relay control messages. Protocol v1 defines none yet: a new one is a member of this
+ * union, a case in parseClientControl, and a case in the relay's dispatch (relay/delivery/fanout.ts).
+ */
+export type ClientControlMessage = never;
+
+/** Parses a client → relay control message; null when it is not one the relay handles. */
+export function parseClientControl(text: string): ClientControlMessage | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isRecord(value)) return null;
+  return null;
 }

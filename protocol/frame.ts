@@ -4,12 +4,44 @@
 export const PROTOCOL_VERSION = 1;
 export const HEADER_BYTES = 20;
 
-/** Values of header byte 1. Anything else is reserved and rejected. */
+/**
+ * Values of header byte 1. Adding a kind is one entry here plus its rule in KIND_RULES; the
+ * compiler then points at every `switch` on a kind that must handle it (they end in assertNever).
+ */
 export const FrameKind = {
   VideoJpeg: 1,
   /** Receiver → relay: "done with this frame" (docs/PROTOCOL.md, Acks). Header only, never forwarded. */
   Ack: 2,
 } as const;
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** Bits of the header's flags field (bytes 2-3). Unknown bits are reserved: frames carrying them are refused. */
+export const FrameFlag = {} as const;
+
+export interface KindRule {
+  /** Forwarded to the room (media) or consumed by the relay (acks). */
+  forwarded: boolean;
+  /** Flag bits this kind may carry; any other bit makes the frame malformed. */
+  allowedFlags: number;
+  /** "media": 1..maxFrameBytes bytes after the header; "none": exactly the header. */
+  payload: "media" | "none";
+}
+
+/** What each kind is, for validation (relay) and for building frames (clients). */
+export const KIND_RULES: Record<FrameKind, KindRule> = {
+  [FrameKind.VideoJpeg]: { forwarded: true, allowedFlags: 0, payload: "media" },
+  [FrameKind.Ack]: { forwarded: false, allowedFlags: 0, payload: "none" },
+};
+
+/** KIND_RULES indexed by header byte 1, for the hot path (undefined: unknown kind). */
+const RULE_OF_BYTE: (KindRule | undefined)[] = Array.from({ length: 256 }, (_, byte) =>
+  Object.hasOwn(KIND_RULES, byte) ? KIND_RULES[byte as FrameKind] : undefined,
+);
+
+/** For the `default:` of an exhaustive switch: a new FrameKind without a case fails to compile. */
+export function assertNever(value: never): never {
+  throw new Error(`unhandled case: ${String(value)}`);
+}
 
 const OFFSET_VERSION = 0;
 const OFFSET_KIND = 1;
@@ -75,17 +107,53 @@ export function readHeader(message: Uint8Array): FrameHeader {
   };
 }
 
-/** Hot-path accessors: no object allocation. */
+// Hot-path accessors: plain byte reads, no DataView or object allocated per call.
+
+function readU32(message: Uint8Array, offset: number): number {
+  return (
+    ((message[offset] as number) |
+      ((message[offset + 1] as number) << 8) |
+      ((message[offset + 2] as number) << 16) |
+      ((message[offset + 3] as number) << 24)) >>>
+    0
+  );
+}
+
+/** Scratch space to read a float64 without allocating (JS is single-threaded per realm). */
+const float64 = new Float64Array(1);
+const float64Bytes = new Uint8Array(float64.buffer);
+
+/** Header byte 0. */
+export function readVersion(message: Uint8Array): number {
+  return message[OFFSET_VERSION] ?? 0;
+}
+
+/** The kind of a binary message when byte 1 names a known kind, else null (version, length unchecked). */
+export function frameKind(message: Uint8Array): FrameKind | null {
+  const kind = message[OFFSET_KIND];
+  return kind !== undefined && RULE_OF_BYTE[kind] !== undefined ? (kind as FrameKind) : null;
+}
+
+export function readFlags(message: Uint8Array): number {
+  return ((message[OFFSET_FLAGS] as number) | ((message[OFFSET_FLAGS + 1] as number) << 8)) >>> 0;
+}
+
 export function readSenderId(message: Uint8Array): number {
-  return viewOf(message).getUint32(OFFSET_SENDER, true);
+  return readU32(message, OFFSET_SENDER);
 }
 
 export function readCaptureTime(message: Uint8Array): number {
-  return viewOf(message).getFloat64(OFFSET_TIMESTAMP, true);
+  float64Bytes.set(message.subarray(OFFSET_TIMESTAMP, OFFSET_TIMESTAMP + 8));
+  return float64[0] as number;
 }
 
 export function readSequence(message: Uint8Array): number {
-  return viewOf(message).getUint32(OFFSET_SEQUENCE, true);
+  return readU32(message, OFFSET_SEQUENCE);
+}
+
+/** Bytes after the header (0 for a message shorter than a header). */
+export function payloadBytes(message: Uint8Array): number {
+  return Math.max(0, message.byteLength - HEADER_BYTES);
 }
 
 /** Overwrites the sender id in place (the relay does this; clients send 0). */
@@ -102,19 +170,27 @@ export function framePayload(message: Uint8Array): Uint8Array {
   return message.subarray(HEADER_BYTES);
 }
 
-export type FrameProblem = "too_short" | "bad_version" | "bad_kind" | "too_large" | "empty_payload";
+export type FrameProblem =
+  | "too_short"
+  | "bad_version"
+  | "bad_kind"
+  | "bad_flags"
+  | "too_large"
+  | "empty_payload";
 
 /**
- * Checks a binary message is a well-formed video frame no larger than `maxFrameBytes` of JPEG.
- * Returns null when fine. Cheap: three byte reads and two comparisons.
+ * Checks a binary message is a well-formed frame of a forwarded kind (KIND_RULES) with at most
+ * `maxFrameBytes` of payload. Returns null when fine. Cheap: a few byte reads and comparisons.
  */
 export function validateFrame(message: Uint8Array, maxFrameBytes: number): FrameProblem | null {
   if (message.byteLength < HEADER_BYTES) return "too_short";
   if (message[OFFSET_VERSION] !== PROTOCOL_VERSION) return "bad_version";
-  if (message[OFFSET_KIND] !== FrameKind.VideoJpeg) return "bad_kind";
-  const payloadBytes = message.byteLength - HEADER_BYTES;
-  if (payloadBytes === 0) return "empty_payload";
-  if (payloadBytes > maxFrameBytes) return "too_large";
+  const rule = RULE_OF_BYTE[message[OFFSET_KIND] as number];
+  if (rule === undefined || !rule.forwarded) return "bad_kind";
+  if ((readFlags(message) & ~rule.allowedFlags) !== 0) return "bad_flags";
+  const bytes = message.byteLength - HEADER_BYTES;
+  if (bytes === 0) return "empty_payload";
+  if (bytes > maxFrameBytes) return "too_large";
   return null;
 }
 

@@ -3,7 +3,11 @@ import { parseArgs } from "node:util";
 import { DEFAULT_PORT } from "../protocol/index.ts";
 import { redisUrlProblem } from "./cluster/cluster-config.ts";
 import type { LogLevel } from "./log.ts";
-import { parseSecurityConfig, SECURITY_OPTIONS, type SecurityConfig } from "./security/security-config.ts";
+import {
+  parseSecurityConfig,
+  SECURITY_OPTIONS,
+  type SecurityConfig,
+} from "./security/security-config.ts";
 
 export interface RelayConfig {
   port: number;

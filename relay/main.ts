@@ -2,8 +2,8 @@
 import { ConfigError, parseRelayConfig, relayHelp } from "./config.ts";
 import { log, setLogLevel } from "./log.ts";
 import { logSecurityPosture } from "./security/security-log.ts";
-import { startRelay } from "./server.ts";
 import { runTokenCommand } from "./security/token-command.ts";
+import { startRelay } from "./server.ts";
 
 function main(): void {
   // `bun run relay token ...` mints join tokens instead of starting a relay.

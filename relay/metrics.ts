@@ -11,7 +11,7 @@ export const stats = {
   bytesOut: 0,
   /** Deliveries skipped because a receiver's send buffer was over the backpressure limit. */
   framesDropped: 0,
-  conversionsToText: 0,
+  conversionsToLegacy: 0,
   conversionsToBinary: 0,
   /** Refused messages by reason (frame_too_short, bad_text...). */
   rejected: new Map<string, number>(),
@@ -105,7 +105,7 @@ export function createMetricsRegistry(rooms: RoomRegistry): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      this.inc({ to: "base64" }, stats.conversionsToText);
+      this.inc({ to: "base64" }, stats.conversionsToLegacy);
       this.inc({ to: "binary" }, stats.conversionsToBinary);
     },
   });

@@ -1,7 +1,6 @@
 // Room registry: who is in which room, in which wire format. Fan-out itself is Bun's topics.
 import type { ServerWebSocket } from "bun";
 import type { PeerInfo } from "../protocol/index.ts";
-import type { Cluster } from "./cluster/cluster.ts";
 import type { PeerGuard } from "./security/rate-limit.ts";
 
 /** Per-connection state, stored by Bun as `ws.data` (PeerGuard: rate limits, publish right). */
@@ -30,8 +29,8 @@ export class Room {
   readonly peers = new Map<number, PeerSocket>();
   /** Topic of new-protocol receivers: binary frames plus presence JSON. */
   readonly binaryTopic: string;
-  /** Topic of old-protocol receivers: base64 text frames only. */
-  readonly textTopic: string;
+  /** Topic of old-protocol (legacy) receivers: base64 text frames only. */
+  readonly legacyTopic: string;
   /** Presence JSON for acking receivers, who get frames on per-sender topics, not binaryTopic. */
   readonly presenceTopic: string;
   binaryPeers = 0;
@@ -41,7 +40,7 @@ export class Room {
 
   constructor(readonly name: string) {
     this.binaryTopic = `b:${name}`;
-    this.textTopic = `t:${name}`;
+    this.legacyTopic = `t:${name}`;
     this.presenceTopic = `p:${name}`;
   }
 
@@ -62,23 +61,10 @@ export type JoinRefusal = "room_full" | "too_many_rooms";
 
 export class RoomRegistry {
   readonly rooms = new Map<string, Room>();
-  /** Set when this relay shares rooms with others through Redis (--redis). */
-  cluster: Cluster | null = null;
-  private nextPeerId = 1;
-
   constructor(
     private readonly maxRooms: number,
     private readonly maxPeersPerRoom: number,
   ) {}
-
-  /** Ids are unique for the relay's lifetime; 0 is never used (it means "unstamped"). */
-  allocatePeerId(): number {
-    // In a cluster, ids carry the relay's node id in their high bits, unique cluster-wide.
-    if (this.cluster) return this.cluster.allocatePeerId();
-    const id = this.nextPeerId;
-    this.nextPeerId = this.nextPeerId >= 0xffffffff ? 1 : this.nextPeerId + 1;
-    return id;
-  }
 
   /** The room to join, created on demand, or why the join is refused. */
   roomFor(name: string): Room | JoinRefusal {

@@ -2,13 +2,13 @@
 // These are handed to Bun directly (not through Elysia's .ws()), so a message costs no promise and
 // no wrapper object (README, Architecture, has the measurement; bench/relay-paths/ reproduces it).
 import type { Server, WebSocketHandler } from "bun";
-import { CloseCode, encodeControl, PROTOCOL_VERSION, type RelayLimits } from "../protocol/index.ts";
-import { localDelivery } from "./cluster/local-delivery.ts";
+import { encodeControl, PROTOCOL_VERSION, type RelayLimits } from "../protocol/index.ts";
+import type { RoomBus } from "./cluster/room-bus.ts";
 import type { RelayConfig } from "./config.ts";
-import { Fanout } from "./delivery/fanout.ts";
+import type { Fanout } from "./delivery/fanout.ts";
 import { log } from "./log.ts";
 import { countRefusedJoin, stats } from "./metrics.ts";
-import { createInboundGate } from "./security/rate-limit.ts";
+import { closeWith, Refusals } from "./refusals.ts";
 import {
   type JoinRefusal,
   type Peer,
@@ -16,11 +16,12 @@ import {
   peerInfo,
   type RoomRegistry,
 } from "./rooms.ts";
+import { createInboundGate } from "./security/rate-limit.ts";
 
-const REFUSALS: Record<JoinRefusal, { close: number; message: string }> = {
-  room_full: { close: CloseCode.RoomFull, message: "room is full" },
-  too_many_rooms: { close: CloseCode.TooManyRooms, message: "relay has reached its room limit" },
-};
+const JOIN_REFUSALS = {
+  room_full: Refusals.roomFull,
+  too_many_rooms: Refusals.tooManyRooms,
+} as const satisfies Record<JoinRefusal, unknown>;
 
 /** Largest message the WebSocket layer accepts: a max-size frame as base64 text, plus slack. */
 export function maxMessageBytes(config: RelayConfig): number {
@@ -39,9 +40,10 @@ export function relayLimits(config: RelayConfig): RelayLimits {
 export function createSocketHandlers(
   config: RelayConfig,
   rooms: RoomRegistry,
+  bus: RoomBus,
+  fanout: Fanout,
   getServer: () => Server<Peer>,
 ): WebSocketHandler<Peer> {
-  let fanout: Fanout | undefined;
   const limits = relayLimits(config);
   const gate = createInboundGate(
     {
@@ -56,19 +58,16 @@ export function createSocketHandlers(
   function admit(ws: PeerSocket): void {
     const room = rooms.roomFor(ws.data.roomName);
     if (typeof room === "string") {
-      const refusal = REFUSALS[room];
       countRefusedJoin(room);
       log("warn", "join_refused", { room: ws.data.roomName, name: ws.data.name, reason: room });
-      if (!ws.data.legacy)
-        ws.send(encodeControl({ type: "error", code: room, message: refusal.message }));
-      ws.close(refusal.close, refusal.message);
+      closeWith(ws, JOIN_REFUSALS[room]);
       return;
     }
     const peersBefore = room.peerList();
     rooms.add(ws, room);
     stats.connectionsOpened++;
     if (ws.data.legacy) {
-      ws.subscribe(room.textTopic);
+      ws.subscribe(room.legacyTopic);
     } else {
       // Acking receivers get frames on per-sender topics (relay/delivery/ack-pacing.ts), presence here.
       ws.subscribe(ws.data.acks ? room.presenceTopic : room.binaryTopic);
@@ -79,21 +78,19 @@ export function createSocketHandlers(
           id: ws.data.id,
           name: ws.data.name,
           room: room.name,
-          peers: rooms.cluster
-            ? [...peersBefore, ...rooms.cluster.remotePeers(room.name)]
-            : peersBefore,
+          peers: [...peersBefore, ...bus.remotePeers(room.name)],
           limits,
           ...(ws.data.acks ? { ackWindow: config.ackWindow } : {}),
         }),
       );
-      fanout?.pacing.join(ws);
+      fanout.pacing.join(ws);
     }
     // Presence goes to new-protocol peers only (old clients would try to show it as a JPEG);
     // ws.publish skips the newcomer, who learnt everything from its welcome.
     const joined = encodeControl({ type: "join", peer: peerInfo(ws.data) });
     ws.publish(room.binaryTopic, joined);
     ws.publish(room.presenceTopic, joined);
-    rooms.cluster?.localJoined(room);
+    bus.localJoined(room);
     log("info", "join", {
       room: room.name,
       id: ws.data.id,
@@ -111,28 +108,23 @@ export function createSocketHandlers(
     perMessageDeflate: false,
     publishToSelf: false,
     open(ws) {
-      if (!fanout) {
-        fanout = new Fanout(getServer(), config, rooms.cluster);
-        rooms.cluster?.deliverTo(localDelivery(getServer(), fanout));
-      }
       admit(ws);
     },
     message(ws, message) {
-      // Both fanout and the peer's room exist once open() has run; Bun calls it before any message.
       // The gate (rate limits, view-only) decides first; it never allocates.
       if (typeof message === "string") {
-        if (gate.text(ws, message)) fanout?.onText(ws, message);
-      } else if (gate.binary(ws, message)) fanout?.onBinary(ws, message);
+        if (gate.text(ws, message)) fanout.onText(ws, message);
+      } else if (gate.binary(ws, message)) fanout.onBinary(ws, message);
     },
     close(ws, code, reason) {
       const room = ws.data.room;
       if (!room || !rooms.remove(ws)) return;
       stats.connectionsClosed++;
-      fanout?.pacing.leave(ws);
+      fanout.pacing.leave(ws);
       const left = encodeControl({ type: "leave", id: ws.data.id });
       getServer().publish(room.binaryTopic, left);
       getServer().publish(room.presenceTopic, left);
-      rooms.cluster?.localLeft(room);
+      bus.localLeft(room);
       log("info", "leave", {
         room: room.name,
         id: ws.data.id,

@@ -1,8 +1,8 @@
 // Flags, environment variables, defaults, and the one-line errors with exit code 2.
 import { describe, expect, test } from "bun:test";
-import { Backoff } from "../client/backoff.ts";
 import { FLAGS } from "../client/flags.ts";
 import { type ClientOptions, parseCommand, UsageError } from "../client/options.ts";
+import { Backoff } from "../client-core/backoff.ts";
 import { runClient } from "./fixtures/client/run-client.ts";
 
 function options(argv: string[], env: Record<string, string> = {}): ClientOptions {

@@ -1,8 +1,8 @@
 // The security building blocks on their own: token verification, origin and connect limits,
 // admin access, flag validation and the startup warnings.
 import { afterEach, expect, test } from "bun:test";
-import { createAdminCheck } from "../relay/http/admin-access.ts";
 import { type ConfigError, parseRelayConfig } from "../relay/config.ts";
+import { createAdminCheck } from "../relay/http/admin-access.ts";
 import { ConnectLimiter } from "../relay/security/connect-limit.ts";
 import { originAllowed } from "../relay/security/origin.ts";
 import type { SecurityConfig } from "../relay/security/security-config.ts";

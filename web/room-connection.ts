@@ -1,6 +1,6 @@
 // One WebSocket to a room on the relay, re-opened with exponential backoff and jitter whenever it
 // drops. "live" means the relay's welcome arrived, not merely that the socket opened.
-import { Backoff } from "../client/backoff.ts";
+import { Backoff } from "../client-core/backoff.ts";
 import {
   type ControlMessage,
   type ErrorMessage,

@@ -1,12 +1,13 @@
 // Being in a room: the connection, the tiles, your camera and what it sends, and the status and
 // notices that describe them. Lives from Join to Leave.
+
+import { Acker } from "../client-core/acker.ts";
 import { CloseCode, type ErrorMessage, roomUrl, type WelcomeMessage } from "../protocol/index.ts";
 import { closeCamera, openCamera } from "./camera.ts";
 import { cameraFailure } from "./camera-errors.ts";
 import { CameraSender } from "./camera-sender.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
 import { type ConnectionState, describeState } from "./connection-state.ts";
-import { FrameAcker } from "./frame-acker.ts";
 import { withPageToken } from "./page-url.ts";
 import { RoomConnection } from "./room-connection.ts";
 import { SelfTile } from "./self-tile.ts";
@@ -31,7 +32,7 @@ export class RoomSession {
   readonly #grid: TileGrid;
   readonly #selfTile = new SelfTile();
   readonly #connection: RoomConnection;
-  readonly #acker = new FrameAcker(() => this.#connection.socket);
+  readonly #acker = new Acker(() => this.#connection.socket);
   readonly #sender: CameraSender;
   readonly #refreshTimer: ReturnType<typeof setInterval>;
   #state: ConnectionState = { kind: "idle" };
@@ -46,7 +47,7 @@ export class RoomSession {
   ) {
     this.#ui = ui;
     this.#capture = options.capture;
-    this.#grid = new TileGrid(ui.tiles, (frame) => this.#acker.done(frame));
+    this.#grid = new TileGrid(ui.tiles, (frame) => this.#acker.doneWith(frame));
     this.#selfTile.setName(options.name || "guest");
     this.#sender = new CameraSender({
       video: this.#selfTile.video,

@@ -2,7 +2,7 @@
 // topics local presence and frames use, so receivers cannot tell a remote peer from a local one.
 import type { Server } from "bun";
 import type { Room } from "../rooms.ts";
-import type { LocalDelivery } from "./cluster.ts";
+import type { LocalDelivery } from "./room-bus.ts";
 
 /** The parts of the Fanout that take frames stamped by another relay. */
 export interface RemoteFrameSink {

@@ -2,14 +2,16 @@
 // each room has. Rooms without an acking receiver cost one Map lookup per frame and nothing else;
 // their frames go out on the room topic exactly as before.
 import type { Server } from "bun";
-import { ACK_PARAM, isAck } from "../../protocol/index.ts";
+import {
+  ACK_PARAM,
+  isAck,
+  readCaptureTime,
+  readSenderId,
+  readSequence,
+} from "../../protocol/index.ts";
+import type { PeerSocket, Room } from "../rooms.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
 import { type PacedReceiver, PacedSender, type PacingLimits } from "./paced-sender.ts";
-import type { PeerSocket, Room } from "../rooms.ts";
-
-const OFFSET_SENDER = 4;
-const OFFSET_TIMESTAMP = 8;
-const OFFSET_SEQUENCE = 16;
 
 interface RoomPacing {
   readonly receivers: Map<PeerSocket, PacedReceiver>;
@@ -30,11 +32,14 @@ export function senderTopic(room: Room, senderId: number): string {
 
 export class AckPacing {
   readonly #rooms = new Map<Room, RoomPacing>();
+  /** Set by attach() once the relay listens, before any socket can open. */
+  #server!: Server<unknown>;
 
-  constructor(
-    private readonly server: Server<unknown>,
-    private readonly limits: PacingLimits,
-  ) {}
+  constructor(private readonly limits: PacingLimits) {}
+
+  attach(server: Server<unknown>): void {
+    this.#server = server;
+  }
 
   /** After admission: an acking receiver gets a lane to every sender already paced here. */
   join(ws: PeerSocket): void {
@@ -73,27 +78,23 @@ export class AckPacing {
   }
 
   /**
-   * A validated frame from `sender` (either protocol): published to the acking receivers in
-   * step with it. Returns how many acking receivers it was paced for: the caller leaves them out
-   * of the room topic's count.
+   * A validated, stamped frame (either protocol; `from` null: from another relay): published to
+   * the acking receivers in step with its sender. Returns how many acking receivers it was paced
+   * for: the caller leaves them out of the room topic's count.
    */
-  onFrame(room: Room, sender: PeerSocket, message: Buffer): number {
-    return this.onFrameFrom(room, sender.data.id, sender, message);
-  }
-
-  /** As onFrame, also for a sender on another relay (relay/cluster/): no local socket. */
-  onFrameFrom(room: Room, senderId: number, sender: PeerSocket | null, message: Buffer): number {
+  onFrame(room: Room, from: PeerSocket | null, message: Buffer): number {
     const pacing = this.#rooms.get(room);
     if (pacing === undefined) return 0;
+    const senderId = readSenderId(message);
     let paced = pacing.senders.get(senderId);
     if (paced === undefined) {
-      paced = new PacedSender(senderId, senderTopic(room, senderId), this.server, this.limits);
+      paced = new PacedSender(senderId, senderTopic(room, senderId), this.#server, this.limits);
       pacing.senders.set(senderId, paced);
       for (const receiver of pacing.receivers.values()) {
-        if (receiver.ws !== sender) paced.addReceiver(receiver);
+        if (receiver.ws !== from) paced.addReceiver(receiver);
       }
     }
-    paced.publish(message, message.readUInt32LE(OFFSET_SEQUENCE));
+    paced.publish(message, readSequence(message));
     return paced.lanes.size;
   }
 
@@ -113,9 +114,9 @@ export class AckPacing {
     if (!room || !receiver) return null;
     ackStats.acks++;
     const now = performance.timeOrigin + performance.now();
-    observeStaleness(room.name, now - message.readDoubleLE(OFFSET_TIMESTAMP));
-    const lane = receiver.lanes.get(message.readUInt32LE(OFFSET_SENDER));
-    const seq = message.readUInt32LE(OFFSET_SEQUENCE);
+    observeStaleness(room.name, now - readCaptureTime(message));
+    const lane = receiver.lanes.get(readSenderId(message));
+    const seq = readSequence(message);
     if (lane === undefined) ackStats.acksIgnored++;
     else if (!lane.sender.ack(lane, seq)) ackStats.acksIgnored++;
     if (receiver.idle.size > 0) {

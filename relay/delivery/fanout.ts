@@ -1,23 +1,22 @@
-// The hot path: validate a frame, stamp its sender, publish it once per wire format.
+// The hot path: validate a frame, stamp its sender, deliver it once per wire format.
 // Bun/uWS copies the bytes into each receiver's socket natively; JS never loops over receivers
 // unless a publish reports a drop, and never copies or re-encodes per receiver.
 import type { Server } from "bun";
 import {
-  type ErrorCode,
-  encodeControl,
+  assertNever,
   FrameKind,
-  type FrameProblem,
-  HEADER_BYTES,
+  frameKind,
   isControlText,
-  readSenderId,
+  parseClientControl,
   stampSenderId,
   validateFrame,
-  writeHeader,
 } from "../../protocol/index.ts";
-import { AckPacing } from "./ack-pacing.ts";
-import type { Cluster } from "../cluster/cluster.ts";
-import { countRejected, stats } from "../metrics.ts";
+import type { RoomBus } from "../cluster/room-bus.ts";
+import { stats } from "../metrics.ts";
+import { FRAME_REFUSALS, Refusals, refuseMessage } from "../refusals.ts";
 import type { PeerSocket, Room } from "../rooms.ts";
+import { AckPacing } from "./ack-pacing.ts";
+import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
 
 export interface FanoutLimits {
   maxFrameBytes: number;
@@ -25,202 +24,174 @@ export interface FanoutLimits {
   ackWindow: number;
 }
 
-const PROBLEM_CODES: Record<FrameProblem, ErrorCode> = {
-  too_short: "frame_too_short",
-  bad_version: "frame_bad_version",
-  bad_kind: "frame_bad_kind",
-  empty_payload: "frame_empty",
-  too_large: "frame_too_large",
-};
-
-const PROBLEM_TEXT: Record<FrameProblem, string> = {
-  too_short: `binary messages must hold a ${HEADER_BYTES}-byte header and a JPEG`,
-  bad_version: "unsupported protocol version (expected 1)",
-  bad_kind: "unsupported frame kind (expected 1, video/jpeg)",
-  empty_payload: "frame has no JPEG payload",
-  too_large: "frame is larger than the relay's maxFrameBytes",
-};
-
-// Base64 of a JPEG always starts with "/9j/" (the bytes FF D8 FF).
-const JPEG_BASE64_PREFIX = "/9j/";
-
-/** Tells a new-protocol peer why its message was refused; old-protocol peers only get counted. */
-function refuse(ws: PeerSocket, code: ErrorCode, message: string): void {
-  ws.data.rejected++;
-  countRejected(code);
-  if (!ws.data.legacy) ws.send(encodeControl({ type: "error", code, message }));
-}
-
 export class Fanout {
   /** Delivery to receivers that ack (?ack=1): per-sender topics instead of the room topic. */
   readonly pacing: AckPacing;
+  /** Set by attach() once the relay listens, before any socket can open. */
+  #server!: Server<unknown>;
 
   constructor(
-    private readonly server: Server<unknown>,
     private readonly limits: FanoutLimits,
-    private readonly cluster: Cluster | null = null,
+    private readonly bus: RoomBus,
   ) {
-    this.pacing = new AckPacing(server, limits);
+    this.pacing = new AckPacing(limits);
   }
 
-  /** A binary message from a new-protocol peer. */
+  /** The server whose topics frames go to (Bun creates it when the relay starts listening). */
+  attach(server: Server<unknown>): void {
+    this.#server = server;
+    this.pacing.attach(server);
+  }
+
+  /** A binary message from a v1 peer: an ack, a frame, or something malformed. */
   onBinary(ws: PeerSocket, message: Buffer): void {
     const room = ws.data.room;
     if (!room) return;
-    if (message[1] === FrameKind.Ack) {
-      this.onAck(ws, message);
-      return;
+    const kind = frameKind(message);
+    switch (kind) {
+      case FrameKind.Ack:
+        this.#onAck(ws, message);
+        return;
+      case FrameKind.VideoJpeg:
+      case null: // unknown kind: validateFrame says which problem
+        break;
+      default:
+        assertNever(kind);
     }
     const problem = validateFrame(message, this.limits.maxFrameBytes);
     if (problem !== null) {
-      refuse(ws, PROBLEM_CODES[problem], PROBLEM_TEXT[problem]);
+      refuseMessage(ws, FRAME_REFUSALS[problem]);
       return;
     }
     stampSenderId(message, ws.data.id);
     stats.framesIn++;
     stats.bytesIn += message.byteLength;
-    // Acking receivers get it on the sender's own topic (or are held back); the rest on the room's.
-    const binaryReceivers = room.binaryPeers - 1 - this.pacing.onFrame(room, ws, message);
-    if (binaryReceivers > 0) {
-      const status = ws.publish(room.binaryTopic, message);
-      this.account(room, ws, false, binaryReceivers, message.byteLength, status);
-    }
-    if (room.legacyPeers > 0) {
-      // One conversion for all old-protocol receivers, straight from the received bytes.
-      const text = message.toString("base64", HEADER_BYTES);
-      stats.conversionsToText++;
-      const status = this.server.publish(room.textTopic, text);
-      this.account(room, ws, true, room.legacyPeers, text.length, status);
-    }
-    // Other relays with participants here get it once, through Redis; otherwise a number check.
-    if (room.remoteNodes > 0) this.cluster?.publishFrame(room, message);
+    this.#deliver(room, ws, message, null);
   }
 
-  /** A frame stamped by another relay (relay/cluster/): every local receiver, converted once. */
+  /** A frame stamped by another relay (relay/cluster/): every local receiver, in its format. */
   onRemoteFrame(room: Room, message: Buffer): void {
-    const paced = this.pacing.onFrameFrom(room, readSenderId(message), null, message);
-    const binaryReceivers = room.binaryPeers - paced;
-    if (binaryReceivers > 0) {
-      const status = this.server.publish(room.binaryTopic, message);
-      this.account(room, null, false, binaryReceivers, message.byteLength, status);
-    }
-    if (room.legacyPeers > 0) {
-      const text = message.toString("base64", HEADER_BYTES);
-      stats.conversionsToText++;
-      const status = this.server.publish(room.textTopic, text);
-      this.account(room, null, true, room.legacyPeers, text.length, status);
-    }
+    this.#deliver(room, null, message, null);
   }
 
-  /** A text message: JSON control from new peers, a base64 JPEG from old ones. */
+  /** A text message: JSON control from v1 peers, a base64 JPEG from legacy ones. */
   onText(ws: PeerSocket, text: string): void {
     const room = ws.data.room;
     if (!room) return;
     if (isControlText(text)) {
-      // Protocol v1 defines no client → relay control messages yet.
-      refuse(ws, "bad_control", "the relay accepts no control messages in protocol v1");
+      this.#onControl(ws, text);
       return;
     }
     if (!ws.data.legacy) {
-      refuse(
-        ws,
-        "bad_text",
-        "text frames are for the old protocol at path /; send binary frames here",
-      );
+      refuseMessage(ws, Refusals.textOnV1);
       return;
     }
-    const jpegBytes = base64DecodedLength(text);
-    if (jpegBytes < 0 || !text.startsWith(JPEG_BASE64_PREFIX)) {
-      refuse(ws, "bad_text", "expected the base64 text of a JPEG");
+    const jpegBytes = legacyJpegBytes(text);
+    if (jpegBytes < 0) {
+      refuseMessage(ws, Refusals.legacyNotJpeg);
       return;
     }
     if (jpegBytes > this.limits.maxFrameBytes) {
-      refuse(ws, "frame_too_large", PROBLEM_TEXT.too_large);
+      refuseMessage(ws, Refusals.frameTooLarge);
       return;
     }
-    // Decode only when someone needs the binary form (v1 receivers here or another relay):
-    // once, straight into a buffer with room for the header, which also proves the text is
-    // base64. Rooms of old-protocol peers only get the cheap checks above (the original relay
-    // checked nothing): decoding every frame just to validate it cost +40% relay CPU in
+    // Decode only when someone needs the binary form (v1 receivers here or another relay).
+    // Rooms of legacy peers only get the cheap checks above (the original relay checked
+    // nothing): decoding every frame just to validate it cost +40% relay CPU in
     // `bun bench --scenario base64`.
-    const needsBinary = room.binaryPeers > 0 || room.remoteNodes > 0;
-    const binary = needsBinary ? Buffer.allocUnsafe(HEADER_BYTES + jpegBytes) : null;
-    if (binary && binary.write(text, HEADER_BYTES, jpegBytes, "base64") !== jpegBytes) {
-      refuse(ws, "bad_text", "expected the base64 text of a JPEG");
-      return;
+    let binary: Buffer | null = null;
+    if (room.binaryPeers > 0 || room.remoteNodes > 0) {
+      binary = fromLegacyText(text, jpegBytes, ws.data.id, ws.data.legacySequence);
+      if (binary === null) {
+        refuseMessage(ws, Refusals.legacyNotJpeg);
+        return;
+      }
+      ws.data.legacySequence++;
     }
     stats.framesIn++;
     stats.bytesIn += text.length;
-    const legacyReceivers = room.legacyPeers - 1;
-    if (legacyReceivers > 0) {
-      const status = ws.publish(room.textTopic, text);
-      this.account(room, ws, true, legacyReceivers, text.length, status);
-    }
-    // Other relays get the binary form (converted here once; they make their own base64).
-    if (binary) {
-      writeHeader(binary, {
-        kind: FrameKind.VideoJpeg,
-        flags: 0,
-        senderId: ws.data.id,
-        captureTimeMs: performance.timeOrigin + performance.now(),
-        sequence: ws.data.legacySequence++,
-      });
-      stats.conversionsToBinary++;
-      const binaryReceivers = room.binaryPeers - this.pacing.onFrame(room, ws, binary);
-      if (binaryReceivers > 0) {
-        const status = this.server.publish(room.binaryTopic, binary);
-        this.account(room, ws, false, binaryReceivers, binary.byteLength, status);
-      }
-      if (room.remoteNodes > 0) this.cluster?.publishFrame(room, binary);
-    }
-  }
-
-  /** An ack (kind 2): paces this receiver's delivery, never forwarded. */
-  private onAck(ws: PeerSocket, message: Buffer): void {
-    const problem = this.pacing.onAck(ws, message);
-    if (problem === "malformed") {
-      refuse(ws, "bad_ack", "an ack is exactly a 20-byte header: version 1, kind 2, flags 0");
-    } else if (problem === "not_enabled") {
-      refuse(ws, "bad_ack", "send acks only after joining with ?ack=1");
-    }
+    this.#deliver(room, ws, binary, text);
   }
 
   /**
-   * Counts deliveries. Bun reports one status for the whole publish (the worst over receivers);
-   * only when it signals trouble do we look at each receiver, charging a drop to those whose
-   * buffer is over the limit, since uWS skips exactly those.
+   * The one delivery path: a validated frame stamped with its sender, to every receiver of the
+   * room in its own format, and to other relays. `from` is the local sender (null: the frame
+   * came from another relay). `binary` and `text` are the forms at hand; a missing one is made
+   * here, once, only if a receiver needs it (binary is null only when none does).
    */
-  private account(
+  #deliver(room: Room, from: PeerSocket | null, binary: Buffer | null, text: string | null): void {
+    const fromLegacy = from?.data.legacy === true;
+    if (binary !== null) {
+      // Acking receivers get it on the sender's own topic (or are held back); the rest here.
+      const paced = this.pacing.onFrame(room, from, binary);
+      const receivers = room.binaryPeers - (from === null || fromLegacy ? 0 : 1) - paced;
+      if (receivers > 0) this.#publish(room, from, false, binary, receivers);
+      // Other relays with participants here get it once, through the bus.
+      if (from !== null && room.remoteNodes > 0) this.bus.publishFrame(room, binary);
+    }
+    const legacyReceivers = room.legacyPeers - (fromLegacy ? 1 : 0);
+    if (legacyReceivers > 0) {
+      this.#publish(room, from, true, text ?? toLegacyText(binary as Buffer), legacyReceivers);
+    }
+  }
+
+  /** Publish, then count: the one way a frame reaches a room topic. */
+  #publish(
     room: Room,
-    sender: PeerSocket | null,
-    toLegacy: boolean,
+    from: PeerSocket | null,
+    legacy: boolean,
+    data: Buffer | string,
     receivers: number,
-    bytes: number,
-    status: number,
   ): void {
+    const topic = legacy ? room.legacyTopic : room.binaryTopic;
+    // A sender's own publish skips it; from another format or another relay, the server's.
+    const status =
+      from !== null && from.data.legacy === legacy
+        ? from.publish(topic, data)
+        : this.#server.publish(topic, data);
+    // Bun reports the worst status over all receivers: 0 when uWS dropped the frame for at least
+    // one of them (its buffer was over the limit). -1 only means queued behind backpressure,
+    // every receiver got it: the common case at high load, which must cost nothing more.
+    const dropped = status === 0 ? this.#chargeDrops(room, from, legacy) : 0;
+    const delivered = receivers - dropped;
+    stats.framesDropped += dropped;
+    stats.framesOut += delivered;
+    stats.bytesOut += delivered * (typeof data === "string" ? data.length : data.byteLength);
+  }
+
+  /**
+   * Rare path: a publish dropped the frame for someone. uWS skips exactly the receivers whose
+   * buffer was over the limit before the send, and those stay over it (nothing drains during a
+   * publish), so they are the ones over the limit now.
+   */
+  #chargeDrops(room: Room, from: PeerSocket | null, legacy: boolean): number {
     let dropped = 0;
-    if (status <= 0) {
-      for (const peer of room.peers.values()) {
-        // Acking receivers are not on the room topics; relay/delivery/paced-sender.ts counts their drops.
-        if (peer === sender || peer.data.legacy !== toLegacy || peer.data.acks) continue;
-        if (peer.getBufferedAmount() > this.limits.backpressureLimitBytes) {
-          peer.data.framesDropped++;
-          dropped++;
-        }
+    for (const peer of room.peers.values()) {
+      // Acking receivers are not on the room topics; relay/delivery/paced-sender.ts counts theirs.
+      if (peer === from || peer.data.legacy !== legacy || peer.data.acks) continue;
+      if (peer.getBufferedAmount() > this.limits.backpressureLimitBytes) {
+        peer.data.framesDropped++;
+        dropped++;
       }
     }
-    stats.framesDropped += dropped;
-    stats.framesOut += receivers - dropped;
-    stats.bytesOut += (receivers - dropped) * bytes;
+    return dropped;
   }
-}
 
-/** Bytes a padded base64 string decodes to, or -1 if its length can't be base64. */
-export function base64DecodedLength(text: string): number {
-  const length = text.length;
-  if (length === 0 || length % 4 !== 0) return -1;
-  let padding = 0;
-  if (text.charCodeAt(length - 1) === 0x3d) padding++;
-  if (text.charCodeAt(length - 2) === 0x3d) padding++;
-  return (length / 4) * 3 - padding;
+  /** An ack (kind 2): paces this receiver's delivery, never forwarded. */
+  #onAck(ws: PeerSocket, message: Buffer): void {
+    const problem = this.pacing.onAck(ws, message);
+    if (problem === "malformed") refuseMessage(ws, Refusals.ackMalformed);
+    else if (problem === "not_enabled") refuseMessage(ws, Refusals.ackNotEnabled);
+  }
+
+  /** JSON from a client: each client → relay control type is one case here. */
+  #onControl(ws: PeerSocket, text: string): void {
+    const message = parseClientControl(text);
+    if (message === null) {
+      refuseMessage(ws, Refusals.controlUnknown);
+      return;
+    }
+    // Protocol v1 defines no client → relay control messages yet; a new one fails to compile here.
+    assertNever(message);
+  }
 }

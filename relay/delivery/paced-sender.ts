@@ -11,9 +11,9 @@
 // later one. Acks name frames by the sender's sequence number, matched against the last
 // RECENT_FRAMES numbers, so a sender that skips or repeats numbers can't confuse the counts.
 import type { Server } from "bun";
-import { ackStats } from "./ack-metrics.ts";
 import { stats } from "../metrics.ts";
 import type { PeerSocket } from "../rooms.ts";
+import { ackStats } from "./ack-metrics.ts";
 
 /** Frames whose sequence numbers we remember, to match acks (~8 s at 30 fps). */
 const RECENT_FRAMES = 256;
@@ -131,7 +131,8 @@ export class PacedSender {
     ackStats.framesHeld += this.lanes.size - receivers;
     if (receivers === 0) return;
     const status = this.server.publish(this.topic, message);
-    const delivered = status > 0 ? receivers : receivers - this.#leaveIfOverLimit(n);
+    // 0: dropped for someone over the limit; -1 (queued behind backpressure) reached everyone.
+    const delivered = status === 0 ? receivers - this.#leaveIfOverLimit(n) : receivers;
     stats.framesOut += delivered;
     stats.bytesOut += delivered * message.byteLength;
     const bucket = this.#due[n & this.#dueMask] as Set<Lane>;
@@ -233,7 +234,7 @@ export class PacedSender {
   }
 
   /**
-   * Rare path (a publish reported trouble): uWS skipped receivers over the backpressure limit.
+   * Rare path (a publish reported a drop): uWS skipped receivers over the backpressure limit.
    * They leave the topic having been sent only up to frame n − 1; returns how many.
    */
   #leaveIfOverLimit(n: number): number {

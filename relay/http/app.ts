@@ -3,26 +3,22 @@
 import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
 import { cleanName, isValidRoomName, LEGACY_ROOM } from "../../protocol/index.ts";
+import type { RoomBus } from "../cluster/room-bus.ts";
 import { wantsAcks } from "../delivery/ack-pacing.ts";
-import type { AdminCheck } from "./admin-access.ts";
-import type { UpgradeGate } from "../security/auth.ts";
 import { log } from "../log.ts";
 import { countRefusedJoin } from "../metrics.ts";
-import { newPeerGuard } from "../security/rate-limit.ts";
 import type { Peer, RoomRegistry } from "../rooms.ts";
+import type { UpgradeGate } from "../security/auth.ts";
+import { newPeerGuard } from "../security/rate-limit.ts";
+import type { AdminCheck } from "./admin-access.ts";
 import { pageResponse, webPage } from "./web-page.ts";
 
 function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
 }
 
-function newPeer(
-  rooms: RoomRegistry,
-  roomName: string,
-  rawName: string | null,
-  legacy: boolean,
-): Peer {
-  const id = rooms.allocatePeerId();
+function newPeer(bus: RoomBus, roomName: string, rawName: string | null, legacy: boolean): Peer {
+  const id = bus.allocatePeerId();
   return {
     id,
     name: cleanName(rawName, `${legacy ? "legacy" : "guest"}-${id}`),
@@ -40,6 +36,7 @@ function newPeer(
 
 export function createApp(
   rooms: RoomRegistry,
+  bus: RoomBus,
   metrics: Registry,
   gate: UpgradeGate,
   adminCheck: AdminCheck,
@@ -85,8 +82,8 @@ export function createApp(
       const admission = await gate.check(request, server?.requestIP(request)?.address, params.room);
       if (admission instanceof Response) return admission;
       // In a cluster: learn who is on the other relays first, for this peer's welcome.
-      await rooms.cluster?.prepareRoom(params.room);
-      const peer = newPeer(rooms, params.room, admission.name, false);
+      await bus.prepareRoom(params.room);
+      const peer = newPeer(bus, params.room, admission.name, false);
       peer.canPublish = admission.canPublish;
       peer.acks = wantsAcks(request.url);
       return upgrade(request, server, peer);
@@ -96,7 +93,7 @@ export function createApp(
       if (!isUpgrade(request)) return pageResponse();
       const admission = await gate.check(request, server?.requestIP(request)?.address, LEGACY_ROOM);
       if (admission instanceof Response) return admission;
-      const peer = newPeer(rooms, LEGACY_ROOM, admission.name, true);
+      const peer = newPeer(bus, LEGACY_ROOM, admission.name, true);
       peer.canPublish = admission.canPublish;
       return upgrade(request, server, peer);
     });

@@ -1,9 +1,10 @@
 // Checks every WebSocket upgrade must pass before the relay says 101: browser origin, connection
 // rate per address, and (with --auth-secret) a signed join token for this very room. Refusals are
 // short plain-text answers that say nothing about the room: not whether it exists, nor who is in it.
-import { ConnectLimiter } from "./connect-limit.ts";
+
 import { log } from "../log.ts";
 import { countRefusedJoin } from "../metrics.ts";
+import { ConnectLimiter } from "./connect-limit.ts";
 import { originAllowed } from "./origin.ts";
 import type { SecurityConfig } from "./security-config.ts";
 import { secretKey, verifyJoinToken } from "./tokens.ts";

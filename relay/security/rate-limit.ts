@@ -3,14 +3,17 @@
 // plain numbers on the peer, so a message costs a clock read and a few additions, no allocation.
 // Excess is dropped and counted; a connection that keeps going far over its limits is closed.
 import {
-  CloseCode,
-  encodeControl,
+  assertNever,
   FrameKind,
+  frameKind,
   HEADER_BYTES,
   PROTOCOL_VERSION,
+  payloadBytes,
+  readVersion,
 } from "../../protocol/index.ts";
 import { log } from "../log.ts";
 import { countRejected } from "../metrics.ts";
+import { Refusals, refusalMessage } from "../refusals.ts";
 import type { PeerSocket } from "../rooms.ts";
 import { securityStats } from "./security-metrics.ts";
 
@@ -67,6 +70,24 @@ export function newPeerGuard(canPublish: boolean): PeerGuard {
 const MessageKind = { Frame: 0, Ack: 1, /** JSON and anything malformed. */ Control: 2 } as const;
 type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
+/** The budget of a binary message: well-formed frames and acks have their own, the rest is control. */
+function budgetOf(message: Uint8Array): MessageKind {
+  if (message.byteLength < HEADER_BYTES || readVersion(message) !== PROTOCOL_VERSION) {
+    return MessageKind.Control;
+  }
+  const kind = frameKind(message);
+  switch (kind) {
+    case FrameKind.VideoJpeg:
+      return payloadBytes(message) > 0 ? MessageKind.Frame : MessageKind.Control;
+    case FrameKind.Ack:
+      return message.byteLength === HEADER_BYTES ? MessageKind.Ack : MessageKind.Control;
+    case null:
+      return MessageKind.Control;
+    default:
+      return assertNever(kind);
+  }
+}
+
 export interface InboundGate {
   /** True when the fan-out should handle this binary message. */
   binary(ws: PeerSocket, message: Buffer): boolean;
@@ -122,14 +143,7 @@ export function createInboundGate(limits: RateLimits, maxMessageBytes: number): 
 
   return {
     binary(ws, message) {
-      const v1 = message.byteLength >= HEADER_BYTES && message[0] === PROTOCOL_VERSION;
-      const kind =
-        v1 && message[1] === FrameKind.VideoJpeg && message.byteLength > HEADER_BYTES
-          ? MessageKind.Frame
-          : v1 && message[1] === FrameKind.Ack && message.byteLength === HEADER_BYTES
-            ? MessageKind.Ack
-            : MessageKind.Control;
-      return admit(ws, message.byteLength, kind);
+      return admit(ws, message.byteLength, budgetOf(message));
     },
     text(ws, text) {
       // On the old protocol every text message is a frame; on v1 text is control (or garbage).
@@ -144,13 +158,7 @@ function limited(ws: PeerSocket, reason: string): false {
   countRejected(reason);
   if (guard.strikes === 0 && !guard.legacy) {
     // One notice per episode: replying to every dropped message would amplify a flood.
-    ws.send(
-      encodeControl({
-        type: "error",
-        code: "rate_limited",
-        message: "over the relay's rate limit: messages are being dropped",
-      }),
-    );
+    ws.send(refusalMessage(Refusals.rateLimited));
   }
   guard.strikes++;
   if (guard.strikes > STRIKE_LIMIT && ws.readyState === WebSocket.OPEN) {
@@ -161,7 +169,7 @@ function limited(ws: PeerSocket, reason: string): false {
       name: guard.name,
       dropped: guard.limited,
     });
-    ws.close(CloseCode.RateLimited, "rate limit exceeded");
+    ws.close(Refusals.rateLimitClose.close, Refusals.rateLimitClose.message);
   }
   return false;
 }
@@ -171,13 +179,7 @@ function viewOnly(ws: PeerSocket): false {
   guard.viewOnlyDropped++;
   countRejected("view_only");
   if (guard.viewOnlyDropped === 1 && !guard.legacy) {
-    ws.send(
-      encodeControl({
-        type: "error",
-        code: "view_only",
-        message: "your join token does not allow publishing: frames are dropped",
-      }),
-    );
+    ws.send(refusalMessage(Refusals.viewOnly));
   }
   return false;
 }

@@ -1,7 +1,8 @@
 // What the startup log says about the relay's security, loudly when it is reachable from a network
 // without join tokens (anyone could join any room) or without TLS (tokens and frames in the clear).
-import { isLoopbackAddress } from "./connect-limit.ts";
+
 import { log } from "../log.ts";
+import { isLoopbackAddress } from "./connect-limit.ts";
 import type { SecurityConfig } from "./security-config.ts";
 
 function isLoopbackHost(host: string): boolean {

@@ -2,7 +2,14 @@
 // this relay subscribes to their Redis channels, keeps its roster for them in Redis and on the
 // control channel, and learns the other relays' rosters. Frames go to the bus only while
 // another relay has someone in the room (Room.remoteNodes > 0), once per frame.
-import { encodeControl, type PeerInfo, validateFrame } from "../../protocol/index.ts";
+import type { Registry } from "prom-client";
+import {
+  encodeControl,
+  HEADER_BYTES,
+  type PeerInfo,
+  readSenderId,
+  validateFrame,
+} from "../../protocol/index.ts";
 import { log } from "../log.ts";
 import type { Room, RoomRegistry } from "../rooms.ts";
 import { controlChannel, frameChannel, nodeKey, parseChannel, roomKey } from "./bus-names.ts";
@@ -13,21 +20,12 @@ import {
   ROSTER_REFRESH_BEATS,
   SWEEP_GRACE_MS,
 } from "./cluster-config.ts";
-import { clusterStats } from "./cluster-metrics.ts";
+import { clusterStats, registerClusterMetrics } from "./cluster-metrics.ts";
 import { ClusterPeerIds, nodeOfPeer, randomNodeId } from "./peer-ids.ts";
 import { RedisLink } from "./redis-link.ts";
 import { type PresenceChange, RemotePresence } from "./remote-presence.ts";
+import type { LocalDelivery, RoomBus } from "./room-bus.ts";
 import { decodeRoster, encodeRoster, type Roster, RosterVersions } from "./roster.ts";
-
-/** How frames and presence from other relays reach this relay's participants. */
-export interface LocalDelivery {
-  /** Presence JSON (join/leave) for every v1 participant of the room. */
-  presence(room: Room, text: string): void;
-  /** A stamped v1 frame from another relay, for every local receiver in its format. */
-  frame(room: Room, message: Buffer): void;
-  /** A sender on another relay is gone (after its leave was announced): drop its state. */
-  senderLeft(room: Room, id: number): void;
-}
 
 interface TrackedRoom {
   readonly name: string;
@@ -61,7 +59,7 @@ const RELEASE_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-export class Cluster {
+export class RedisBus implements RoomBus {
   readonly #link: RedisLink;
   readonly #ids = new ClusterPeerIds(randomNodeId());
   /** Tells this process's node key from a dead predecessor's with the same id. */
@@ -69,7 +67,7 @@ export class Cluster {
   readonly #versions = new RosterVersions();
   readonly #tracked = new Map<string, TrackedRoom>();
   readonly #heartbeat: ReturnType<typeof setInterval>;
-  /** Set once the socket handlers exist (they own the Fanout); nothing arrives before a join. */
+  /** Set at start by relay/server.ts, before the relay listens. */
   #delivery: LocalDelivery | null = null;
   #claimed = false;
   #idsIssued = false;
@@ -96,6 +94,10 @@ export class Cluster {
 
   deliverTo(delivery: LocalDelivery): void {
     this.#delivery = delivery;
+  }
+
+  registerMetrics(registry: Registry): void {
+    registerClusterMetrics(registry);
   }
 
   get nodeId(): number {
@@ -129,14 +131,12 @@ export class Cluster {
     clearTimeout(timer);
   }
 
-  /** After a local participant was admitted to `room`. */
   localJoined(room: Room): void {
     const tracked = this.#tracked.get(room.name) ?? this.#track(room.name);
     room.remoteNodes = tracked.remote.remoteNodes;
     this.#publishRoster(tracked, room.peerList());
   }
 
-  /** After a local participant left `room` (already removed from it). */
   localLeft(room: Room): void {
     const tracked = this.#tracked.get(room.name);
     if (!tracked) return;
@@ -234,7 +234,8 @@ export class Cluster {
     if (!channel || !tracked) return; // a room we just left: its last messages
     if (channel.kind === "frames") {
       // Our own frames come back from Redis too: the node bits of the sender id tell.
-      if (message.byteLength >= 8 && nodeOfPeer(message.readUInt32LE(4)) === this.nodeId) return;
+      if (message.byteLength >= HEADER_BYTES && nodeOfPeer(readSenderId(message)) === this.nodeId)
+        return;
       if (validateFrame(message, this.maxFrameBytes) !== null) {
         clusterStats.malformed++;
         return;

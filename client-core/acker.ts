@@ -1,0 +1,54 @@
+// Acks (docs/PROTOCOL.md, "Acks"), for both clients: once a frame has been shown, recorded,
+// counted or deliberately skipped, tell the relay, so that it paces what it sends to what this
+// participant can take, and a slow machine or link gets a recent frame instead of a backlog.
+import {
+  type AckedFrame,
+  FrameKind,
+  HEADER_BYTES,
+  type WelcomeMessage,
+  writeAckFor,
+  writeHeader,
+} from "../protocol/index.ts";
+
+export class Acker {
+  readonly #socket: () => WebSocket | null;
+  /** One buffer for every ack: WebSocket.send copies it, so nothing is allocated per frame. */
+  readonly #message = new Uint8Array(HEADER_BYTES);
+  #enabled = false;
+  sent = 0;
+
+  constructor(socket: () => WebSocket | null) {
+    this.#socket = socket;
+  }
+
+  /** The relay paces us only when its welcome names an ack window; an older relay refuses acks. */
+  welcome(message: WelcomeMessage): void {
+    this.#enabled = typeof message.ackWindow === "number";
+  }
+
+  /** Connection lost: the next welcome decides again. */
+  reset(): void {
+    this.#enabled = false;
+  }
+
+  /** Done with this received frame (its header is enough). */
+  done(frame: Uint8Array): void {
+    if (!this.#enabled || frame.byteLength < HEADER_BYTES) return;
+    writeAckFor(this.#message, frame);
+    this.#send();
+  }
+
+  /** Done with a frame whose bytes are gone (decoded elsewhere): its header fields. */
+  doneWith(frame: AckedFrame): void {
+    if (!this.#enabled) return;
+    writeHeader(this.#message, { kind: FrameKind.Ack, flags: 0, ...frame });
+    this.#send();
+  }
+
+  #send(): void {
+    const socket = this.#socket();
+    if (!socket) return;
+    socket.send(this.#message);
+    this.sent++;
+  }
+}

@@ -1,0 +1,110 @@
+// Every reason the relay refuses a message or a participant, each beside its error code and, when
+// it ends the connection, its close code: defined once here (as centrifuge's disconnect.go does),
+// so a new reason is one entry and the texts participants read live in one place.
+import {
+  CloseCode,
+  type ErrorCode,
+  encodeControl,
+  type FrameProblem,
+  HEADER_BYTES,
+} from "../protocol/index.ts";
+import { countRejected } from "./metrics.ts";
+import type { PeerSocket } from "./rooms.ts";
+
+export interface Refusal {
+  readonly code: ErrorCode;
+  /** What the participant reads (the `error` message's text, and the close reason). */
+  readonly message: string;
+  /** Set when the refusal ends the connection. */
+  readonly close?: number;
+}
+
+export const Refusals = {
+  roomFull: { code: "room_full", message: "room is full", close: CloseCode.RoomFull },
+  tooManyRooms: {
+    code: "too_many_rooms",
+    message: "relay has reached its room limit",
+    close: CloseCode.TooManyRooms,
+  },
+  shuttingDown: {
+    code: "shutting_down",
+    message: "relay shutting down",
+    close: CloseCode.GoingAway,
+  },
+  rateLimited: {
+    code: "rate_limited",
+    message: "over the relay's rate limit: messages are being dropped",
+  },
+  rateLimitClose: {
+    code: "rate_limited",
+    message: "rate limit exceeded",
+    close: CloseCode.RateLimited,
+  },
+  viewOnly: {
+    code: "view_only",
+    message: "your join token does not allow publishing: frames are dropped",
+  },
+  ackMalformed: {
+    code: "bad_ack",
+    message: "an ack is exactly a 20-byte header: version 1, kind 2, flags 0",
+  },
+  ackNotEnabled: { code: "bad_ack", message: "send acks only after joining with ?ack=1" },
+  controlUnknown: {
+    code: "bad_control",
+    message: "the relay accepts no control messages of this type in protocol v1",
+  },
+  textOnV1: {
+    code: "bad_text",
+    message: "text frames are for the old protocol at path /; send binary frames here",
+  },
+  legacyNotJpeg: { code: "bad_text", message: "expected the base64 text of a JPEG" },
+  frameTooShort: {
+    code: "frame_too_short",
+    message: `binary messages must hold a ${HEADER_BYTES}-byte header and a payload`,
+  },
+  frameBadVersion: {
+    code: "frame_bad_version",
+    message: "unsupported protocol version (expected 1)",
+  },
+  frameBadKind: { code: "frame_bad_kind", message: "unsupported frame kind" },
+  frameBadFlags: {
+    code: "frame_bad_flags",
+    message: "the frame sets header flags that are reserved for its kind",
+  },
+  frameEmpty: { code: "frame_empty", message: "frame has no payload" },
+  frameTooLarge: {
+    code: "frame_too_large",
+    message: "frame is larger than the relay's maxFrameBytes",
+  },
+} as const satisfies Record<string, Refusal>;
+
+/** The refusal for each way a frame can be malformed (protocol/frame.ts, validateFrame). */
+export const FRAME_REFUSALS: Record<FrameProblem, Refusal> = {
+  too_short: Refusals.frameTooShort,
+  bad_version: Refusals.frameBadVersion,
+  bad_kind: Refusals.frameBadKind,
+  bad_flags: Refusals.frameBadFlags,
+  empty_payload: Refusals.frameEmpty,
+  too_large: Refusals.frameTooLarge,
+};
+
+/** The `error` control message of a refusal. */
+export function refusalMessage(refusal: Refusal): string {
+  return encodeControl({ type: "error", code: refusal.code, message: refusal.message });
+}
+
+/**
+ * Refuses one message: counted on the peer and in /metrics; a v1 peer is told why (old-protocol
+ * peers can't read JSON). The connection stays.
+ */
+export function refuseMessage(ws: PeerSocket, refusal: Refusal): void {
+  ws.data.rejected++;
+  countRejected(refusal.code);
+  if (!ws.data.legacy) ws.send(refusalMessage(refusal));
+}
+
+/** Ends a connection for `refusal`: a v1 peer reads why first, then the close code says it too. */
+export function closeWith(ws: PeerSocket, refusal: Refusal & { close: number }): void {
+  if (!ws.data.legacy) ws.send(refusalMessage(refusal));
+  ws.close(refusal.close, refusal.message);
+}
