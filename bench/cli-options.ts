@@ -5,7 +5,7 @@ import { parseScenarioList, type ScenarioName, type ScenarioOverrides } from "./
 export const USAGE = `Usage: bun bench [options]
 
   --scenario NAME|all     meeting, webinar, large-room, stalled, base64, saturation,
-                          slow-viewer, cluster (needs redis-server)
+                          fanout-480, slow-viewer, cluster (needs redis-server)
                           (comma-separated list allowed; default all)
   --url ws://HOST:PORT    measure a relay that is already running instead of starting one
   --seconds N             measured seconds per phase (default 10; 1.2 with --quick) and

@@ -1,11 +1,36 @@
 // CPU time and memory of a process from /proc (Linux only; null elsewhere or once it has exited).
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** USER_HZ: /proc/PID/stat counts CPU time in these ticks; 100 on every Linux we run on. */
 const TICKS_PER_SECOND = 100;
 
-/** User + system CPU seconds the process has used so far. */
+/**
+ * CPU seconds the process has used so far, in nanoseconds' resolution: the sum over its threads
+ * of /proc/PID/task/TID/schedstat. /proc/PID/stat counts 10 ms ticks, too coarse for a relay
+ * that uses 0.1 s of CPU in a phase (a ±1 tick error is ±10%); it is the fallback.
+ */
 export function cpuSeconds(pid: number): number | null {
+  return schedstatSeconds(pid) ?? tickSeconds(pid);
+}
+
+function schedstatSeconds(pid: number): number | null {
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      // "time on CPU (ns)  time waiting (ns)  timeslices"
+      const onCpu = Number(
+        readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0],
+      );
+      if (!Number.isFinite(onCpu)) return null;
+      ns += onCpu;
+    }
+    return ns / 1e9;
+  } catch {
+    return null;
+  }
+}
+
+function tickSeconds(pid: number): number | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name, which may itself hold spaces and parentheses.

@@ -7,6 +7,7 @@ export const SCENARIO_NAMES = [
   "stalled",
   "base64",
   "saturation",
+  "fanout-480",
   "slow-viewer",
   "cluster",
 ] as const;
@@ -101,6 +102,17 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     stalledReceivers: 0,
     // Bun's pub/sub writes one buffer to every socket, so the ceiling is far above camera rates.
     fpsSteps: [30, 60, 120, 240, 480, 960, 1440, 1920, 2880],
+  },
+  "fanout-480": {
+    name: "fanout-480",
+    description:
+      "1 publisher to 20 receivers, 100 KB at 240 fps: 480 MB/s of fan-out, rate limits off",
+    publishers: 1,
+    receivers: 20,
+    frameBytes: 100 * KB,
+    fps: 240,
+    legacy: false,
+    stalledReceivers: 0,
   },
   "slow-viewer": {
     name: "slow-viewer",

@@ -30,8 +30,10 @@ function scenarioRelayArgs(target: TargetSpec, scenario: Scenario): string[] {
   const peers = scenario.publishers + scenario.receivers + scenario.stalledReceivers;
   if (target.name !== "framecast") return [];
   const args = peers > RELAY_DEFAULT_MAX_PEERS ? [`--max-peers=${peers}`] : [];
-  // Saturation measures the relay, not its per-sender rate limits (120 fps, 8 MiB/s by default).
-  if (scenario.name === "saturation") args.push("--max-fps=0", "--max-bytes-per-second=0");
+  // These measure the relay, not its per-sender rate limits (120 fps, 8 MiB/s by default).
+  if (scenario.name === "saturation" || scenario.name === "fanout-480") {
+    args.push("--max-fps=0", "--max-bytes-per-second=0");
+  }
   return args;
 }
 

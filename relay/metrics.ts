@@ -65,9 +65,18 @@ function reasonCounter(
   });
 }
 
+const EVENT_LOOP_SAMPLE_MS = 250;
+
 export function createMetricsRegistry(rooms: RoomRegistry): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "framecast_" });
+  collectDefaultMetrics({
+    register: registry,
+    prefix: "framecast_",
+    // prom-client samples event-loop lag with a 10 ms timer by default: 100 wake-ups a second
+    // cost an idle relay 3 ms of CPU per second, +40% over a bare relay in the 4-person meeting
+    // bench. Four samples a second still catch any stall that matters to a 30 fps call.
+    eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+  });
   totalCounter(
     registry,
     "framecast_frames_in_total",

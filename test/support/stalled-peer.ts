@@ -2,11 +2,16 @@
 // the kernel stops draining its socket and the relay's buffer for it fills up.
 import { type Subprocess, spawn } from "bun";
 
+// Prints its welcome, then "frames N" whenever the count of binary messages it got changes.
 const CHILD_SCRIPT = `
 const ws = new WebSocket(process.argv[1]);
-ws.onmessage = (e) => { if (typeof e.data === "string" && e.data.includes('"welcome"')) console.log(e.data); };
+let frames = 0, printed = 0;
+ws.onmessage = (e) => {
+  if (typeof e.data !== "string") frames++;
+  else if (e.data.includes('"welcome"')) console.log(e.data);
+};
 ws.onclose = () => process.exit(0);
-setInterval(() => {}, 1000);
+setInterval(() => { if (frames !== printed) console.log("frames " + (printed = frames)); }, 50);
 `;
 
 export interface StalledPeer {
@@ -14,6 +19,10 @@ export interface StalledPeer {
   proc: Subprocess;
   /** Freezes the process: from now on nothing reads its socket. */
   stall(): void;
+  /** Lets it read again (SIGCONT). */
+  resume(): void;
+  /** Binary messages it has reported receiving so far. */
+  frames(): number;
   kill(): Promise<void>;
 }
 
@@ -27,7 +36,6 @@ export async function joinStalledPeer(roomUrl: string): Promise<StalledPeer> {
     reader.read(),
     Bun.sleep(10_000).then(() => ({ value: undefined })),
   ]);
-  reader.releaseLock();
   const welcome = value
     ? (JSON.parse(new TextDecoder().decode(value).split("\n")[0] ?? "{}") as { id?: number })
     : {};
@@ -35,10 +43,25 @@ export async function joinStalledPeer(roomUrl: string): Promise<StalledPeer> {
     proc.kill("SIGKILL");
     throw new Error("stalled peer did not get a welcome");
   }
+  let frames = 0;
+  void (async () => {
+    const decoder = new TextDecoder();
+    let pending = "";
+    for (;;) {
+      const { value: chunk, done } = await reader.read();
+      if (done) return;
+      pending += decoder.decode(chunk);
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) if (line.startsWith("frames ")) frames = Number(line.slice(7));
+    }
+  })().catch(() => {});
   return {
     id: welcome.id,
     proc,
     stall: () => proc.kill("SIGSTOP"),
+    resume: () => proc.kill("SIGCONT"),
+    frames: () => frames,
     kill: async () => {
       proc.kill("SIGKILL");
       await proc.exited;
