@@ -37,6 +37,12 @@ export class Room {
   legacyPeers = 0;
   /** Other relays with participants here (relay/cluster/): frames cross Redis while > 0. */
   remoteNodes = 0;
+  /**
+   * Status of the last publish to each room topic (relay/delivery/fanout.ts): > 0 means every
+   * receiver took it at once, so none can be over the backpressure limit for the next one.
+   */
+  binaryTopicStatus = 1;
+  legacyTopicStatus = 1;
 
   constructor(readonly name: string) {
     this.binaryTopic = `b:${name}`;

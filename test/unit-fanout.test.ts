@@ -76,28 +76,39 @@ test("a legacy frame is decoded once for v1 peers and passed as is to other lega
   expect(old.received).toEqual([]);
 });
 
-test("queued behind backpressure (-1) costs no look at any receiver and counts as delivered", () => {
+test("while receivers keep up no receiver is looked at; queued (-1) frames count as delivered", () => {
   const sender = join();
   const receivers = [join(), join(), join()];
-  for (const r of receivers) r.reading = false; // every send now queues: status -1
-  const before = { out: stats.framesOut, dropped: stats.framesDropped };
-  fanout.onBinary(sender.ws, frame(200)); // 220 bytes each: under the 1000-byte limit
+  fanout.onBinary(sender.ws, frame(200));
   fanout.onBinary(sender.ws, frame(200, 1));
   expect(receivers.map((r) => r.bufferedReads)).toEqual([0, 0, 0]);
+  for (const r of receivers) r.reading = false; // every send now queues: status -1
+  const before = { out: stats.framesOut, dropped: stats.framesDropped };
+  fanout.onBinary(sender.ws, frame(200, 2)); // 220 bytes each: under the 1000-byte limit
+  fanout.onBinary(sender.ws, frame(200, 3));
   expect(stats.framesOut - before.out).toBe(6);
   expect(stats.framesDropped - before.dropped).toBe(0);
+  expect(receivers.map((r) => r.data.framesDropped)).toEqual([0, 0, 0]);
 });
 
 test("drops are charged exactly to the receivers uWS skipped, frame by frame", () => {
   const sender = join();
   const fast = join();
   const slow = join();
+  const slower = join();
   slow.reading = false;
   const sent = 20;
-  for (let i = 0; i < sent; i++) fanout.onBinary(sender.ws, frame(400, i)); // 420 bytes each
-  // The slow one took frames until its buffer passed 1000 bytes (3 frames), then none.
+  for (let i = 0; i < sent; i++) {
+    // The second one stops reading while the first is being dropped: its last frame in goes
+    // out in a publish whose status is 0, and must not be charged to it.
+    if (i === 4) slower.reading = false;
+    fanout.onBinary(sender.ws, frame(400, i)); // 420 bytes each
+  }
+  // Each took frames until its buffer passed 1000 bytes (3 frames), then none.
   expect(slow.frames()).toHaveLength(3);
   expect(slow.data.framesDropped).toBe(sent - 3);
+  expect(slower.frames()).toHaveLength(4 + 3);
+  expect(slower.data.framesDropped).toBe(sent - 7);
   expect(fast.frames()).toHaveLength(sent);
   expect(fast.data.framesDropped).toBe(0);
   // It reads again: every later frame reaches it, and nothing more is charged.

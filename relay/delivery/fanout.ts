@@ -29,6 +29,8 @@ export class Fanout {
   readonly pacing: AckPacing;
   /** Set by attach() once the relay listens, before any socket can open. */
   #server!: Server<unknown>;
+  /** Receivers a publish is about to skip (filled by #overLimit, emptied after the publish). */
+  readonly #skipped: PeerSocket[] = [];
 
   constructor(
     private readonly limits: FanoutLimits,
@@ -144,37 +146,43 @@ export class Fanout {
     receivers: number,
   ): void {
     const topic = legacy ? room.legacyTopic : room.binaryTopic;
+    // uWS skips exactly the receivers whose buffer is over the limit before the send, and
+    // nothing drains while JS runs: list them first, but only when the last publish here saw
+    // backpressure (status <= 0); otherwise no receiver can be over the limit.
+    const lastStatus = legacy ? room.legacyTopicStatus : room.binaryTopicStatus;
+    const skipped = lastStatus <= 0 ? this.#overLimit(room, from, legacy) : 0;
     // A sender's own publish skips it; from another format or another relay, the server's.
     const status =
       from !== null && from.data.legacy === legacy
         ? from.publish(topic, data)
         : this.#server.publish(topic, data);
+    if (legacy) room.legacyTopicStatus = status;
+    else room.binaryTopicStatus = status;
     // Bun reports the worst status over all receivers: 0 when uWS dropped the frame for at least
-    // one of them (its buffer was over the limit). -1 only means queued behind backpressure,
-    // every receiver got it: the common case at high load, which must cost nothing more.
-    const dropped = status === 0 ? this.#chargeDrops(room, from, legacy) : 0;
+    // one of them. -1 only means queued behind backpressure, every receiver got it.
+    let dropped = 0;
+    if (status === 0) {
+      // Rare: a drop right after a clean publish (a control message filled a buffer): look now.
+      dropped = lastStatus <= 0 ? skipped : this.#overLimit(room, from, legacy);
+      for (let i = 0; i < dropped; i++) (this.#skipped[i] as PeerSocket).data.framesDropped++;
+    }
+    if (this.#skipped.length > 0) this.#skipped.length = 0; // hold no closed sockets
     const delivered = receivers - dropped;
     stats.framesDropped += dropped;
     stats.framesOut += delivered;
     stats.bytesOut += delivered * (typeof data === "string" ? data.length : data.byteLength);
   }
 
-  /**
-   * Rare path: a publish dropped the frame for someone. uWS skips exactly the receivers whose
-   * buffer was over the limit before the send, and those stay over it (nothing drains during a
-   * publish), so they are the ones over the limit now.
-   */
-  #chargeDrops(room: Room, from: PeerSocket | null, legacy: boolean): number {
-    let dropped = 0;
+  /** Receivers of this topic over the buffer limit now, into #skipped (reused, no allocation). */
+  #overLimit(room: Room, from: PeerSocket | null, legacy: boolean): number {
+    let count = 0;
     for (const peer of room.peers.values()) {
       // Acking receivers are not on the room topics; relay/delivery/paced-sender.ts counts theirs.
       if (peer === from || peer.data.legacy !== legacy || peer.data.acks) continue;
-      if (peer.getBufferedAmount() > this.limits.backpressureLimitBytes) {
-        peer.data.framesDropped++;
-        dropped++;
-      }
+      if (peer.getBufferedAmount() > this.limits.backpressureLimitBytes)
+        this.#skipped[count++] = peer;
     }
-    return dropped;
+    return count;
   }
 
   /** An ack (kind 2): paces this receiver's delivery, never forwarded. */

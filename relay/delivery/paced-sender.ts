@@ -73,6 +73,10 @@ export class PacedSender {
   readonly #due: Set<Lane>[];
   readonly #dueMask: number;
   readonly #recentSeq = new Uint32Array(RECENT_FRAMES);
+  /** Status of the last publish to the topic: > 0 means no lane can be over the limit now. */
+  #lastStatus = 1;
+  /** Lanes a publish is about to skip (filled by #overLimit, emptied after the publish). */
+  readonly #skipped: Lane[] = [];
 
   constructor(
     readonly id: number,
@@ -130,14 +134,24 @@ export class PacedSender {
     const receivers = this.onTopic;
     ackStats.framesHeld += this.lanes.size - receivers;
     if (receivers === 0) return;
+    // As in the fan-out: the lanes uWS will skip are those over the limit before the send;
+    // look only when the last publish saw backpressure.
+    const lastStatus = this.#lastStatus;
+    const skipped = lastStatus <= 0 ? this.#overLimit() : 0;
     const status = this.server.publish(this.topic, message);
-    // 0: dropped for someone over the limit; -1 (queued behind backpressure) reached everyone.
-    const delivered = status === 0 ? receivers - this.#leaveIfOverLimit(n) : receivers;
+    this.#lastStatus = status;
+    let dropped = 0;
+    if (status === 0) {
+      dropped = lastStatus <= 0 ? skipped : this.#overLimit();
+      for (let i = 0; i < dropped; i++) this.#skip(this.#skipped[i] as Lane, n);
+    }
+    if (this.#skipped.length > 0) this.#skipped.length = 0;
+    const delivered = receivers - dropped;
     stats.framesOut += delivered;
     stats.bytesOut += delivered * message.byteLength;
     const bucket = this.#due[n & this.#dueMask] as Set<Lane>;
     if (bucket.size === 0) return;
-    for (const lane of bucket) this.#leaveTopic(lane, n);
+    for (const lane of bucket) if (lane.onTopic) this.#leaveTopic(lane, n);
     bucket.clear();
   }
 
@@ -233,23 +247,25 @@ export class PacedSender {
     ackStats.parks++;
   }
 
-  /**
-   * Rare path (a publish reported a drop): uWS skipped receivers over the backpressure limit.
-   * They leave the topic having been sent only up to frame n − 1; returns how many.
-   */
-  #leaveIfOverLimit(n: number): number {
-    let skipped = 0;
+  /** Lanes on the topic whose receiver is over the buffer limit now, into #skipped. */
+  #overLimit(): number {
+    let count = 0;
     for (const lane of this.lanes.values()) {
-      const ws = lane.receiver.ws;
-      if (!lane.onTopic || ws.getBufferedAmount() <= this.limits.backpressureLimitBytes) continue;
-      lane.bucket?.delete(lane);
-      this.#leaveTopic(lane, n - 1);
-      ws.data.framesDropped++;
-      stats.framesDropped++;
-      skipped++;
-      // Its window has room but nothing of ours may be in flight to bring an ack: any ack wakes it.
-      if (lane.unackedN.length < this.#window) lane.receiver.idle.add(lane);
+      if (!lane.onTopic) continue;
+      if (lane.receiver.ws.getBufferedAmount() > this.limits.backpressureLimitBytes) {
+        this.#skipped[count++] = lane;
+      }
     }
-    return skipped;
+    return count;
+  }
+
+  /** uWS skipped frame n for this lane: it leaves the topic having been sent up to n − 1. */
+  #skip(lane: Lane, n: number): void {
+    lane.bucket?.delete(lane);
+    this.#leaveTopic(lane, n - 1);
+    lane.receiver.ws.data.framesDropped++;
+    stats.framesDropped++;
+    // Its window has room but nothing of ours may be in flight to bring an ack: any ack wakes it.
+    if (lane.unackedN.length < this.#window) lane.receiver.idle.add(lane);
   }
 }
