@@ -94,7 +94,7 @@ export function refusalMessage(refusal: Refusal): string {
 }
 
 /**
- * Refuses one message: counted on the peer and in /metrics; a v1 peer is told why (old-protocol
+ * Refuses one message: counted on the peer and in /metrics; a v1 peer is told why (legacy
  * peers can't read JSON). The connection stays.
  */
 export function refuseMessage(ws: PeerSocket, refusal: Refusal): void {

@@ -89,7 +89,7 @@ export function createApp(
       return upgrade(request, server, peer);
     })
     .get("/", async ({ request, server }) => {
-      // A browser gets the web client; the WebSocket upgrade below still speaks the old protocol.
+      // A browser gets the web client; the WebSocket upgrade below still speaks the legacy (old base64) protocol.
       if (!isUpgrade(request)) return pageResponse();
       const admission = await gate.check(request, server?.requestIP(request)?.address, LEGACY_ROOM);
       if (admission instanceof Response) return admission;

@@ -146,7 +146,7 @@ export function createInboundGate(limits: RateLimits, maxMessageBytes: number): 
       return admit(ws, message.byteLength, budgetOf(message));
     },
     text(ws, text) {
-      // On the old protocol every text message is a frame; on v1 text is control (or garbage).
+      // On the legacy protocol every text message is a frame; on v1 text is control (or garbage).
       return admit(ws, text.length, ws.data.legacy ? MessageKind.Frame : MessageKind.Control);
     },
   };
