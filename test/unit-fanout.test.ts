@@ -2,7 +2,7 @@
 // once per frame, drops charged exactly to the receivers uWS skipped, and nothing looked at per
 // receiver when a publish only reports queueing (-1, the common case at high load).
 import { beforeEach, expect, test } from "bun:test";
-import { encodeVideoFrame, readSenderId } from "../protocol/index.ts";
+import { encodeVideoFrame, FrameKind, readSenderId, writeHeader } from "../protocol/index.ts";
 import { LocalBus } from "../relay/cluster/local-bus.ts";
 import { Fanout } from "../relay/delivery/fanout.ts";
 import { stats } from "../relay/metrics.ts";
@@ -121,11 +121,17 @@ test("drops are charged exactly to the receivers uWS skipped, frame by frame", (
 test("malformed frames are refused with their code and go nowhere", () => {
   const [sender, other] = [join(), join()];
   const bad = frame(10);
-  bad[2] = 0x80; // a reserved flag bit
+  writeHeader(bad, {
+    kind: FrameKind.VideoJpeg,
+    flags: 0x80,
+    senderId: 0,
+    captureTimeMs: 1,
+    sequence: 0,
+  });
   fanout.onBinary(sender.ws, bad);
   fanout.onBinary(sender.ws, Buffer.alloc(5));
   const wrongKind = frame(10);
-  wrongKind[1] = 99;
+  writeHeader(wrongKind, { kind: 99, flags: 0, senderId: 0, captureTimeMs: 1, sequence: 0 });
   fanout.onBinary(sender.ws, wrongKind);
   fanout.onText(sender.ws, '{"type":"hello"}');
   expect(sender.controls().map((c) => c.code)).toEqual([
