@@ -1,10 +1,20 @@
 // JSON control messages of wire protocol v1: text WebSocket messages that start with "{".
+import {
+  isLayerId,
+  type LayerRequest,
+  type LayerSize,
+  type LayersAnnounce,
+  type LayersMessage,
+  validLayerList,
+} from "./layers.ts";
 
 export interface PeerInfo {
   id: number;
   name: string;
   /** True for a participant on the old base64-text protocol (path "/"). */
   legacy: boolean;
+  /** The layers this participant sends (protocol/layers.ts), once it announced them. */
+  layers?: LayerSize[];
 }
 
 export interface RelayLimits {
@@ -30,6 +40,11 @@ export interface WelcomeMessage {
    * sender it keeps in flight before it waits for your ack. Without it, send no acks.
    */
   ackWindow?: number;
+  /**
+   * Present (true) when you joined with `?ack=1&layers=1`: the relay sends you whichever layer of
+   * each sender you ask for and your link takes. Without it you get full-size frames only.
+   */
+  layers?: boolean;
 }
 
 export interface JoinMessage {
@@ -48,7 +63,12 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type ControlMessage = WelcomeMessage | JoinMessage | LeaveMessage | ErrorMessage;
+export type ControlMessage =
+  | WelcomeMessage
+  | JoinMessage
+  | LeaveMessage
+  | ErrorMessage
+  | LayersMessage;
 
 /** Machine-readable error codes carried by `error` messages. */
 export type ErrorCode =
@@ -122,6 +142,10 @@ export function parseControl(text: string): ControlMessage | null {
       return typeof value.code === "string" && typeof value.message === "string"
         ? (value as unknown as ErrorMessage)
         : null;
+    case "layers": {
+      const layers = validLayerList(value.layers);
+      return typeof value.id === "number" && layers ? { type: "layers", id: value.id, layers } : null;
+    }
     default:
       return null;
   }
@@ -133,10 +157,10 @@ export function isControlText(text: string): boolean {
 }
 
 /**
- * Client → relay control messages. Protocol v1 defines none yet: a new one is a member of this
- * union, a case in parseClientControl, and a case in the relay's dispatch (relay/delivery/fanout.ts).
+ * Client → relay control messages: each is a member of this union, a case in parseClientControl,
+ * and a case in the relay's dispatch (relay/delivery/fanout.ts).
  */
-export type ClientControlMessage = never;
+export type ClientControlMessage = LayersAnnounce | LayerRequest;
 
 /** Parses a client → relay control message; null when it is not one the relay handles. */
 export function parseClientControl(text: string): ClientControlMessage | null {
@@ -147,5 +171,20 @@ export function parseClientControl(text: string): ClientControlMessage | null {
     return null;
   }
   if (!isRecord(value)) return null;
-  return null;
+  switch (value.type) {
+    case "layers": {
+      const layers = validLayerList(value.layers);
+      return layers ? { type: "layers", layers } : null;
+    }
+    case "layer_request":
+      return typeof value.sender === "number" &&
+        Number.isInteger(value.sender) &&
+        value.sender > 0 &&
+        value.sender <= 0xffffffff &&
+        isLayerId(value.layer)
+        ? { type: "layer_request", sender: value.sender, layer: value.layer }
+        : null;
+    default:
+      return null;
+  }
 }

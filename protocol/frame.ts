@@ -1,6 +1,8 @@
 // Binary frame header of wire protocol v1 (docs/PROTOCOL.md). Pure DataView code, no Node APIs,
 // so the relay, the CLI client, the bench and the browser page all share it.
 
+import { MAX_LAYERS } from "./layers.ts";
+
 export const PROTOCOL_VERSION = 1;
 export const HEADER_BYTES = 20;
 
@@ -16,7 +18,12 @@ export const FrameKind = {
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
 /** Bits of the header's flags field (bytes 2-3). Unknown bits are reserved: frames carrying them are refused. */
-export const FrameFlag = {} as const;
+export const FrameFlag = {
+  /** Bits 1-2: layer id 0..2 of a video frame, 0 = full size (protocol/layers.ts); 3 is refused. */
+  LayerMask: 0x0006,
+} as const;
+
+const LAYER_SHIFT = 1;
 
 export interface KindRule {
   /** Forwarded to the room (media) or consumed by the relay (acks). */
@@ -29,7 +36,7 @@ export interface KindRule {
 
 /** What each kind is, for validation (relay) and for building frames (clients). */
 export const KIND_RULES: Record<FrameKind, KindRule> = {
-  [FrameKind.VideoJpeg]: { forwarded: true, allowedFlags: 0, payload: "media" },
+  [FrameKind.VideoJpeg]: { forwarded: true, allowedFlags: FrameFlag.LayerMask, payload: "media" },
   [FrameKind.Ack]: { forwarded: false, allowedFlags: 0, payload: "none" },
 };
 
@@ -81,11 +88,12 @@ export function encodeVideoFrame(
   captureTimeMs: number,
   sequence: number,
   senderId = 0,
+  layer = 0,
 ): Uint8Array<ArrayBuffer> {
   const message = new Uint8Array(HEADER_BYTES + jpeg.byteLength);
   writeHeader(message, {
     kind: FrameKind.VideoJpeg,
-    flags: 0,
+    flags: layerFlags(layer),
     senderId,
     captureTimeMs,
     sequence,
@@ -138,6 +146,16 @@ export function readFlags(message: Uint8Array): number {
   return ((message[OFFSET_FLAGS] as number) | ((message[OFFSET_FLAGS + 1] as number) << 8)) >>> 0;
 }
 
+/** Layer id of a video frame (bits 1-2 of the flags): 0 = full size. */
+export function readLayer(message: Uint8Array): number {
+  return ((message[OFFSET_FLAGS] as number) & FrameFlag.LayerMask) >>> LAYER_SHIFT;
+}
+
+/** The flags bits that carry `layer` (0..2). */
+export function layerFlags(layer: number): number {
+  return (layer << LAYER_SHIFT) & FrameFlag.LayerMask;
+}
+
 export function readSenderId(message: Uint8Array): number {
   return readU32(message, OFFSET_SENDER);
 }
@@ -187,7 +205,9 @@ export function validateFrame(message: Uint8Array, maxFrameBytes: number): Frame
   if (message[OFFSET_VERSION] !== PROTOCOL_VERSION) return "bad_version";
   const rule = RULE_OF_BYTE[message[OFFSET_KIND] as number];
   if (rule === undefined || !rule.forwarded) return "bad_kind";
-  if ((readFlags(message) & ~rule.allowedFlags) !== 0) return "bad_flags";
+  const flags = readFlags(message);
+  if ((flags & ~rule.allowedFlags) !== 0) return "bad_flags";
+  if ((flags & FrameFlag.LayerMask) >>> LAYER_SHIFT >= MAX_LAYERS) return "bad_flags";
   const bytes = message.byteLength - HEADER_BYTES;
   if (bytes === 0) return "empty_payload";
   if (bytes > maxFrameBytes) return "too_large";

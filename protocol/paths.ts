@@ -1,4 +1,5 @@
 // URL layout shared by the relay and every client.
+import { LAYERS_PARAM } from "./layers.ts";
 
 /** Room names: 1-64 characters of [A-Za-z0-9_-]. */
 export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -27,10 +28,18 @@ export const ACK_PARAM = "ack";
  * Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://); with
  * `ack`, the receiver asks for ack-paced delivery.
  */
-export function roomUrl(relayUrl: string, room: string, name?: string, ack = false): string {
+export function roomUrl(
+  relayUrl: string,
+  room: string,
+  name?: string,
+  ack = false,
+  layers = false,
+): string {
   const url = new URL(roomPath(room), relayUrl);
   if (name) url.searchParams.set("name", name);
   if (ack) url.searchParams.set(ACK_PARAM, "1");
+  // Layers need acks: the relay reads a receiver's link from them (protocol/layers.ts).
+  if (ack && layers) url.searchParams.set(LAYERS_PARAM, "1");
   return url.toString();
 }
 
