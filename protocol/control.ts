@@ -144,7 +144,9 @@ export function parseControl(text: string): ControlMessage | null {
         : null;
     case "layers": {
       const layers = validLayerList(value.layers);
-      return typeof value.id === "number" && layers ? { type: "layers", id: value.id, layers } : null;
+      return typeof value.id === "number" && layers
+        ? { type: "layers", id: value.id, layers }
+        : null;
     }
     default:
       return null;

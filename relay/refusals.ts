@@ -51,7 +51,15 @@ export const Refusals = {
   ackNotEnabled: { code: "bad_ack", message: "send acks only after joining with ?ack=1" },
   controlUnknown: {
     code: "bad_control",
-    message: "the relay accepts no control messages of this type in protocol v1",
+    message: "unknown or malformed control message (see docs/PROTOCOL.md for the types)",
+  },
+  layersNotEnabled: {
+    code: "bad_control",
+    message: "layer_request needs a join with ?ack=1&layers=1",
+  },
+  layerRequestsTooMany: {
+    code: "bad_control",
+    message: "too many layer requests for senders not in the room",
   },
   textOnV1: {
     code: "bad_text",

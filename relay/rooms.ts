@@ -1,6 +1,6 @@
 // Room registry: who is in which room, in which wire format. Fan-out itself is Bun's topics.
 import type { ServerWebSocket } from "bun";
-import type { PeerInfo } from "../protocol/index.ts";
+import type { LayerSize, PeerInfo } from "../protocol/index.ts";
 import type { PeerGuard } from "./security/rate-limit.ts";
 
 /** Per-connection state, stored by Bun as `ws.data` (PeerGuard: rate limits, publish right). */
@@ -10,6 +10,10 @@ export interface Peer extends PeerGuard {
   legacy: boolean;
   /** Joined with ?ack=1: frames are paced by this receiver's acks (relay/delivery/ack-pacing.ts). */
   acks: boolean;
+  /** Joined with ?layers=1 (and ?ack=1): gets whichever layer it asks for and its link takes. */
+  layered: boolean;
+  /** The layers it sends, once announced (`layers` control message). */
+  layers: LayerSize[] | undefined;
   /** Asked for at upgrade; checked against the limits when the socket opens. */
   roomName: string;
   /** Set once the peer has been admitted, in the open handler. */
@@ -60,7 +64,9 @@ export class Room {
 }
 
 export function peerInfo(peer: Peer): PeerInfo {
-  return { id: peer.id, name: peer.name, legacy: peer.legacy };
+  const info: PeerInfo = { id: peer.id, name: peer.name, legacy: peer.legacy };
+  if (peer.layers) info.layers = peer.layers;
+  return info;
 }
 
 export type JoinRefusal = "room_full" | "too_many_rooms";

@@ -7,6 +7,7 @@ import type { RoomBus } from "./cluster/room-bus.ts";
 import type { RelayConfig } from "./config.ts";
 import { registerAckMetrics } from "./delivery/ack-metrics.ts";
 import { Fanout } from "./delivery/fanout.ts";
+import { registerLayerMetrics } from "./delivery/layer-metrics.ts";
 import { createAdminCheck } from "./http/admin-access.ts";
 import { createApp } from "./http/app.ts";
 import { log } from "./log.ts";
@@ -39,6 +40,7 @@ export function startRelay(config: RelayConfig): RunningRelay {
   bus.registerMetrics(registry);
   registerSecurityMetrics(registry);
   registerAckMetrics(registry);
+  registerLayerMetrics(registry);
   const gate = new UpgradeGate(config.security);
   const tls = tlsOptions(config.security);
   const app = createApp(rooms, bus, registry, gate, createAdminCheck(config.security));
@@ -64,6 +66,7 @@ export function startRelay(config: RelayConfig): RunningRelay {
     while (rooms.rooms.size > 0 && Date.now() < deadline) await Bun.sleep(10);
     await bus.stop(); // after the leaves, so other relays hear them first
     await server.stop(true);
+    fanout.pacing.stop();
     gate.stop();
     log("notice", "stopped", { closed: sockets.length });
   }

@@ -81,6 +81,7 @@ export function createSocketHandlers(
           peers: [...peersBefore, ...bus.remotePeers(room.name)],
           limits,
           ...(ws.data.acks ? { ackWindow: config.ackWindow } : {}),
+          ...(ws.data.layered ? { layers: true } : {}),
         }),
       );
       fanout.pacing.join(ws);

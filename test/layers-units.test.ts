@@ -24,11 +24,10 @@ import {
   LayerAdapter,
 } from "../relay/delivery/layer-adaptation.ts";
 
-const THREE = [
-  { width: 640, height: 480 },
-  { width: 320, height: 240 },
-  { width: 160, height: 120 },
-];
+const FULL = { width: 640, height: 480 };
+const HALF = { width: 320, height: 240 };
+const QUARTER = { width: 160, height: 120 };
+const THREE = [FULL, HALF, QUARTER];
 
 describe("layer choice", () => {
   test("the smallest layer at least as large as the tile's device pixels", () => {
@@ -52,7 +51,7 @@ describe("layer choice", () => {
     expect(layerForMaxSize(THREE, { width: 640, height: 480 })).toBe(0);
     expect(layerForMaxSize(THREE, { width: 400, height: 300 })).toBe(1);
     expect(layerForMaxSize(THREE, { width: 100, height: 100 })).toBe(2);
-    expect(layerForMaxSize([THREE[0] as (typeof THREE)[0]], { width: 1, height: 1 })).toBe(0);
+    expect(layerForMaxSize([FULL], { width: 1, height: 1 })).toBe(0);
   });
 
   test("requests are sent only when they change, and again after a reset", () => {
@@ -102,17 +101,17 @@ describe("wire", () => {
 
   test("layer lists: 1-3 sizes, each smaller than the one before", () => {
     expect(validLayerList(THREE)).toEqual(THREE);
-    expect(validLayerList([{ width: 640, height: 480, extra: 1 }])).toEqual([THREE[0]]);
+    expect(validLayerList([{ width: 640, height: 480, extra: 1 }])).toEqual([FULL]);
     expect(validLayerList([])).toBeNull();
     expect(validLayerList([...THREE, { width: 80, height: 60 }])).toBeNull();
-    expect(validLayerList([THREE[1], THREE[0]])).toBeNull();
-    expect(validLayerList([THREE[0], THREE[0]])).toBeNull();
+    expect(validLayerList([HALF, FULL])).toBeNull();
+    expect(validLayerList([FULL, FULL])).toBeNull();
     expect(validLayerList([{ width: 8, height: 480 }])).toBeNull();
     expect(validLayerList([{ width: 640.5, height: 480 }])).toBeNull();
     expect(validLayerList("640x480")).toBeNull();
-    expect(parseLayerSizes("640x480, 320x240")).toEqual([THREE[0], THREE[1]]);
+    expect(parseLayerSizes("640x480, 320x240")).toEqual([FULL, HALF]);
     expect(parseLayerSizes("640x480,big")).toBeNull();
-    expect(defaultLayers(640, 480)).toEqual([THREE[0], THREE[2]]);
+    expect(defaultLayers(640, 480)).toEqual([FULL, QUARTER]);
     expect(defaultLayers(32, 24)).toEqual([{ width: 32, height: 24 }]);
   });
 
@@ -136,9 +135,11 @@ describe("wire", () => {
     ]) {
       expect(parseClientControl(junk)).toBeNull();
     }
-    expect(parseControl('{"type":"layers","id":3,"layers":[{"width":320,"height":240}]}')).toEqual(
-      { type: "layers", id: 3, layers: [{ width: 320, height: 240 }] },
-    );
+    expect(parseControl('{"type":"layers","id":3,"layers":[{"width":320,"height":240}]}')).toEqual({
+      type: "layers",
+      id: 3,
+      layers: [{ width: 320, height: 240 }],
+    });
   });
 });
 

@@ -1,44 +1,79 @@
-// Receiver-paced delivery (docs/PROTOCOL.md, "Acks"): which acking receivers and paced senders
-// each room has. Rooms without an acking receiver cost one Map lookup per frame and nothing else;
-// their frames go out on the room topic exactly as before.
+// Receiver-paced delivery (docs/PROTOCOL.md, "Acks" and "Layers"): which acking receivers and
+// paced senders each room has. Rooms without an acking receiver cost one Map lookup per frame and
+// nothing else; their frames go out on the room topic exactly as before.
+//
+// Each sender has a PacedSender (a Bun topic) per layer it sends. An acking receiver has one lane
+// per sender, on one of its layers: always the full layer (0) for a receiver that did not join
+// with ?layers=1, else the one its LayerAdapter picks from its request and its link, sampled
+// every few hundred ms. A switch moves the lane (and its subscription) to another topic, so
+// receivers that keep up still cost no JS per frame.
 import type { Server } from "bun";
 import {
   ACK_PARAM,
   isAck,
+  LAYERS_PARAM,
+  MAX_LAYERS,
   readCaptureTime,
+  readLayer,
   readSenderId,
   readSequence,
 } from "../../protocol/index.ts";
 import type { PeerSocket, Room } from "../rooms.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
-import { type PacedReceiver, PacedSender, type PacingLimits } from "./paced-sender.ts";
+import { DEFAULT_TUNING, LayerAdapter, type LayerDecision } from "./layer-adaptation.ts";
+import { layerStats } from "./layer-metrics.ts";
+import { type Lane, type PacedReceiver, PacedSender, type PacingLimits } from "./paced-sender.ts";
+
+/** One sender's layers in a room; `offered`: how many it announced (or sent, if more). */
+interface SenderLayers {
+  readonly id: number;
+  readonly layers: (PacedSender | undefined)[];
+  offered: number;
+}
 
 interface RoomPacing {
   readonly receivers: Map<PeerSocket, PacedReceiver>;
-  readonly senders: Map<number, PacedSender>;
+  readonly senders: Map<number, SenderLayers>;
 }
 
 export type AckProblem = "malformed" | "not_enabled";
+export type LayerRequestProblem = "not_enabled" | "too_many";
+
+/** A receiver remembers at most this many senders' requests (senders may not have joined yet). */
+const MAX_REQUESTS = 1024;
 
 /** True when a /v1 join URL opts in with ?ack=1. */
 export function wantsAcks(requestUrl: string): boolean {
   return new URL(requestUrl).searchParams.get(ACK_PARAM) === "1";
 }
 
-/** Topic of one sender's frames for the acking receivers in step with it. */
-export function senderTopic(room: Room, senderId: number): string {
-  return `s:${room.name}:${senderId}`;
+/** True when a /v1 join URL opts in to layers (?layers=1; they take effect with ?ack=1). */
+export function wantsLayers(requestUrl: string): boolean {
+  return new URL(requestUrl).searchParams.get(LAYERS_PARAM) === "1";
+}
+
+/** Topic of one layer of one sender's frames for the acking receivers in step with it. */
+export function senderTopic(room: Room, senderId: number, layer = 0): string {
+  return `s:${room.name}:${senderId}:${layer}`;
 }
 
 export class AckPacing {
   readonly #rooms = new Map<Room, RoomPacing>();
   /** Set by attach() once the relay listens, before any socket can open. */
   #server!: Server<unknown>;
+  #timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly limits: PacingLimits) {}
 
   attach(server: Server<unknown>): void {
     this.#server = server;
+    this.#timer ??= setInterval(() => this.#sampleLinks(), DEFAULT_TUNING.sampleMs);
+    this.#timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
   }
 
   /** After admission: an acking receiver gets a lane to every sender already paced here. */
@@ -50,20 +85,25 @@ export class AckPacing {
       pacing = { receivers: new Map(), senders: new Map() };
       this.#rooms.set(room, pacing);
     }
-    const receiver: PacedReceiver = { ws, lanes: new Map(), idle: new Set() };
+    const receiver: PacedReceiver = {
+      ws,
+      lanes: new Map(),
+      idle: new Set(),
+      layered: ws.data.layered,
+      asked: new Map(),
+    };
     pacing.receivers.set(ws, receiver);
     for (const sender of pacing.senders.values()) {
-      if (sender.id !== ws.data.id) sender.addReceiver(receiver);
+      if (sender.id !== ws.data.id) this.#addLane(room, sender, receiver);
     }
   }
 
-  /** The peer left: as a sender its topic goes; as a receiver its lanes go. */
+  /** The peer left: as a sender its topics go; as a receiver its lanes go. */
   leave(ws: PeerSocket): void {
     const room = ws.data.room;
     const pacing = room && this.#rooms.get(room);
     if (!room || !pacing) return;
-    pacing.senders.get(ws.data.id)?.close();
-    pacing.senders.delete(ws.data.id);
+    this.forgetSender(room, ws.data.id);
     const receiver = pacing.receivers.get(ws);
     if (receiver) {
       // Its socket is closing, which unsubscribes it from every topic by itself.
@@ -71,7 +111,7 @@ export class AckPacing {
       pacing.receivers.delete(ws);
     }
     if (pacing.receivers.size === 0) {
-      for (const sender of pacing.senders.values()) sender.close();
+      for (const sender of pacing.senders.values()) closeAll(sender);
       this.#rooms.delete(room);
       forgetRoomStaleness(room.name);
     }
@@ -79,30 +119,55 @@ export class AckPacing {
 
   /**
    * A validated, stamped frame (either protocol; `from` null: from another relay): published to
-   * the acking receivers in step with its sender. Returns how many acking receivers it was paced
-   * for: the caller leaves them out of the room topic's count.
+   * the acking receivers on its layer. Returns how many acking receivers have a lane to its
+   * sender (on any layer): the caller leaves them out of the room topic's count.
    */
   onFrame(room: Room, from: PeerSocket | null, message: Buffer): number {
     const pacing = this.#rooms.get(room);
     if (pacing === undefined) return 0;
     const senderId = readSenderId(message);
-    let paced = pacing.senders.get(senderId);
-    if (paced === undefined) {
-      paced = new PacedSender(senderId, senderTopic(room, senderId), this.#server, this.limits);
-      pacing.senders.set(senderId, paced);
+    const layer = readLayer(message);
+    let sender = pacing.senders.get(senderId);
+    if (sender === undefined) {
+      sender = { id: senderId, layers: [], offered: announcedLayers(room, senderId) };
+      pacing.senders.set(senderId, sender);
       for (const receiver of pacing.receivers.values()) {
-        if (receiver.ws !== from) paced.addReceiver(receiver);
+        if (receiver.ws !== from) this.#addLane(room, sender, receiver);
       }
     }
-    paced.publish(message, readSequence(message));
-    return paced.lanes.size;
+    // A layer it never announced (or from another relay, where announcements don't reach us).
+    if (layer >= sender.offered) this.#offer(room, sender, layer + 1);
+    this.#layer(room, sender, layer).publish(message, readSequence(message));
+    return laneCount(sender);
   }
 
-  /** A sender on another relay left the room: its topic goes, as for a local sender's leave. */
+  /** A sender announced its layers (`layers` control message). */
+  announce(room: Room, senderId: number, count: number): void {
+    const sender = this.#rooms.get(room)?.senders.get(senderId);
+    if (sender) this.#offer(room, sender, count);
+  }
+
+  /** A receiver's `layer_request`: never more than `layer` of `senderId` from now on. */
+  request(ws: PeerSocket, senderId: number, layer: number): LayerRequestProblem | null {
+    const room = ws.data.room;
+    const receiver = room ? this.#rooms.get(room)?.receivers.get(ws) : undefined;
+    if (!room || receiver?.layered !== true) return "not_enabled";
+    if (!receiver.asked.has(senderId) && receiver.asked.size >= MAX_REQUESTS) return "too_many";
+    receiver.asked.set(senderId, layer);
+    const lane = receiver.lanes.get(senderId);
+    const decision = lane?.adapter?.request(layer, performance.now());
+    if (lane && decision) this.#move(room, lane, decision);
+    return null;
+  }
+
+  /** A sender on another relay left the room: its topics go, as for a local sender's leave. */
   forgetSender(room: Room, senderId: number): void {
     const pacing = this.#rooms.get(room);
-    pacing?.senders.get(senderId)?.close();
-    pacing?.senders.delete(senderId);
+    const sender = pacing?.senders.get(senderId);
+    if (!pacing || !sender) return;
+    closeAll(sender);
+    pacing.senders.delete(senderId);
+    for (const receiver of pacing.receivers.values()) receiver.asked.delete(senderId);
   }
 
   /** A binary message of kind ack. Returns what is wrong with it, or null once handled. */
@@ -130,4 +195,94 @@ export class AckPacing {
   ackers(room: Room): number {
     return this.#rooms.get(room)?.receivers.size ?? 0;
   }
+
+  /** The layer of `senderId` that `ws` gets now (tests, status); undefined without a lane. */
+  layerOf(ws: PeerSocket, senderId: number): number | undefined {
+    const room = ws.data.room;
+    return room && this.#rooms.get(room)?.receivers.get(ws)?.lanes.get(senderId)?.sender.layer;
+  }
+
+  #layer(room: Room, sender: SenderLayers, layer: number): PacedSender {
+    let paced = sender.layers[layer];
+    if (paced === undefined) {
+      const topic = senderTopic(room, sender.id, layer);
+      paced = new PacedSender(sender.id, layer, topic, this.#server, this.limits);
+      sender.layers[layer] = paced;
+    }
+    return paced;
+  }
+
+  #addLane(room: Room, sender: SenderLayers, receiver: PacedReceiver): void {
+    if (!receiver.layered) {
+      this.#layer(room, sender, 0).addReceiver(receiver);
+      return;
+    }
+    const adapter = new LayerAdapter(
+      receiver.asked.get(sender.id) ?? 0,
+      sender.offered,
+      performance.now(),
+    );
+    const lane = this.#layer(room, sender, adapter.layer).addReceiver(receiver);
+    lane.adapter = adapter;
+  }
+
+  #offer(room: Room, sender: SenderLayers, count: number): void {
+    sender.offered = Math.min(MAX_LAYERS, Math.max(1, count));
+    const now = performance.now();
+    for (const paced of [...sender.layers]) {
+      if (!paced) continue;
+      for (const lane of [...paced.lanes.values()]) {
+        const decision = lane.adapter?.offer(sender.offered, now);
+        if (decision) this.#move(room, lane, decision);
+      }
+    }
+  }
+
+  /** Moves a lane to another layer of its sender, with its unacked frames. */
+  #move(room: Room, lane: Lane, decision: NonNullable<LayerDecision>): void {
+    const from = lane.sender;
+    const sender = this.#rooms.get(room)?.senders.get(from.id);
+    if (!sender || decision.layer === from.layer) return;
+    const inFlight = from.inFlight(lane);
+    from.removeReceiver(lane, true);
+    const moved = this.#layer(room, sender, decision.layer).addReceiver(lane.receiver, inFlight);
+    moved.adapter = lane.adapter;
+    if (decision.layer > from.layer) layerStats.switchesDown++;
+    else layerStats.switchesUp++;
+  }
+
+  /** Every few hundred ms: each layered lane's link, for its adapter. Per lane, not per frame. */
+  #sampleLinks(): void {
+    const now = performance.now();
+    for (const [room, pacing] of this.#rooms) {
+      for (const receiver of pacing.receivers.values()) {
+        if (!receiver.layered) continue;
+        const bufferedBytes = receiver.ws.getBufferedAmount();
+        for (const lane of [...receiver.lanes.values()]) {
+          const decision = lane.adapter?.sample({
+            nowMs: now,
+            published: lane.sender.latestN,
+            sent: lane.sender.sentTo(lane),
+            bufferedBytes,
+          });
+          if (decision) this.#move(room, lane, decision);
+        }
+      }
+    }
+  }
+}
+
+/** Layers a local sender announced (1 until it does; senders on other relays: learnt from frames). */
+function announcedLayers(room: Room, senderId: number): number {
+  return room.peers.get(senderId)?.data.layers?.length ?? 1;
+}
+
+function laneCount(sender: SenderLayers): number {
+  let count = 0;
+  for (const paced of sender.layers) if (paced) count += paced.lanes.size;
+  return count;
+}
+
+function closeAll(sender: SenderLayers): void {
+  for (const paced of sender.layers) paced?.close();
 }

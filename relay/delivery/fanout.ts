@@ -4,10 +4,13 @@
 import type { Server } from "bun";
 import {
   assertNever,
+  encodeControl,
   FrameKind,
   frameKind,
   isControlText,
+  type LayersAnnounce,
   parseClientControl,
+  readLayer,
   stampSenderId,
   validateFrame,
 } from "../../protocol/index.ts";
@@ -16,6 +19,7 @@ import { stats } from "../metrics.ts";
 import { FRAME_REFUSALS, Refusals, refuseMessage } from "../refusals.ts";
 import type { PeerSocket, Room } from "../rooms.ts";
 import { AckPacing } from "./ack-pacing.ts";
+import { layerStats } from "./layer-metrics.ts";
 import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
 
 export interface FanoutLimits {
@@ -68,6 +72,7 @@ export class Fanout {
     stampSenderId(message, ws.data.id);
     stats.framesIn++;
     stats.bytesIn += message.byteLength;
+    (layerStats.bytesIn[readLayer(message)] as number) += message.byteLength;
     this.#deliver(room, ws, message, null);
   }
 
@@ -123,6 +128,13 @@ export class Fanout {
    */
   #deliver(room: Room, from: PeerSocket | null, binary: Buffer | null, text: string | null): void {
     const fromLegacy = from?.data.legacy === true;
+    if (binary !== null && readLayer(binary) !== 0) {
+      // A smaller layer: only for acking receivers that get this layer (relay/delivery/ack-pacing.ts);
+      // room topics and old-protocol receivers get full-size frames only.
+      this.pacing.onFrame(room, from, binary);
+      if (from !== null && room.remoteNodes > 0) this.bus.publishFrame(room, binary);
+      return;
+    }
     if (binary !== null) {
       // Acking receivers get it on the sender's own topic (or are held back); the rest here.
       const paced = this.pacing.onFrame(room, from, binary);
@@ -170,7 +182,9 @@ export class Fanout {
     const delivered = receivers - dropped;
     stats.framesDropped += dropped;
     stats.framesOut += delivered;
-    stats.bytesOut += delivered * (typeof data === "string" ? data.length : data.byteLength);
+    const bytes = delivered * (typeof data === "string" ? data.length : data.byteLength);
+    stats.bytesOut += bytes;
+    (layerStats.bytesOut[0] as number) += bytes;
   }
 
   /** Receivers of this topic over the buffer limit now, into #skipped (reused, no allocation). */
@@ -199,7 +213,33 @@ export class Fanout {
       refuseMessage(ws, Refusals.controlUnknown);
       return;
     }
-    // Protocol v1 defines no client → relay control messages yet; a new one fails to compile here.
-    assertNever(message);
+    switch (message.type) {
+      case "layers":
+        this.#onLayers(ws, message);
+        return;
+      case "layer_request": {
+        const problem = this.pacing.request(ws, message.sender, message.layer);
+        if (problem === "not_enabled") refuseMessage(ws, Refusals.layersNotEnabled);
+        else if (problem === "too_many") refuseMessage(ws, Refusals.layerRequestsTooMany);
+        return;
+      }
+      default:
+        assertNever(message);
+    }
+  }
+
+  /** A sender announces its layers: kept for late joiners' welcome, told to everyone here now. */
+  #onLayers(ws: PeerSocket, message: LayersAnnounce): void {
+    const room = ws.data.room;
+    if (!room || ws.data.legacy) return;
+    if (!ws.data.canPublish) {
+      refuseMessage(ws, Refusals.viewOnly);
+      return;
+    }
+    ws.data.layers = message.layers;
+    this.pacing.announce(room, ws.data.id, message.layers.length);
+    const text = encodeControl({ type: "layers", id: ws.data.id, layers: message.layers });
+    ws.publish(room.binaryTopic, text);
+    ws.publish(room.presenceTopic, text);
   }
 }

@@ -14,6 +14,8 @@ import type { Server } from "bun";
 import { stats } from "../metrics.ts";
 import type { PeerSocket } from "../rooms.ts";
 import { ackStats } from "./ack-metrics.ts";
+import type { LayerAdapter } from "./layer-adaptation.ts";
+import { layerStats } from "./layer-metrics.ts";
 
 /** Frames whose sequence numbers we remember, to match acks (~8 s at 30 fps). */
 const RECENT_FRAMES = 256;
@@ -24,6 +26,10 @@ export interface PacedReceiver {
   readonly lanes: Map<number, Lane>;
   /** Held-back lanes with room in their window whose catch-up send was dropped (buffer full). */
   readonly idle: Set<Lane>;
+  /** Joined with ?layers=1: its lanes move between layers (relay/delivery/layer-lanes.ts). */
+  readonly layered: boolean;
+  /** The layer it asked of each sender (layer_request); none: the full layer. */
+  readonly asked: Map<number, number>;
 }
 
 /** One (sender, acking receiver) pair. */
@@ -41,6 +47,12 @@ export interface Lane {
   readonly unackedSeq: number[];
   /** The due bucket holding this lane while on the topic. */
   bucket: Set<Lane> | null;
+  /** Frames sent to it before its current topic stretch (the stretch adds latestN − subscribedAt). */
+  sentCount: number;
+  /** latestN when it last joined the topic. */
+  subscribedAt: number;
+  /** Chooses its layer of this sender (layered receivers only). */
+  adapter: LayerAdapter | null;
 }
 
 export interface PacingLimits {
@@ -80,6 +92,8 @@ export class PacedSender {
 
   constructor(
     readonly id: number,
+    /** Which of the sender's layers this is (0 = full size); its frames go to this topic only. */
+    readonly layer: number,
     readonly topic: string,
     private readonly server: Server<unknown>,
     private readonly limits: PacingLimits,
@@ -91,7 +105,12 @@ export class PacedSender {
     this.#due = Array.from({ length: size }, () => new Set<Lane>());
   }
 
-  addReceiver(receiver: PacedReceiver): void {
+  /**
+   * A lane for `receiver`. `inFlight`: it moves here from another layer of this sender with
+   * these frames (sequence numbers) still unacked; they count against its window here, and it
+   * gets this layer's newest frame at once if its window has room.
+   */
+  addReceiver(receiver: PacedReceiver, inFlight: readonly number[] | null = null): Lane {
     const lane: Lane = {
       receiver,
       sender: this,
@@ -101,10 +120,40 @@ export class PacedSender {
       unackedN: [],
       unackedSeq: [],
       bucket: null,
+      sentCount: 0,
+      subscribedAt: this.latestN,
+      adapter: null,
     };
     this.lanes.set(receiver.ws, lane);
     receiver.lanes.set(this.id, lane);
-    this.#subscribe(lane);
+    if (inFlight === null) {
+      this.#subscribe(lane);
+      return lane;
+    }
+    // Frames of the other layer: older than any of ours (n = 0), acked by their own numbers.
+    for (const seq of inFlight) {
+      lane.unackedN.push(0);
+      lane.unackedSeq.push(seq);
+    }
+    lane.sentN = -1;
+    this.resume(lane);
+    return lane;
+  }
+
+  /** Sequence numbers of the frames sent to `lane` and not yet acked, oldest first. */
+  inFlight(lane: Lane): number[] {
+    const seqs = lane.unackedSeq.slice();
+    if (lane.onTopic) {
+      const from = Math.max(lane.topicFrom + 1, this.latestN - RECENT_FRAMES + 1);
+      for (let n = from; n <= this.latestN; n++)
+        seqs.push(this.#recentSeq[n % RECENT_FRAMES] as number);
+    }
+    return seqs;
+  }
+
+  /** Frames sent to `lane` since it was made (topic and catch-ups). */
+  sentTo(lane: Lane): number {
+    return lane.sentCount + (lane.onTopic ? this.latestN - lane.subscribedAt : 0);
   }
 
   /** The receiver left (its socket unsubscribes itself) or this sender did (`unsubscribe`). */
@@ -157,12 +206,21 @@ export class PacedSender {
 
   /** An ack for the frame with sequence `seq`; false when it acks nothing still unacked. */
   ack(lane: Lane, seq: number): boolean {
-    const n = this.#frameOf(lane, seq);
-    if (n === 0) return false;
-    let acked = 0;
-    while (acked < lane.unackedN.length && (lane.unackedN[acked] as number) <= n) acked++;
-    dropFirst(lane.unackedN, acked);
-    dropFirst(lane.unackedSeq, acked);
+    let n: number;
+    const index = lane.unackedSeq.lastIndexOf(seq);
+    if (index >= 0) {
+      // One of the frames held apart (index order is n order; another layer's count as n = 0).
+      n = lane.unackedN[index] as number;
+      dropFirst(lane.unackedN, index + 1);
+      dropFirst(lane.unackedSeq, index + 1);
+    } else {
+      n = this.#topicFrameOf(lane, seq);
+      if (n === 0) return false;
+      let acked = 0;
+      while (acked < lane.unackedN.length && (lane.unackedN[acked] as number) <= n) acked++;
+      dropFirst(lane.unackedN, acked);
+      dropFirst(lane.unackedSeq, acked);
+    }
     if (lane.onTopic) {
       if (n > lane.topicFrom) lane.topicFrom = n;
       this.#rebucket(lane);
@@ -190,19 +248,18 @@ export class PacedSender {
         return;
       }
       this.#sent(lane, this.latestN);
+      lane.sentCount++;
       stats.framesOut++;
       stats.bytesOut += latest.byteLength;
+      (layerStats.bytesOut[this.layer] as number) += latest.byteLength;
       ackStats.catchUps++;
       if (lane.unackedN.length >= this.#window) return;
     }
     this.#subscribe(lane);
   }
 
-  /** The frame n an ack names: its newest unacked frame with that sequence number, or 0. */
-  #frameOf(lane: Lane, seq: number): number {
-    for (let i = lane.unackedSeq.length - 1; i >= 0; i--) {
-      if (lane.unackedSeq[i] === seq) return lane.unackedN[i] as number;
-    }
+  /** The frame n an ack names among those the topic brought (unacked ones are checked first), or 0. */
+  #topicFrameOf(lane: Lane, seq: number): number {
     // Frames the topic brought (or newer than we counted, after an over-limit guess).
     const oldest = lane.unackedN[0] ?? (lane.onTopic ? lane.topicFrom + 1 : lane.sentN + 1);
     const floor = Math.max(oldest, this.latestN - RECENT_FRAMES + 1, 1);
@@ -223,6 +280,7 @@ export class PacedSender {
     lane.onTopic = true;
     lane.topicFrom = this.latestN;
     lane.sentN = this.latestN;
+    lane.subscribedAt = this.latestN;
     this.onTopic++;
     this.#rebucket(lane);
   }
@@ -240,6 +298,7 @@ export class PacedSender {
   #leaveTopic(lane: Lane, lastN: number): void {
     lane.receiver.ws.unsubscribe(this.topic);
     for (let n = lane.topicFrom + 1; n <= lastN; n++) this.#sent(lane, n);
+    lane.sentCount += lastN - lane.subscribedAt;
     lane.sentN = lastN;
     lane.onTopic = false;
     lane.bucket = null;

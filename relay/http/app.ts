@@ -4,7 +4,7 @@ import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
 import { cleanName, isValidRoomName, LEGACY_ROOM } from "../../protocol/index.ts";
 import type { RoomBus } from "../cluster/room-bus.ts";
-import { wantsAcks } from "../delivery/ack-pacing.ts";
+import { wantsAcks, wantsLayers } from "../delivery/ack-pacing.ts";
 import { log } from "../log.ts";
 import { countRefusedJoin } from "../metrics.ts";
 import type { Peer, RoomRegistry } from "../rooms.ts";
@@ -24,6 +24,8 @@ function newPeer(bus: RoomBus, roomName: string, rawName: string | null, legacy:
     name: cleanName(rawName, `${legacy ? "legacy" : "guest"}-${id}`),
     legacy,
     acks: false,
+    layered: false,
+    layers: undefined,
     roomName,
     room: undefined,
     legacySequence: 0,
@@ -86,6 +88,8 @@ export function createApp(
       const peer = newPeer(bus, params.room, admission.name, false);
       peer.canPublish = admission.canPublish;
       peer.acks = wantsAcks(request.url);
+      // Layers need acks: the relay reads a receiver's link from them.
+      peer.layered = peer.acks && wantsLayers(request.url);
       return upgrade(request, server, peer);
     })
     .get("/", async ({ request, server }) => {
