@@ -1,5 +1,6 @@
 // ffmpeg command lines for each capture source, all writing concatenated JPEGs (-f mjpeg) to
 // stdout. Pure functions, so tests can check them without a camera.
+import type { LayerSize } from "../protocol/index.ts";
 import type { CaptureSource } from "./options.ts";
 
 export interface CaptureSettings {
@@ -7,17 +8,51 @@ export interface CaptureSettings {
   width: number;
   height: number;
   quality: number;
+  /**
+   * Sizes sent, largest first (layer 0 is width x height). More than one: one ffmpeg run splits
+   * the picture, scales each copy, and writes each layer's MJPEG to its own pipe (layerPipe).
+   */
+  layers?: readonly LayerSize[];
+}
+
+/** The file descriptor ffmpeg writes layer `id` to: stdout for the full size, then 3, 4. */
+export function layerPipe(id: number): number {
+  return id === 0 ? 1 : id + 2;
 }
 
 const COMMON = ["-hide_banner", "-nostdin", "-loglevel", "error"];
 
-function encodeToStdout(settings: CaptureSettings): string[] {
+function encodeToStdout(settings: CaptureSettings, pipe = 1): string[] {
   // yuvj420p is the pixel format every MJPEG decoder (and jpeg-js) accepts.
   return ["-an", "-c:v", "mjpeg", "-q:v", String(settings.quality), "-pix_fmt", "yuvj420p"].concat([
     "-f",
     "mjpeg",
-    "pipe:1",
+    `pipe:${pipe}`,
   ]);
+}
+
+/**
+ * Outputs of a multi-layer run: `prepare` (fps/scale for files, or "") feeds a split into one
+ * chain per layer. With `copyFull` (a camera's own MJPEG) layer 0 is the camera's bytes as they
+ * are and only the smaller layers are decoded and scaled.
+ */
+function layerOutputs(settings: CaptureSettings, prepare: string, copyFull: boolean): string[] {
+  const layers = settings.layers ?? [];
+  const scaled = layers.slice(copyFull ? 1 : 0);
+  const head = prepare ? `[0:v]${prepare},` : "[0:v]";
+  const chains = scaled.map((layer, index) => {
+    const id = copyFull ? index + 1 : index;
+    const scale = id === 0 ? "null" : `scale=${layer.width}:${layer.height}:flags=area`;
+    return `[s${id}]${scale}[l${id}]`;
+  });
+  const splits = scaled.map((_, index) => `[s${copyFull ? index + 1 : index}]`).join("");
+  const graph = `${head}split=${scaled.length}${splits};${chains.join(";")}`;
+  const args = ["-filter_complex", graph];
+  if (copyFull) args.push("-map", "0:v", "-an", "-c:v", "copy", "-f", "mjpeg", "pipe:1");
+  for (let id = copyFull ? 1 : 0; id < layers.length; id++) {
+    args.push("-map", `[l${id}]`, ...encodeToStdout(settings, layerPipe(id)));
+  }
+  return args;
 }
 
 /**
@@ -30,6 +65,7 @@ export function captureArgs(
   cameraMjpeg = false,
 ): string[] {
   const size = `${settings.width}x${settings.height}`;
+  if ((settings.layers?.length ?? 1) > 1) return layeredArgs(source, settings, cameraMjpeg);
   switch (source.kind) {
     case "test":
       // -re paces the synthetic source at its frame rate instead of as fast as possible.
@@ -56,6 +92,40 @@ export function captureArgs(
         ]);
       }
       return COMMON.concat(input, ["-i", source.path], encodeToStdout(settings));
+    }
+  }
+}
+
+/** As captureArgs, for more than one layer: one process, one MJPEG output per layer. */
+function layeredArgs(
+  source: CaptureSource,
+  settings: CaptureSettings,
+  cameraMjpeg: boolean,
+): string[] {
+  const size = `${settings.width}x${settings.height}`;
+  switch (source.kind) {
+    case "test":
+      return COMMON.concat(
+        ["-re", "-f", "lavfi", "-i", `testsrc=size=${size}:rate=${settings.fps}`],
+        layerOutputs(settings, "", false),
+      );
+    case "file":
+      return COMMON.concat(
+        ["-re", "-stream_loop", "-1", "-i", source.path],
+        layerOutputs(
+          settings,
+          `fps=${settings.fps},scale=${settings.width}:${settings.height}`,
+          false,
+        ),
+      );
+    case "device": {
+      const input = ["-f", "v4l2", "-framerate", String(settings.fps), "-video_size", size];
+      if (cameraMjpeg) {
+        return COMMON.concat(input, ["-input_format", "mjpeg", "-i", source.path]).concat(
+          layerOutputs(settings, "", true),
+        );
+      }
+      return COMMON.concat(input, ["-i", source.path], layerOutputs(settings, "", false));
     }
   }
 }

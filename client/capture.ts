@@ -1,5 +1,6 @@
 // Runs ffmpeg as the frame source: reads its MJPEG stdout through the splitter, keeps the last
 // stderr lines for error reports, and restarts it with backoff when it dies (camera unplugged).
+import { closeSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { Backoff, cancellableSleep } from "../client-core/backoff.ts";
 import {
@@ -20,8 +21,11 @@ export interface CaptureOptions {
   /** Bytes reserved before each frame for the sender's header (see MjpegSplitter). */
   headroom: number;
   maxFrameBytes?: number;
-  /** Called on the main thread for every whole frame with its capture time (ms since epoch). */
-  onFrame: (jpeg: Uint8Array, captureTimeMs: number) => void;
+  /**
+   * Called on the main thread for every whole frame with its capture time (ms since epoch) and
+   * layer (0 = full size; the k-th frames of all layers are the same picture).
+   */
+  onFrame: (jpeg: Uint8Array, captureTimeMs: number, layer: number) => void;
   log: (line: string) => void;
   /** Capture can't work and retrying won't help (no such camera, busy, bad file). */
   onFatal: (message: string) => void;
@@ -34,7 +38,7 @@ const HEALTHY_RUN_MS = 10_000;
 export class Capture {
   readonly #options: CaptureOptions;
   readonly #backoff = new Backoff({ initialMs: 500, maxMs: 10_000 });
-  #process: Subprocess<"ignore", "pipe", "pipe"> | null = null;
+  #process: Subprocess | null = null;
   #stopping = false;
   #cancelSleep: () => void = () => {};
   #loop: Promise<void> | null = null;
@@ -130,36 +134,56 @@ export class Capture {
   }
 
   async #runOnce(args: string[]): Promise<{ exitCode: number | null; stderrTail: string }> {
+    const layers = Math.max(1, this.#options.settings.layers?.length ?? 1);
+    // Layer 0 on stdout, the smaller layers on fds 3 and 4 (capture-args.ts, layerPipe).
+    const extra = Array.from({ length: layers - 1 }, () => "pipe" as const);
     const process = Bun.spawn([this.#options.ffmpeg, ...args], {
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
+      stdio: ["ignore", "pipe", "pipe", ...extra],
     });
     this.#process = process;
-    const splitter = new MjpegSplitter({
-      headroom: this.#options.headroom,
-      maxFrameBytes: this.#options.maxFrameBytes,
-      onFrame: (jpeg) => {
-        this.framesCaptured++;
-        this.#everProducedFrame = true;
-        this.#options.onFrame(jpeg, this.#chunkTime);
-      },
-      onDrop: (reason, bytes) =>
-        this.#options.log(
-          `capture: dropped a ${reason} frame after ${Math.round(bytes / 1024)} kB`,
-        ),
-    });
-    const stderr = collectTail(process.stderr, STDERR_LINES_KEPT);
-    for await (const chunk of process.stdout) {
-      // A frame is stamped when its last byte arrives from ffmpeg: the closest we get to capture.
-      this.#chunkTime = performance.timeOrigin + performance.now();
-      splitter.push(chunk);
+    const outputs: ReadableStream<Uint8Array>[] = [process.stdout as ReadableStream<Uint8Array>];
+    // Bun hands us these fds to own: closed once ffmpeg is done with them.
+    const fds = process.stdio.slice(3) as unknown as number[];
+    for (const fd of fds) outputs.push(Bun.file(fd).stream());
+    const stderr = collectTail(process.stderr as ReadableStream<Uint8Array>, STDERR_LINES_KEPT);
+    try {
+      await Promise.all(outputs.map((output, layer) => this.#readLayer(output, layer)));
+    } finally {
+      for (const fd of fds) closeQuietly(fd);
     }
     const exitCode = await process.exited;
     return { exitCode, stderrTail: await stderr };
   }
 
-  #chunkTime = 0;
+  async #readLayer(output: ReadableStream<Uint8Array>, layer: number): Promise<void> {
+    let chunkTime = 0;
+    const splitter = new MjpegSplitter({
+      headroom: this.#options.headroom,
+      maxFrameBytes: this.#options.maxFrameBytes,
+      onFrame: (jpeg) => {
+        if (layer === 0) this.framesCaptured++;
+        this.#everProducedFrame = true;
+        this.#options.onFrame(jpeg, chunkTime, layer);
+      },
+      onDrop: (reason, bytes) =>
+        this.#options.log(
+          `capture: dropped a ${reason} frame of layer ${layer} after ${Math.round(bytes / 1024)} kB`,
+        ),
+    });
+    for await (const chunk of output) {
+      // A frame is stamped when its last byte arrives from ffmpeg: the closest we get to capture.
+      chunkTime = performance.timeOrigin + performance.now();
+      splitter.push(chunk);
+    }
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed by the stream
+  }
 }
 
 async function collectTail(stream: ReadableStream<Uint8Array>, keep: number): Promise<string> {

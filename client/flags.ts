@@ -89,6 +89,21 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "capture size, e.g. 320x240 (even numbers, 16-4096)",
   },
   {
+    name: "layers",
+    type: "string",
+    env: "FRAMECAST_LAYERS",
+    value: "WxH,...",
+    default: "the --size and a quarter of each side",
+    help: "sizes to send, largest first (1-3), e.g. 640x480,320x240,160x120; receivers get the one they can use",
+  },
+  {
+    name: "max-size",
+    type: "string",
+    env: "FRAMECAST_MAX_SIZE",
+    value: "WxH",
+    help: "receive each sender's largest layer that fits in WxH (default: full size while your link keeps up)",
+  },
+  {
     name: "quality",
     type: "string",
     env: "FRAMECAST_QUALITY",

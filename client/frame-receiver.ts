@@ -5,6 +5,7 @@ import {
   framePayload,
   looksLikeJpeg,
   readCaptureTime,
+  readLayer,
   readSenderId,
   readSequence,
   validateFrame,
@@ -55,11 +56,9 @@ export class FrameReceiver {
     }
     const stream = this.#roster.streamOf(readSenderId(message));
     const jpeg = framePayload(message);
-    this.#statsOf(stream.id).record(
-      jpeg.byteLength,
-      readCaptureTime(message),
-      readSequence(message),
-    );
+    const stats = this.#statsOf(stream.id);
+    stats.record(jpeg.byteLength, readCaptureTime(message), readSequence(message));
+    stats.layer = readLayer(message);
     this.#deliver(stream, jpeg);
     // The outputs have written it to their pipes (or dropped it while a pipe is busy).
     this.#onDone(message);

@@ -1,7 +1,7 @@
 // The send path: stamp and send each captured frame, or skip it. Latest frame wins: when the
 // socket still holds a few frames' worth of unsent bytes, the new frame is skipped rather than
 // queued, so a slow uplink lowers the frame rate instead of raising the latency.
-import { FrameKind, HEADER_BYTES, writeHeader } from "../protocol/index.ts";
+import { FrameKind, HEADER_BYTES, layerFlags, MAX_LAYERS, writeHeader } from "../protocol/index.ts";
 import type { CodecPool } from "./codec-pool.ts";
 import type { Wire } from "./options.ts";
 
@@ -14,6 +14,10 @@ export class FrameSender {
   readonly #socket: () => WebSocket | null;
   readonly #log: (line: string) => void;
   #sequence = 0;
+  /** Per layer: frames of one picture share a sequence number (the k-th frame of each layer). */
+  readonly #layerSequence = new Array<number>(MAX_LAYERS).fill(0);
+  /** Size of each layer's last frame: the congestion check allows a few pictures of all layers. */
+  readonly #lastBytes = new Array<number>(MAX_LAYERS).fill(0);
   /** Newest base64 frame handed to the socket: an older one finishing late is dropped. */
   #newestSent = -1;
   #warnedTooLarge = false;
@@ -22,6 +26,9 @@ export class FrameSender {
   sent = 0;
   skipped = 0;
   sentBytes = 0;
+  /** Frames and bytes sent per layer (the status line and the bench show them). */
+  readonly sentPerLayer = new Array<number>(MAX_LAYERS).fill(0);
+  readonly bytesPerLayer = new Array<number>(MAX_LAYERS).fill(0);
 
   constructor(options: {
     wire: Wire;
@@ -36,9 +43,14 @@ export class FrameSender {
   }
 
   /** `jpeg` must own its buffer and have HEADER_BYTES of free room before it (the splitter's headroom). */
-  send(jpeg: Uint8Array, captureTimeMs: number): void {
+  send(jpeg: Uint8Array, captureTimeMs: number, layer = 0): void {
     const socket = this.#socket();
-    if (!socket || this.#congested(socket, jpeg.byteLength)) {
+    if (layer !== 0 && this.#wire !== "binary") return; // the old protocol has no layers
+    this.#lastBytes[layer] = jpeg.byteLength + HEADER_BYTES;
+    // Every captured picture takes a number, sent or skipped: a gap tells receivers of a skip.
+    const sequence = this.#layerSequence[layer] as number;
+    this.#layerSequence[layer] = (sequence + 1) >>> 0;
+    if (!socket || this.#congested(socket)) {
       this.skipped++;
       return;
     }
@@ -53,15 +65,22 @@ export class FrameSender {
       }
       return;
     }
-    if (this.#wire === "binary") this.#sendBinary(socket, jpeg, captureTimeMs);
+    if (this.#wire === "binary") this.#sendBinary(socket, jpeg, captureTimeMs, layer, sequence);
     else void this.#sendBase64(jpeg);
   }
 
-  #congested(socket: WebSocket, frameBytes: number): boolean {
-    return socket.bufferedAmount > MAX_BUFFERED_FRAMES * (frameBytes + HEADER_BYTES);
+  #congested(socket: WebSocket): boolean {
+    const pictureBytes = this.#lastBytes.reduce((sum, bytes) => sum + bytes, 0);
+    return socket.bufferedAmount > MAX_BUFFERED_FRAMES * pictureBytes;
   }
 
-  #sendBinary(socket: WebSocket, jpeg: Uint8Array, captureTimeMs: number): void {
+  #sendBinary(
+    socket: WebSocket,
+    jpeg: Uint8Array,
+    captureTimeMs: number,
+    layer: number,
+    sequence: number,
+  ): void {
     // The header goes into the headroom in front of the JPEG: no copy of the frame.
     const message = new Uint8Array(
       jpeg.buffer as ArrayBuffer,
@@ -70,14 +89,16 @@ export class FrameSender {
     );
     writeHeader(message, {
       kind: FrameKind.VideoJpeg,
-      flags: 0,
+      flags: layerFlags(layer),
       senderId: 0,
       captureTimeMs,
-      sequence: this.#sequence++,
+      sequence,
     });
     socket.send(message);
-    this.sent++;
+    if (layer === 0) this.sent++;
     this.sentBytes += message.byteLength;
+    (this.sentPerLayer[layer] as number)++;
+    (this.bytesPerLayer[layer] as number) += message.byteLength;
   }
 
   async #sendBase64(jpeg: Uint8Array): Promise<void> {
@@ -85,12 +106,8 @@ export class FrameSender {
     const pool = this.#pool as CodecPool;
     const text = await pool.encodeBase64(jpeg);
     const socket = this.#socket();
-    if (
-      text === null ||
-      order < this.#newestSent ||
-      !socket ||
-      this.#congested(socket, text.length)
-    ) {
+    if (text !== null) this.#lastBytes[0] = text.length;
+    if (text === null || order < this.#newestSent || !socket || this.#congested(socket)) {
       this.skipped++;
       return;
     }

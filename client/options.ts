@@ -3,7 +3,16 @@
 import { existsSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
-import { cleanName, isValidRoomName } from "../protocol/index.ts";
+import {
+  cleanName,
+  defaultLayers,
+  formatLayerSize,
+  isValidRoomName,
+  type LayerSize,
+  MAX_LAYERS,
+  parseLayerSizes,
+  validLayerList,
+} from "../protocol/index.ts";
 import { FLAGS, type FlagSpec } from "./flags.ts";
 
 export type CaptureSource =
@@ -23,6 +32,10 @@ export interface ClientOptions {
   width: number;
   height: number;
   quality: number;
+  /** Sizes sent, largest first; layers[0] is width x height (docs/PROTOCOL.md, Layers). */
+  layers: LayerSize[];
+  /** Receive no sender's layer larger than this (null: the full layer while the link keeps up). */
+  maxSize: LayerSize | null;
   wire: Wire;
   view: boolean;
   record: string | null;
@@ -68,7 +81,12 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
 
   const send = !readBoolean("no-send");
   const source = readSource(read, send);
-  const [width, height] = readSize(read("size") ?? "640x480");
+  const sizeText = read("size");
+  const layersText = read("layers");
+  const wire = readWire(read("wire") ?? "binary");
+  const layers = readLayers(layersText, sizeText, wire);
+  const { width, height } = layers[0] as LayerSize;
+  const maxSizeText = read("max-size");
   const name = read("name");
   return {
     help: false,
@@ -81,7 +99,9 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       width,
       height,
       quality: readInteger("quality", read("quality") ?? "5", 2, 31),
-      wire: readWire(read("wire") ?? "binary"),
+      layers,
+      maxSize: maxSizeText === undefined ? null : readMaxSize(maxSizeText),
+      wire,
       view: readBoolean("view"),
       record: readRecordDir(read("record")),
       ack: !readBoolean("no-ack"),
@@ -184,6 +204,51 @@ function readSize(raw: string): [number, number] {
     throw new UsageError(`--size must look like 640x480 (even numbers, 16-4096), not '${raw}'`);
   }
   return [width, height];
+}
+
+/**
+ * --layers WxH,WxH[,WxH] (largest first; the first is the capture size), else full size plus a
+ * quarter of each side. One layer: --layers WxH. The old protocol (--wire base64) has one.
+ */
+function readLayers(
+  raw: string | undefined,
+  sizeText: string | undefined,
+  wire: Wire,
+): LayerSize[] {
+  const [width, height] = readSize(sizeText ?? raw?.split(",")[0] ?? "640x480");
+  if (raw === undefined) {
+    return wire === "base64" ? [{ width, height }] : defaultLayers(width, height);
+  }
+  const sizes = parseLayerSizes(raw);
+  const even = sizes?.every((size) => size.width % 2 === 0 && size.height % 2 === 0) ?? false;
+  const layers = sizes && even ? validLayerList(sizes) : null;
+  if (!layers) {
+    throw new UsageError(
+      `--layers must be 1-${MAX_LAYERS} sizes, largest first, each smaller than the one before ` +
+        `(even numbers, 16-4096), e.g. 640x480,320x240,160x120; not '${raw}'`,
+    );
+  }
+  const full = layers[0] as LayerSize;
+  if (full.width !== width || full.height !== height) {
+    throw new UsageError(
+      `--layers starts with ${formatLayerSize(full)} but --size is ${width}x${height}: ` +
+        "the first layer is the capture size",
+    );
+  }
+  if (wire === "base64" && layers.length > 1) {
+    throw new UsageError("--wire base64 (the old protocol) sends one size: drop --layers");
+  }
+  return layers;
+}
+
+function readMaxSize(raw: string): LayerSize {
+  const match = /^(\d+)x(\d+)$/.exec(raw.trim());
+  const width = Number(match?.[1]);
+  const height = Number(match?.[2]);
+  if (!match || width < 1 || height < 1) {
+    throw new UsageError(`--max-size must look like 320x240, not '${raw}'`);
+  }
+  return { width, height };
 }
 
 function readRelay(raw: string): string {

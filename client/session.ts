@@ -1,7 +1,15 @@
 // One client run: capture → sender → relay → receiver → outputs, plus presence and status.
 
 import { Acker } from "../client-core/acker.ts";
-import { HEADER_BYTES, isControlText, parseControl, roomUrl } from "../protocol/index.ts";
+import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
+import {
+  encodeLayersAnnounce,
+  HEADER_BYTES,
+  isControlText,
+  type LayerSize,
+  parseControl,
+  roomUrl,
+} from "../protocol/index.ts";
 import { Capture } from "./capture.ts";
 import { CodecPool } from "./codec-pool.ts";
 import { connectionOptions } from "./connection-options.ts";
@@ -30,6 +38,9 @@ export class ClientSession {
   readonly #pool: CodecPool | null;
   readonly #connection: RelayConnection;
   readonly #acker = new Acker(() => this.#connection.socket);
+  /** Which layer of each sender we ask for (--max-size); the layers each sender offers. */
+  readonly #layerRequests = new LayerRequests((text) => this.#sendText(text));
+  readonly #peerLayers = new Map<number, LayerSize[]>();
   readonly #receiver: FrameReceiver;
   readonly #sender: FrameSender | null;
   readonly #capture: Capture | null;
@@ -57,9 +68,10 @@ export class ClientSession {
       onDone: (frame) => this.#acker.done(frame),
     });
 
+    // Recordings keep one size: a recorder takes full-size frames only (no ?layers=1).
     const url = legacy
       ? options.relay
-      : roomUrl(options.relay, options.room, options.name, options.ack);
+      : roomUrl(options.relay, options.room, options.name, options.ack, !options.record);
     this.#connection = new RelayConnection(
       url,
       {
@@ -85,7 +97,7 @@ export class ClientSession {
         source: options.source,
         settings: options,
         headroom: HEADER_BYTES,
-        onFrame: (jpeg, captureTimeMs) => sender.send(jpeg, captureTimeMs),
+        onFrame: (jpeg, captureTimeMs, layer) => sender.send(jpeg, captureTimeMs, layer),
         log,
         onFatal: (message) => this.#resolveFatal(message),
       });
@@ -148,6 +160,10 @@ export class ClientSession {
       case "welcome": {
         this.#roster.welcome(control);
         this.#acker.welcome(control);
+        this.#layerRequests.setEnabled(control.layers === true);
+        this.#peerLayers.clear();
+        if (this.#sender) this.#sendText(encodeLayersAnnounce(this.#options.layers));
+        for (const peer of control.peers) this.#offered(peer.id, peer.layers);
         if (this.#sender) this.#sender.maxFrameBytes = control.limits.maxFrameBytes;
         this.#receiver.maxFrameBytes = control.limits.maxFrameBytes;
         const others = control.peers.map((peer) => `${peer.name} #${peer.id}`).join(", ");
@@ -159,12 +175,15 @@ export class ClientSession {
       }
       case "join":
         this.#roster.join(control.peer);
+        this.#offered(control.peer.id, control.peer.layers);
         this.#terminal.log(
           `${control.peer.name} #${control.peer.id} joined${control.peer.legacy ? " (base64 client)" : ""}`,
         );
         break;
       case "leave": {
         const stream = this.#roster.leave(control.id);
+        this.#peerLayers.delete(control.id);
+        this.#layerRequests.forget(control.id);
         if (stream) {
           this.#receiver.end(stream);
           this.#terminal.log(`${stream.name} #${stream.id} left`);
@@ -174,10 +193,28 @@ export class ClientSession {
       case "error":
         this.#terminal.log(`relay says: ${control.message} (${control.code})`);
         break;
+      case "layers":
+        this.#offered(control.id, control.layers);
+        break;
       default:
         // A newer relay may send messages we don't know; ignoring them keeps us compatible.
         break;
     }
+  }
+
+  /** A sender's layers: with --max-size, ask for the largest that fits. */
+  #offered(id: number, layers: LayerSize[] | undefined): void {
+    if (!layers) return;
+    this.#peerLayers.set(id, layers);
+    const max = this.#options.maxSize;
+    if (max) this.#layerRequests.ask(id, layerForMaxSize(layers, max));
+  }
+
+  #sendText(text: string): boolean {
+    const socket = this.#connection.socket;
+    if (!socket || this.#options.wire !== "binary") return false;
+    socket.send(text);
+    return true;
   }
 
   #closed(code: number, reason: string): void {
@@ -207,6 +244,7 @@ export class ClientSession {
         fps: (sender.sent - this.#lastSent) / seconds,
         kBps: (sender.sentBytes - this.#lastSentBytes) / 1024 / seconds,
         skipped: sender.skipped,
+        layers: this.#options.wire === "binary" ? this.#options.layers.length : 1,
       };
       this.#lastSent = sender.sent;
       this.#lastSentBytes = sender.sentBytes;
@@ -214,7 +252,7 @@ export class ClientSession {
     const lines = [sendLine(sendStatus, this.#connection.socket !== null)];
     for (const [id, stats] of this.#receiver.stats) {
       const stream = id === 0 ? LEGACY_STREAM : this.#roster.streamOf(id);
-      lines.push(streamLine(stream, stats));
+      lines.push(streamLine(stream, stats, this.#peerLayers.get(id)));
     }
     this.#terminal.status(lines);
   }

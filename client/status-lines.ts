@@ -1,4 +1,5 @@
 // Formats the live status block: one line for what we send, one per participant we receive.
+import { formatLayerSize, type LayerSize } from "../protocol/index.ts";
 import type { StreamStats } from "./stream-stats.ts";
 import type { StreamInfo } from "./streams.ts";
 
@@ -9,6 +10,8 @@ export interface SendStatus {
   fps: number;
   kBps: number;
   skipped: number;
+  /** How many sizes we send (docs/PROTOCOL.md, Layers). */
+  layers: number;
 }
 
 export function sendLine(status: SendStatus | null, connected: boolean): string {
@@ -16,17 +19,30 @@ export function sendLine(status: SendStatus | null, connected: boolean): string 
   if (!status) return `me: receiving only [${state}]`;
   const who = status.id === null ? status.name : `${status.name} #${status.id}`;
   return (
-    `me (${who}): sending ${status.fps.toFixed(1)} fps ${status.kBps.toFixed(1)} kB/s, ` +
+    `me (${who}): sending ${status.fps.toFixed(1)} fps ` +
+    `${status.layers > 1 ? `x ${status.layers} layers ` : ""}${status.kBps.toFixed(1)} kB/s, ` +
     `skipped ${status.skipped} [${state}]`
   );
 }
 
-export function streamLine(stream: StreamInfo, stats: StreamStats): string {
+/** "layer 1 (320x240)": which of the sender's sizes we get now. */
+export function layerText(layer: number | null, layers: readonly LayerSize[] | undefined): string {
+  if (layer === null) return "";
+  const size = layers?.[layer];
+  return `, layer ${layer}${size ? ` (${formatLayerSize(size)})` : ""}`;
+}
+
+export function streamLine(
+  stream: StreamInfo,
+  stats: StreamStats,
+  layers?: readonly LayerSize[],
+): string {
   const window = stats.takeWindow();
   const latency = window.latencyMs === null ? "-" : `${Math.round(window.latencyMs)} ms`;
   const who = stream.id === 0 ? stream.name : `${stream.name} #${stream.id}`;
   return (
-    `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s, ` +
+    `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s` +
+    `${layerText(stats.layer, layers)}, ` +
     `latency ${latency}, dropped ${stats.dropped}, frames ${stats.totalFrames}`
   );
 }

@@ -6,6 +6,8 @@ export class StreamStats {
   totalBytes = 0;
   /** Frames the sender numbered but we never got (relay skipped them), plus local drops. */
   dropped = 0;
+  /** Layer of the newest frame (null: legacy frames, which carry none). */
+  layer: number | null = null;
   #windowFrames = 0;
   #windowBytes = 0;
   #latencySum = 0;

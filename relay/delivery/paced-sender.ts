@@ -198,6 +198,7 @@ export class PacedSender {
     const delivered = receivers - dropped;
     stats.framesOut += delivered;
     stats.bytesOut += delivered * message.byteLength;
+    (layerStats.bytesOut[this.layer] as number) += delivered * message.byteLength;
     const bucket = this.#due[n & this.#dueMask] as Set<Lane>;
     if (bucket.size === 0) return;
     for (const lane of bucket) if (lane.onTopic) this.#leaveTopic(lane, n);
