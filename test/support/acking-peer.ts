@@ -49,8 +49,9 @@ export class AckingPeer {
     name: string,
     mode: AckMode = "auto",
     ack = true,
+    layers = false,
   ): Promise<AckingPeer> {
-    const ws = new WebSocket(roomUrl(relayWsUrl, room, name, ack));
+    const ws = new WebSocket(roomUrl(relayWsUrl, room, name, ack, layers));
     const peer = new AckingPeer(ws, mode);
     await peer.waitFor(() => peer.welcome !== null, `welcome for ${name}`);
     return peer;
