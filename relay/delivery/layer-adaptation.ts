@@ -137,7 +137,7 @@ export class LayerAdapter {
       this.linkLimited = true;
       return this.#switch(this.layer + 1, now, "link");
     }
-    if (!judged || ratio < tuning.upRatio) {
+    if (!judged || ratio < tuning.upRatio || sample.bufferedBytes > tuning.bufferBytes) {
       // Holding: not falling behind, but no room to spare either (or too little to tell).
       if (judged) this.#keepingUpSince = Number.NaN;
       return null;
