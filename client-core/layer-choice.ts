@@ -1,7 +1,34 @@
 // Which layer of each sender to ask the relay for (docs/PROTOCOL.md, "Layers"), for both clients:
 // the page asks for the smallest layer that still fills a tile at the screen's pixel density, the
 // CLI for the largest that fits --max-size. Asking is cheap, but only changes are sent.
-import { encodeLayerRequest, type LayerSize } from "../protocol/index.ts";
+import { encodeLayerRequest, type LayerSize, MIN_LAYER_SIDE } from "../protocol/index.ts";
+
+/** Even, as JPEG's 4:2:0 chroma wants. */
+function even(n: number): number {
+  return Math.max(2, Math.round(n / 2) * 2);
+}
+
+/**
+ * The layers a sender of `width` x `height` sends when told only how many: 1 = full size;
+ * 2 (the default of both clients) = full and a quarter of each side; 3 = full, half and quarter.
+ * Layers that would be smaller than MIN_LAYER_SIDE are left out.
+ */
+export function layerLadder(width: number, height: number, count = 2): LayerSize[] {
+  const divisors = count >= 3 ? [2, 4] : count === 2 ? [4] : [];
+  const layers: LayerSize[] = [{ width, height }];
+  for (const divisor of divisors) {
+    const layer = { width: even(width / divisor), height: even(height / divisor) };
+    if (layer.width >= MIN_LAYER_SIDE && layer.height >= MIN_LAYER_SIDE) layers.push(layer);
+  }
+  return layers;
+}
+
+/** The size a picture of `picture`'s shape is drawn at inside `box` (object-fit: contain). */
+export function fitInside(box: LayerSize, picture: LayerSize): LayerSize {
+  const scale = Math.min(box.width / picture.width, box.height / picture.height);
+  if (!Number.isFinite(scale) || scale <= 0) return { width: 0, height: 0 };
+  return { width: picture.width * scale, height: picture.height * scale };
+}
 
 /**
  * The smallest layer at least `need` large on both sides: what a tile drawn at that many device

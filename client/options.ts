@@ -3,9 +3,9 @@
 import { existsSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
+import { layerLadder } from "../client-core/layer-choice.ts";
 import {
   cleanName,
-  defaultLayers,
   formatLayerSize,
   isValidRoomName,
   type LayerSize,
@@ -217,7 +217,7 @@ function readLayers(
 ): LayerSize[] {
   const [width, height] = readSize(sizeText ?? raw?.split(",")[0] ?? "640x480");
   if (raw === undefined) {
-    return wire === "base64" ? [{ width, height }] : defaultLayers(width, height);
+    return wire === "base64" ? [{ width, height }] : layerLadder(width, height);
   }
   const sizes = parseLayerSizes(raw);
   const even = sizes?.every((size) => size.width % 2 === 0 && size.height % 2 === 0) ?? false;

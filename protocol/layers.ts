@@ -95,17 +95,6 @@ export function formatLayerSize(size: LayerSize): string {
   return `${size.width}x${size.height}`;
 }
 
-/**
- * The default layers for a sender of `width` x `height`: full size and a quarter of each side
- * (even numbers, as JPEG's 4:2:0 chroma wants), or full size alone when a quarter would be tiny.
- */
-export function defaultLayers(width: number, height: number): LayerSize[] {
-  const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
-  const quarter = { width: even(width / 4), height: even(height / 4) };
-  if (quarter.width < MIN_LAYER_SIDE || quarter.height < MIN_LAYER_SIDE) return [{ width, height }];
-  return [{ width, height }, quarter];
-}
-
 export function encodeLayersAnnounce(layers: LayerSize[]): string {
   return JSON.stringify({ type: "layers", layers } satisfies LayersAnnounce);
 }

@@ -100,7 +100,7 @@ describe("remembered settings", () => {
     const settings = {
       room: "team-7",
       name: "Zoë",
-      capture: { width: 320, height: 240, fps: 10, quality: 0.5 },
+      capture: { width: 320, height: 240, fps: 10, quality: 0.5, layers: 3 },
     };
     expect(parseSettings(serializeSettings(settings))).toEqual(settings);
   });
@@ -109,7 +109,14 @@ describe("remembered settings", () => {
     expect(parseSettings(null)).toEqual(DEFAULT_SETTINGS);
     expect(parseSettings("not json")).toEqual(DEFAULT_SETTINGS);
     const parsed = parseSettings(
-      JSON.stringify({ room: "no spaces", name: "\u0007bob ", size: "1x1", fps: 7, quality: 2 }),
+      JSON.stringify({
+        room: "no spaces",
+        name: "\u0007bob ",
+        size: "1x1",
+        fps: 7,
+        quality: 2,
+        layers: 4,
+      }),
     );
     expect(parsed).toEqual({ ...DEFAULT_SETTINGS, name: "bob" });
     expect(parseSize("640x480")).toEqual([640, 480]);

@@ -3,12 +3,13 @@
 import { describe, expect, test } from "bun:test";
 import {
   devicePixels,
+  fitInside,
   LayerRequests,
   layerForMaxSize,
   layerForTile,
+  layerLadder,
 } from "../client-core/layer-choice.ts";
 import {
-  defaultLayers,
   encodeVideoFrame,
   layerFlags,
   parseClientControl,
@@ -45,6 +46,15 @@ describe("layer choice", () => {
     expect(devicePixels(200, 150, Number.NaN)).toEqual({ width: 200, height: 150 });
     expect(layerForTile(THREE, devicePixels(200, 150, 2))).toBe(0);
     expect(layerForTile(THREE, devicePixels(200, 150, 1))).toBe(1);
+  });
+
+  test("a picture is drawn inside its tile at its own shape", () => {
+    expect(fitInside({ width: 300, height: 225 }, FULL)).toEqual({ width: 300, height: 225 });
+    expect(fitInside({ width: 400, height: 300 }, { width: 1280, height: 720 })).toEqual({
+      width: 400,
+      height: 225,
+    });
+    expect(fitInside({ width: 0, height: 0 }, FULL)).toEqual({ width: 0, height: 0 });
   });
 
   test("--max-size takes the largest layer that fits, else the smallest", () => {
@@ -111,8 +121,19 @@ describe("wire", () => {
     expect(validLayerList("640x480")).toBeNull();
     expect(parseLayerSizes("640x480, 320x240")).toEqual([FULL, HALF]);
     expect(parseLayerSizes("640x480,big")).toBeNull();
-    expect(defaultLayers(640, 480)).toEqual([FULL, QUARTER]);
-    expect(defaultLayers(32, 24)).toEqual([{ width: 32, height: 24 }]);
+    expect(layerLadder(640, 480)).toEqual([FULL, QUARTER]);
+    expect(layerLadder(640, 480, 3)).toEqual(THREE);
+    expect(layerLadder(640, 480, 1)).toEqual([FULL]);
+    expect(layerLadder(1280, 720, 3)).toEqual([
+      { width: 1280, height: 720 },
+      { width: 640, height: 360 },
+      { width: 320, height: 180 },
+    ]);
+    expect(layerLadder(32, 24)).toEqual([{ width: 32, height: 24 }]);
+    expect(layerLadder(50, 50, 3)).toEqual([
+      { width: 50, height: 50 },
+      { width: 26, height: 26 },
+    ]);
   });
 
   test("control messages parse both ways and refuse junk", () => {

@@ -2,8 +2,10 @@
 // size, encode it as JPEG and send it as one binary frame. Latest frame wins: while an encode is
 // still running or the socket holds unsent bytes from earlier frames, the tick is skipped rather
 // than queued, so a slow uplink lowers the frame rate instead of raising the latency.
-import { encodeVideoFrame, HEADER_BYTES } from "../protocol/index.ts";
+import { layerLadder } from "../client-core/layer-choice.ts";
+import { encodeVideoFrame, HEADER_BYTES, type LayerSize } from "../protocol/index.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
+import { LayerEncoder } from "./layer-encoder.ts";
 
 /** Frames' worth of unsent bytes the socket may hold before new frames are skipped. */
 const MAX_BUFFERED_FRAMES = 2;
@@ -15,16 +17,24 @@ export interface SenderCounts {
   /** Frames over the relay's maxFrameBytes, never sent. */
   tooLarge: number;
   sentBytes: number;
+  /** Bytes sent per layer (0 = full size). */
+  bytesPerLayer: number[];
 }
 
 export class CameraSender {
-  readonly counts: SenderCounts = { sent: 0, skipped: 0, tooLarge: 0, sentBytes: 0 };
+  readonly counts: SenderCounts = {
+    sent: 0,
+    skipped: 0,
+    tooLarge: 0,
+    sentBytes: 0,
+    bytesPerLayer: [0, 0, 0],
+  };
   /** From the relay's welcome: the relay refuses bigger JPEGs. */
   maxFrameBytes = Number.POSITIVE_INFINITY;
   readonly #video: HTMLVideoElement;
   readonly #socket: () => WebSocket | null;
   readonly #onTooLarge: (bytes: number, limit: number) => void;
-  readonly #canvas = document.createElement("canvas");
+  readonly #encoder = new LayerEncoder();
   #settings: CaptureSettings;
   #timer: ReturnType<typeof setInterval> | undefined;
   #encoding = false;
@@ -41,6 +51,12 @@ export class CameraSender {
     this.#socket = options.socket;
     this.#settings = options.settings;
     this.#onTooLarge = options.onTooLarge;
+  }
+
+  /** The sizes sent, largest first (announced to the relay with a `layers` message). */
+  get layers(): LayerSize[] {
+    const { width, height, layers } = this.#settings;
+    return layerLadder(width, height, layers);
   }
 
   get running(): boolean {
@@ -65,7 +81,10 @@ export class CameraSender {
   }
 
   #congested(socket: WebSocket): boolean {
-    return socket.bufferedAmount > MAX_BUFFERED_FRAMES * (this.#lastFrameBytes + HEADER_BYTES);
+    // #lastFrameBytes: all layers of the last grab, headers included.
+    return (
+      socket.bufferedAmount > MAX_BUFFERED_FRAMES * Math.max(this.#lastFrameBytes, HEADER_BYTES)
+    );
   }
 
   #tick(): void {
@@ -77,31 +96,24 @@ export class CameraSender {
       return;
     }
     const captureTimeMs = performance.timeOrigin + performance.now();
-    this.#drawCurrentPicture();
+    const layers = this.layers;
+    this.#drawCurrentPicture(this.#encoder.fullCanvas(layers));
     this.#encoding = true;
-    this.#canvas.toBlob(
-      (blob) => {
-        this.#encoding = false;
-        if (blob)
-          void blob
-            .arrayBuffer()
-            .then((buffer) => this.#send(new Uint8Array(buffer), captureTimeMs));
-      },
-      "image/jpeg",
-      this.#settings.quality,
-    );
+    const sequence = this.#sequence++;
+    void this.#encoder.encode(layers, this.#settings.quality).then((jpegs) => {
+      this.#encoding = false;
+      this.#send(jpegs, captureTimeMs, sequence);
+    });
   }
 
   /** Scales the camera picture to fill the chosen size, cropping the edges if aspect ratios differ. */
-  #drawCurrentPicture(): void {
+  #drawCurrentPicture(canvas: HTMLCanvasElement): void {
     const { width, height } = this.#settings;
-    if (this.#canvas.width !== width) this.#canvas.width = width;
-    if (this.#canvas.height !== height) this.#canvas.height = height;
     const video = this.#video;
     const scale = Math.max(width / video.videoWidth, height / video.videoHeight);
     const sourceWidth = width / scale;
     const sourceHeight = height / scale;
-    const context = this.#canvas.getContext("2d");
+    const context = canvas.getContext("2d");
     context?.drawImage(
       video,
       (video.videoWidth - sourceWidth) / 2,
@@ -115,12 +127,14 @@ export class CameraSender {
     );
   }
 
-  #send(jpeg: Uint8Array, captureTimeMs: number): void {
+  /** One grab's layers, largest first; all share its capture time and sequence number. */
+  #send(jpegs: (Uint8Array | null)[], captureTimeMs: number, sequence: number): void {
     const socket = this.#socket();
-    if (!socket || !this.running) return;
-    if (jpeg.byteLength > this.maxFrameBytes) {
+    const full = jpegs[0];
+    if (!socket || !this.running || !full) return;
+    if (full.byteLength > this.maxFrameBytes) {
       this.counts.tooLarge++;
-      this.#onTooLarge(jpeg.byteLength, this.maxFrameBytes);
+      this.#onTooLarge(full.byteLength, this.maxFrameBytes);
       return;
     }
     // The link may have backed up while this frame was encoding: the next tick brings a newer one.
@@ -128,10 +142,17 @@ export class CameraSender {
       this.counts.skipped++;
       return;
     }
-    const message = encodeVideoFrame(jpeg, captureTimeMs, this.#sequence++);
-    socket.send(message);
-    this.#lastFrameBytes = jpeg.byteLength;
+    let grabBytes = 0;
+    jpegs.forEach((jpeg, layer) => {
+      if (!jpeg) return;
+      const message = encodeVideoFrame(jpeg, captureTimeMs, sequence, 0, layer);
+      socket.send(message);
+      grabBytes += message.byteLength;
+      this.counts.sentBytes += message.byteLength;
+      this.counts.bytesPerLayer[layer] =
+        (this.counts.bytesPerLayer[layer] ?? 0) + message.byteLength;
+    });
+    this.#lastFrameBytes = grabBytes;
     this.counts.sent++;
-    this.counts.sentBytes += message.byteLength;
   }
 }

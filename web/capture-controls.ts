@@ -2,7 +2,9 @@
 import {
   type CaptureSettings,
   FPS_CHOICES,
+  LAYER_CHOICES,
   parseFps,
+  parseLayerCount,
   parseQuality,
   parseSize,
   QUALITY_MAX,
@@ -15,7 +17,15 @@ export interface CaptureControlElements {
   size: HTMLSelectElement;
   fps: HTMLSelectElement;
   quality: HTMLInputElement;
+  /** How many sizes to send (optional: a page without the control sends the default). */
+  layers?: HTMLSelectElement | null;
 }
+
+const LAYER_LABELS: Record<number, string> = {
+  1: "full size only",
+  2: "full + quarter",
+  3: "full + half + quarter",
+};
 
 export function setUpCaptureControls(
   controls: CaptureControlElements,
@@ -29,6 +39,13 @@ export function setUpCaptureControls(
   controls.size.value = sizeText(initial);
   controls.fps.value = String(initial.fps);
   controls.quality.value = String(initial.quality);
+  const layers = controls.layers;
+  if (layers) {
+    layers.replaceChildren(
+      ...LAYER_CHOICES.map((count) => new Option(LAYER_LABELS[count], String(count))),
+    );
+    layers.value = String(initial.layers);
+  }
   let current = initial;
   const read = () => {
     const size = parseSize(controls.size.value);
@@ -37,10 +54,12 @@ export function setUpCaptureControls(
       height: size?.[1] ?? current.height,
       fps: parseFps(controls.fps.value) ?? current.fps,
       quality: parseQuality(controls.quality.value) ?? current.quality,
+      layers: (layers && parseLayerCount(layers.value)) ?? current.layers,
     };
     onChange(current);
   };
   controls.size.addEventListener("change", read);
   controls.fps.addEventListener("change", read);
   controls.quality.addEventListener("change", read);
+  layers?.addEventListener("change", read);
 }

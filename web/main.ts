@@ -36,7 +36,12 @@ let session: RoomSession | null = null;
 let rejoinOnShow = false;
 
 setUpCaptureControls(
-  { size: ui.sizeSelect, fps: ui.fpsSelect, quality: ui.qualityInput },
+  {
+    size: ui.sizeSelect,
+    fps: ui.fpsSelect,
+    quality: ui.qualityInput,
+    layers: document.getElementById("layers-select") as HTMLSelectElement | null,
+  },
   settings.capture,
   (capture) => {
     settings.capture = capture;

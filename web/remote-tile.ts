@@ -1,6 +1,6 @@
 // One other participant: a canvas showing their newest frame, their name, live fps and latency.
 // Its data-* attributes expose the same numbers to tests and tooling.
-import type { PeerInfo } from "../protocol/index.ts";
+import { formatLayerSize, type LayerSize, type PeerInfo } from "../protocol/index.ts";
 import { element } from "./dom.ts";
 import { FrameMeter } from "./frame-meter.ts";
 import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
@@ -15,10 +15,18 @@ export class RemoteTile {
   readonly element = element("article", "tile");
   readonly #canvas = element("canvas", "picture");
   readonly #stats = element("span", "stats", "waiting for video…");
+  /** Shown on hover: which of the sender's sizes we get, and at what rate. */
+  readonly #layerLabel = element("span", "layer", "");
+  /** The sender's layers, largest first (undefined until it announces them). */
+  layers: LayerSize[] | undefined;
+  /** Layer of the newest frame received, and bytes received (page counters). */
+  #layer: number | null = null;
+  #bytes = 0;
   readonly #meter = new FrameMeter();
   readonly #drawer: LatestFrameDrawer<ImageBitmap>;
 
   constructor(readonly peer: PeerInfo) {
+    this.layers = peer.layers;
     this.element.dataset.peerId = String(peer.id);
     this.element.dataset.name = peer.name;
     this.element.dataset.frames = "0";
@@ -32,14 +40,16 @@ export class RemoteTile {
       element("span", "name", peer.legacy ? `${peer.name} (old client)` : peer.name),
       this.#stats,
     );
-    this.element.append(this.#canvas, label);
+    this.element.append(this.#canvas, this.#layerLabel, label);
     const context = this.#canvas.getContext("2d");
     this.#drawer = new LatestFrameDrawer(decodeJpeg, (bitmap, frame) =>
       this.#draw(context, bitmap, frame),
     );
   }
 
-  receive(frame: IncomingFrame): void {
+  receive(frame: IncomingFrame, layer = 0, bytes = frame.jpeg.byteLength): void {
+    this.#layer = layer;
+    this.#bytes += bytes;
     this.#drawer.push(frame);
   }
 
@@ -65,7 +75,15 @@ export class RemoteTile {
     data.fps = reading.fps.toFixed(1);
     data.latencyMs = reading.latencyMs === null ? "" : reading.latencyMs.toFixed(0);
     data.hasVideo = String(drawn > 0);
+    data.bytes = String(this.#bytes);
     if (drawn > 0) this.#stats.textContent = formatReading(reading);
+    if (this.#layer !== null) {
+      const size = this.layers?.[this.#layer];
+      const text = `layer ${this.#layer}${size ? ` · ${formatLayerSize(size)}` : ""} · ${reading.fps.toFixed(1)} fps`;
+      data.layer = String(this.#layer);
+      this.#layerLabel.textContent = text;
+      this.element.title = text;
+    }
   }
 
   dispose(): void {

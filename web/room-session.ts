@@ -2,7 +2,14 @@
 // notices that describe them. Lives from Join to Leave.
 
 import { Acker } from "../client-core/acker.ts";
-import { CloseCode, type ErrorMessage, roomUrl, type WelcomeMessage } from "../protocol/index.ts";
+import { LayerRequests } from "../client-core/layer-choice.ts";
+import {
+  CloseCode,
+  type ErrorMessage,
+  encodeLayersAnnounce,
+  roomUrl,
+  type WelcomeMessage,
+} from "../protocol/index.ts";
 import { closeCamera, openCamera } from "./camera.ts";
 import { cameraFailure } from "./camera-errors.ts";
 import { CameraSender } from "./camera-sender.ts";
@@ -33,6 +40,8 @@ export class RoomSession {
   readonly #selfTile = new SelfTile();
   readonly #connection: RoomConnection;
   readonly #acker = new Acker(() => this.#connection.socket);
+  /** Which layer of each sender the tiles ask for (docs/PROTOCOL.md, Layers). */
+  readonly #layerRequests = new LayerRequests((text) => this.#sendText(text));
   readonly #sender: CameraSender;
   readonly #refreshTimer: ReturnType<typeof setInterval>;
   #state: ConnectionState = { kind: "idle" };
@@ -47,7 +56,11 @@ export class RoomSession {
   ) {
     this.#ui = ui;
     this.#capture = options.capture;
-    this.#grid = new TileGrid(ui.tiles, (frame) => this.#acker.doneWith(frame));
+    this.#grid = new TileGrid(
+      ui.tiles,
+      (frame) => this.#acker.doneWith(frame),
+      this.#layerRequests,
+    );
     this.#selfTile.setName(options.name || "guest");
     this.#sender = new CameraSender({
       video: this.#selfTile.video,
@@ -61,7 +74,7 @@ export class RoomSession {
     });
     this.#connection = new RoomConnection(
       withPageToken(
-        roomUrl(options.relayBaseUrl, options.room, options.name || undefined, true),
+        roomUrl(options.relayBaseUrl, options.room, options.name || undefined, true, true),
         location.href,
       ),
       {
@@ -69,6 +82,7 @@ export class RoomSession {
         onWelcome: (welcome) => this.#welcome(welcome),
         onControl: (message) => {
           if (message.type === "join") this.#grid.add(message.peer);
+          else if (message.type === "layers") this.#grid.setLayers(message.id, message.layers);
           else this.#grid.remove(message.id);
           this.#updateAlone();
         },
@@ -131,6 +145,7 @@ export class RoomSession {
     this.#selfTile.show(result.stream);
     this.#ui.tiles.prepend(this.#selfTile.element);
     this.#sender.start();
+    this.#announceLayers();
     this.#setCameraState("on");
   }
 
@@ -146,10 +161,25 @@ export class RoomSession {
   setCapture(capture: CaptureSettings): void {
     this.#capture = capture;
     this.#sender.update(capture);
+    if (this.#sender.running) this.#announceLayers();
+  }
+
+  /** Tells the room which sizes we send (again after every welcome and settings change). */
+  #announceLayers(): void {
+    this.#sendText(encodeLayersAnnounce(this.#sender.layers));
+  }
+
+  #sendText(text: string): boolean {
+    const socket = this.#connection.socket;
+    if (!socket) return false;
+    socket.send(text);
+    return true;
   }
 
   #welcome(welcome: WelcomeMessage): void {
     this.#acker.welcome(welcome);
+    this.#layerRequests.setEnabled(welcome.layers === true);
+    if (this.#sender.running) this.#announceLayers();
     this.#selfTile.setName(welcome.name);
     this.#sender.maxFrameBytes = welcome.limits.maxFrameBytes;
     this.#ui.app.dataset.selfId = String(welcome.id);

@@ -5,6 +5,7 @@ import {
   type CaptureSettings,
   DEFAULT_CAPTURE,
   parseFps,
+  parseLayerCount,
   parseQuality,
   parseSize,
   sizeText,
@@ -40,6 +41,7 @@ export function parseSettings(json: string | null): Settings {
       height: size?.[1] ?? DEFAULT_CAPTURE.height,
       fps: parseFps(stored.fps) ?? DEFAULT_CAPTURE.fps,
       quality: parseQuality(stored.quality) ?? DEFAULT_CAPTURE.quality,
+      layers: parseLayerCount(stored.layers) ?? DEFAULT_CAPTURE.layers,
     },
   };
 }
@@ -52,6 +54,7 @@ export function serializeSettings(settings: Settings): string {
     size: sizeText(capture),
     fps: capture.fps,
     quality: capture.quality,
+    layers: capture.layers,
   });
 }
 

@@ -1,10 +1,18 @@
 // The grid: your preview first, then one tile per other participant, added and removed with
 // presence. Frames from ids we don't know (a participant who just left) are ignored.
 import {
+  devicePixels,
+  fitInside,
+  type LayerRequests,
+  layerForTile,
+} from "../client-core/layer-choice.ts";
+import {
   type AckedFrame,
   framePayload,
+  type LayerSize,
   type PeerInfo,
   readCaptureTime,
+  readLayer,
   readSenderId,
   readSequence,
   validateFrame,
@@ -15,12 +23,59 @@ export class TileGrid {
   readonly #container: HTMLElement;
   readonly #tiles = new Map<number, RemoteTile>();
   readonly #ack: (frame: AckedFrame) => void;
+  readonly #requests: LayerRequests | null;
+  /** Tiles asking again for a layer when their size changes (layout, window, zoom). */
+  readonly #resized: ResizeObserver | null;
+  /** Bytes of every frame received (page counters: tests compare them with and without layers). */
+  bytesReceived = 0;
 
-  /** `ack` is called once each frame is drawn (or undecodable). */
-  constructor(container: HTMLElement, ack: (frame: AckedFrame) => void = () => {}) {
+  /**
+   * `ack` is called once each frame is drawn (or undecodable). With `requests`, each tile asks the
+   * relay for the smallest layer of its sender that fills it (docs/PROTOCOL.md, Layers).
+   */
+  constructor(
+    container: HTMLElement,
+    ack: (frame: AckedFrame) => void = () => {},
+    requests: LayerRequests | null = null,
+  ) {
     this.#container = container;
     this.#ack = ack;
+    this.#requests = requests;
+    this.#resized =
+      requests && typeof ResizeObserver === "function"
+        ? new ResizeObserver((entries) => {
+            for (const entry of entries) {
+              const id = Number((entry.target as HTMLElement).dataset.peerId);
+              const tile = this.#tiles.get(id);
+              if (tile) this.#askLayer(tile);
+            }
+          })
+        : null;
     this.#updateCount();
+  }
+
+  /** A sender's layers (its welcome/join entry or a `layers` message). */
+  setLayers(id: number, layers: LayerSize[]): void {
+    const tile = this.#tiles.get(id);
+    if (!tile) return;
+    tile.layers = layers;
+    this.#askLayer(tile);
+  }
+
+  /** Asks every tile's layer again (after a reconnect's welcome enabled requests). */
+  askLayers(): void {
+    for (const tile of this.#tiles.values()) this.#askLayer(tile);
+  }
+
+  #askLayer(tile: RemoteTile): void {
+    const layers = tile.layers;
+    const full = layers?.[0];
+    if (!this.#requests || !layers || !full || !tile.element.isConnected) return;
+    const box = tile.element.getBoundingClientRect();
+    const drawn = fitInside({ width: box.width, height: box.height }, full);
+    if (drawn.width < 1 || drawn.height < 1) return; // not laid out yet: the observer asks later
+    const need = devicePixels(drawn.width, drawn.height, globalThis.devicePixelRatio ?? 1);
+    this.#requests.ask(tile.peer.id, layerForTile(layers, need));
   }
 
   get size(): number {
@@ -32,18 +87,26 @@ export class TileGrid {
     const tile = new RemoteTile(peer);
     this.#tiles.set(peer.id, tile);
     this.#container.append(tile.element);
+    this.#resized?.observe(tile.element);
+    this.#askLayer(tile);
     this.#updateCount();
   }
 
   remove(id: number): void {
-    this.#tiles.get(id)?.dispose();
+    const tile = this.#tiles.get(id);
+    if (tile) {
+      this.#resized?.unobserve(tile.element);
+      tile.dispose();
+    }
     this.#tiles.delete(id);
+    this.#requests?.forget(id);
     this.#updateCount();
   }
 
   /** Everyone goes (we left, or the connection dropped: ids belong to one connection). */
   clear(): void {
     for (const tile of this.#tiles.values()) tile.dispose();
+    this.#resized?.disconnect();
     this.#tiles.clear();
     this.#updateCount();
   }
@@ -55,18 +118,25 @@ export class TileGrid {
     const senderId = readSenderId(message);
     const captureTimeMs = readCaptureTime(message);
     const sequence = readSequence(message);
-    this.#tiles.get(senderId)?.receive({
-      jpeg: framePayload(message),
-      captureTimeMs,
-      done: () => this.#ack({ senderId, captureTimeMs, sequence }),
-    });
+    this.bytesReceived += message.byteLength;
+    this.#tiles.get(senderId)?.receive(
+      {
+        jpeg: framePayload(message),
+        captureTimeMs,
+        done: () => this.#ack({ senderId, captureTimeMs, sequence }),
+      },
+      readLayer(message),
+      message.byteLength,
+    );
   }
 
   refresh(nowMs: number): void {
     for (const tile of this.#tiles.values()) tile.refresh(nowMs);
+    this.#container.dataset.bytesReceived = String(this.bytesReceived);
   }
 
   #updateCount(): void {
     this.#container.dataset.count = String(this.#tiles.size);
+    this.#container.dataset.bytesReceived = String(this.bytesReceived);
   }
 }
