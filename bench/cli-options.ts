@@ -1,11 +1,13 @@
 // `bun bench` command line.
 import { parseArgs } from "node:util";
-import { parseScenarioList, type ScenarioName, type ScenarioOverrides } from "./scenarios.ts";
+import { type BenchScenario, parseScenarioList, type ScenarioOverrides } from "./scenarios.ts";
 
 export const USAGE = `Usage: bun bench [options]
 
   --scenario NAME|all     meeting, webinar, large-room, stalled, base64, saturation,
-                          fanout-480, slow-viewer, cluster (needs redis-server)
+                          fanout-480, slow-viewer, cluster (needs redis-server), layers (its
+                          own report: relay CPU and bytes per receiver with layers, a 1 Mbit/s
+                          receiver, sender upload; skipped by --quick unless named)
                           (comma-separated list allowed; default all)
   --url ws://HOST:PORT    measure a relay that is already running instead of starting one
   --seconds N             measured seconds per phase (default 10; 1.2 with --quick) and
@@ -25,7 +27,7 @@ export const USAGE = `Usage: bun bench [options]
 `;
 
 export interface BenchOptions {
-  scenarios: ScenarioName[];
+  scenarios: BenchScenario[];
   url: string | null;
   seconds: number;
   rounds: number;

@@ -1,10 +1,12 @@
 // `bun bench`: fan-out latency, throughput and relay cost per scenario, each next to a raw
 // Bun.serve baseline. See docs/BENCH.md.
 import { existsSync, writeFileSync } from "node:fs";
+import { findFfmpeg } from "../client/find-ffmpeg.ts";
 import { killAll } from "./child-processes.ts";
 import { type BenchOptions, parseOptions, USAGE } from "./cli-options.ts";
 import { CLUSTER_NEEDS_RELAYS, CLUSTER_SKIPPED, runClusterScenario } from "./cluster-scenario.ts";
 import { makeJpegFrame } from "./jpeg-frames.ts";
+import { runLayersBench } from "./layers-scenario.ts";
 import { machineInfo, versions } from "./machine-info.ts";
 import { ProgressLine } from "./progress-line.ts";
 import { latencySvg } from "./report-svg.ts";
@@ -108,9 +110,28 @@ async function main(): Promise<number> {
   const frames = new Map<number, Uint8Array>();
   const results: ScenarioResult[] = [];
   const skipped: string[] = [];
+  const layerLines: string[] = [];
   try {
     for (const [i, name] of options.scenarios.entries()) {
       progress.scenarioIndex = i + 1;
+      if (name === "layers") {
+        if (options.url) skipped.push("layers: skipped with --url (it starts its own relays)");
+        else if (options.quick && !process.argv.some((arg) => arg.includes("layers"))) {
+          skipped.push("layers: skipped by --quick (run bun bench --scenario layers)");
+        } else {
+          progress.phase("layers", options.seconds * 4 + 20);
+          const ffmpeg = await findFfmpeg(null);
+          layerLines.push(
+            ...(await runLayersBench({
+              relayScript: options.relayScript,
+              relayArgs: options.relayArgs,
+              seconds: options.seconds,
+              ffmpeg,
+            })),
+          );
+        }
+        continue;
+      }
       let scenario = applyOverrides(SCENARIOS[name], options.overrides);
       if (options.quick && scenario.fpsSteps) {
         scenario = { ...scenario, fpsSteps: quickSteps(scenario.fpsSteps) };
@@ -142,14 +163,15 @@ async function main(): Promise<number> {
     `framecast bench ${startedAt.toISOString().slice(0, 10)} · ${machine.cores} cores ${machine.cpuModel} · ` +
       `bun ${Bun.version} · ${options.quick ? "quick" : `${plan.rounds}×${plan.seconds} s per target`}\n`,
   );
-  console.log(resultsTable(results));
+  if (results.length > 0) console.log(resultsTable(results));
   const ratioText = ratiosTable(results);
   if (ratioText) console.log(`\n${ratioText}`);
   const saturation = saturationLines(results);
   if (saturation) console.log(`\n${saturation}`);
   const slowViewers = slowViewerLines(results);
   if (slowViewers) console.log(`\n${slowViewers}`);
-  console.log(`\nload generator health\n${loadGeneratorTable(results)}`);
+  if (layerLines.length > 0) console.log(`\n${layerLines.join("\n")}`);
+  if (results.length > 0) console.log(`\nload generator health\n${loadGeneratorTable(results)}`);
   for (const line of warnings(results)) console.log(`warning: ${line}`);
 
   if (options.json) {

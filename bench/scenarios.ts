@@ -169,13 +169,18 @@ export function quickSteps(steps: number[]): number[] {
   return [first * 4, first * 16, first * 64];
 }
 
-export function parseScenarioList(value: string): ScenarioName[] {
-  if (value === "all") return [...SCENARIO_NAMES];
+/** Scenarios with their own report instead of a row of the tables (bench/layers-scenario.ts). */
+export const REPORT_SCENARIOS = ["layers"] as const;
+export type BenchScenario = ScenarioName | (typeof REPORT_SCENARIOS)[number];
+
+export function parseScenarioList(value: string): BenchScenario[] {
+  const known: readonly string[] = [...SCENARIO_NAMES, ...REPORT_SCENARIOS];
+  if (value === "all") return known as BenchScenario[];
   const names = value.split(",").map((s) => s.trim());
   for (const name of names) {
-    if (!(SCENARIO_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`unknown scenario "${name}"; choose from ${SCENARIO_NAMES.join(", ")}, all`);
+    if (!known.includes(name)) {
+      throw new Error(`unknown scenario "${name}"; choose from ${known.join(", ")}, all`);
     }
   }
-  return names as ScenarioName[];
+  return names as BenchScenario[];
 }

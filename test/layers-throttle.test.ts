@@ -6,9 +6,9 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
-import { describeFigures, figuresBetween, firstOfLayer } from "./support/frame-figures.ts";
+import { describeFigures, figuresBetween, firstOfLayer } from "../bench/frame-figures.ts";
 import { type SpawnedRelay, startRelay } from "./support/relay.ts";
-import { startThrottleProxy, type ThrottleProxy } from "./support/throttle-proxy.ts";
+import { startThrottleProxy, type ThrottleProxy } from "../bench/throttle-proxy.ts";
 
 const ONE_MBIT = 125_000;
 let relay: SpawnedRelay;

@@ -34,7 +34,7 @@ export const DEFAULT_TUNING: AdaptationTuning = {
   judgeMs: 500,
   settleMs: 500,
   upAfterMs: 1500,
-  upAfterFailedMs: 2500,
+  upAfterFailedMs: 2000,
   failedProbeMs: 2000,
   bufferBytes: 64 * 1024,
   minFrames: 4,
@@ -142,7 +142,8 @@ export class LayerAdapter {
       if (judged) this.#keepingUpSince = Number.NaN;
       return null;
     }
-    if (Number.isNaN(this.#keepingUpSince)) this.#keepingUpSince = now;
+    // It has kept up since the start of the span just judged.
+    if (Number.isNaN(this.#keepingUpSince)) this.#keepingUpSince = first.nowMs;
     if (this.#cameUp && now - this.#switchedAt >= tuning.failedProbeMs) {
       this.#cameUp = false;
       this.#upAfterMs = tuning.upAfterMs;

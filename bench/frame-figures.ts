@@ -1,11 +1,13 @@
 // Figures of what a receiver got over a span of time: frames per second, frame age (receive
 // time − capture time, same machine) and the layers seen. Shared by the layers test and bench.
-import { readCaptureTime, readLayer } from "../../protocol/index.ts";
+import { readCaptureTime, readLayer } from "../protocol/index.ts";
 
 export interface ReceivedFrames {
   readonly frames: readonly Uint8Array[];
   /** Receive time of each frame (ms since epoch), parallel to `frames`. */
   readonly times: readonly number[];
+  /** Bytes of each frame when `frames` holds only headers. */
+  readonly sizes?: readonly number[];
 }
 
 export interface FrameFigures {
@@ -28,7 +30,7 @@ export function figuresBetween(peer: ReceivedFrames, fromMs: number, toMs: numbe
     ages.push(time - readCaptureTime(frame));
     const layer = readLayer(frame);
     perLayer[layer] = (perLayer[layer] ?? 0) + 1;
-    bytes += frame.byteLength;
+    bytes += peer.sizes?.[index] ?? frame.byteLength;
   });
   ages.sort((a, b) => a - b);
   const at = (q: number) =>
