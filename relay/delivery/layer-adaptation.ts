@@ -18,7 +18,7 @@ export interface AdaptationTuning {
   settleMs: number;
   /** Keeping up this long on a layer before trying the next larger one... */
   upAfterMs: number;
-  /** ...and this long once a try failed (fell back within failedProbeMs). */
+  /** ...and this long after falling back from a try (within failedProbeMs of it). */
   upAfterFailedMs: number;
   failedProbeMs: number;
   /** A send buffer over this many bytes that grew since the last sample: falling behind. */
@@ -34,7 +34,7 @@ export const DEFAULT_TUNING: AdaptationTuning = {
   judgeMs: 500,
   settleMs: 500,
   upAfterMs: 1500,
-  upAfterFailedMs: 2000,
+  upAfterFailedMs: 1750,
   failedProbeMs: 2000,
   bufferBytes: 64 * 1024,
   minFrames: 4,
@@ -74,8 +74,6 @@ export class LayerAdapter {
   #lastUpAt = Number.NEGATIVE_INFINITY;
   #upAfterMs: number;
   #lastBuffered = 0;
-  /** This layer was reached by trying upward: once it holds, the next try waits less again. */
-  #cameUp = false;
   /** True while the link, not the request, holds the layer below the ceiling. */
   linkLimited = false;
 
@@ -133,9 +131,12 @@ export class LayerAdapter {
     if ((judged && ratio < tuning.downRatio) || buffered) {
       this.#keepingUpSince = Number.NaN;
       if (this.layer >= this.offered - 1) return null;
-      if (now - this.#lastUpAt < tuning.failedProbeMs) this.#upAfterMs = tuning.upAfterFailedMs;
+      // Back down soon after trying upward: the next try from here waits longer.
+      const failedTry = now - this.#lastUpAt < tuning.failedProbeMs;
       this.linkLimited = true;
-      return this.#switch(this.layer + 1, now, "link");
+      const decision = this.#switch(this.layer + 1, now, "link");
+      this.#upAfterMs = failedTry ? tuning.upAfterFailedMs : tuning.upAfterMs;
+      return decision;
     }
     if (!judged || ratio < tuning.upRatio || sample.bufferedBytes > tuning.bufferBytes) {
       // Holding: not falling behind, but no room to spare either (or too little to tell).
@@ -144,10 +145,6 @@ export class LayerAdapter {
     }
     // It has kept up since the start of the span just judged.
     if (Number.isNaN(this.#keepingUpSince)) this.#keepingUpSince = first.nowMs;
-    if (this.#cameUp && now - this.#switchedAt >= tuning.failedProbeMs) {
-      this.#cameUp = false;
-      this.#upAfterMs = tuning.upAfterMs;
-    }
     const target = this.#clamp(this.ceiling);
     if (this.layer <= target) {
       this.linkLimited = false;
@@ -166,7 +163,8 @@ export class LayerAdapter {
   #switch(layer: number, nowMs: number, reason: "link" | "request" | "offer"): LayerDecision {
     if (layer === this.layer) return null;
     if (reason !== "link" && layer <= this.#clamp(this.ceiling)) this.linkLimited = false;
-    this.#cameUp = reason === "link" && layer < this.layer;
+    // A new layer: the next try upward (to a layer not yet tried from here) waits the usual time.
+    this.#upAfterMs = this.#tuning.upAfterMs;
     this.layer = layer;
     this.#switchedAt = nowMs;
     this.#keepingUpSince = Number.NaN;
