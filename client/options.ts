@@ -210,13 +210,9 @@ function readSize(raw: string): [number, number] {
  * --layers WxH,WxH[,WxH] (largest first; the first is the capture size), else full size plus a
  * quarter of each side. One layer: --layers WxH. The old protocol (--wire base64) has one.
  */
-function readLayers(
-  raw: string | undefined,
-  sizeText: string | undefined,
-  wire: Wire,
-): LayerSize[] {
-  const [width, height] = readSize(sizeText ?? raw?.split(",")[0] ?? "640x480");
+function readLayers(raw: string | undefined, sizeText: string | undefined, wire: Wire): LayerSize[] {
   if (raw === undefined) {
+    const [width, height] = readSize(sizeText ?? "640x480");
     return wire === "base64" ? [{ width, height }] : layerLadder(width, height);
   }
   const sizes = parseLayerSizes(raw);
@@ -229,11 +225,14 @@ function readLayers(
     );
   }
   const full = layers[0] as LayerSize;
-  if (full.width !== width || full.height !== height) {
-    throw new UsageError(
-      `--layers starts with ${formatLayerSize(full)} but --size is ${width}x${height}: ` +
-        "the first layer is the capture size",
-    );
+  if (sizeText !== undefined) {
+    const [width, height] = readSize(sizeText);
+    if (full.width !== width || full.height !== height) {
+      throw new UsageError(
+        `--layers starts with ${formatLayerSize(full)} but --size is ${width}x${height}: ` +
+          "the first layer is the capture size",
+      );
+    }
   }
   if (wire === "base64" && layers.length > 1) {
     throw new UsageError("--wire base64 (the old protocol) sends one size: drop --layers");
