@@ -94,14 +94,14 @@ export const FLAGS: readonly FlagSpec[] = [
     env: "FRAMECAST_LAYERS",
     value: "WxH,...",
     default: "the --size and a quarter of each side",
-    help: "sizes to send, largest first (1-3), e.g. 640x480,320x240,160x120; receivers get the one they can use",
+    help: "sizes to send, largest first (1-3), e.g. 640x480,320x240,160x120",
   },
   {
     name: "max-size",
     type: "string",
     env: "FRAMECAST_MAX_SIZE",
     value: "WxH",
-    help: "receive each sender's largest layer that fits in WxH (default: full size while your link keeps up)",
+    help: "receive each sender's largest size that fits in WxH (default: full size while the link keeps up)",
   },
   {
     name: "quality",
