@@ -210,7 +210,11 @@ function readSize(raw: string): [number, number] {
  * --layers WxH,WxH[,WxH] (largest first; the first is the capture size), else full size plus a
  * quarter of each side. One layer: --layers WxH. The old protocol (--wire base64) has one.
  */
-function readLayers(raw: string | undefined, sizeText: string | undefined, wire: Wire): LayerSize[] {
+function readLayers(
+  raw: string | undefined,
+  sizeText: string | undefined,
+  wire: Wire,
+): LayerSize[] {
   if (raw === undefined) {
     const [width, height] = readSize(sizeText ?? "640x480");
     return wire === "base64" ? [{ width, height }] : layerLadder(width, height);

@@ -88,6 +88,16 @@ browserTest(
     for (const name of senders) {
       expect(framesAfter.get(name) ?? 0).toBeGreaterThan(framesBefore.get(name) ?? 0);
     }
+    // What three layers cost a page's uplink (the fake camera: a smooth, camera-like picture).
+    const sender = browser.contexts()[0]?.pages()[0];
+    const perLayer = await sender?.$eval(".tile.self", (tile) =>
+      ((tile as HTMLElement).dataset.bytesPerLayer ?? "").split("/").map(Number),
+    );
+    const upload = (perLayer ?? []).reduce((a, b) => a + b, 0) / (perLayer?.[0] ?? 1);
+    console.log(
+      `page upload, 3 layers: ${perLayer?.join(" / ")} bytes = ${upload.toFixed(2)}× the full layer`,
+    );
+    expect(upload).toBeGreaterThan(1);
     // The hover label says which layer and how fast.
     const label = await viewer.page.$eval(
       "#tiles .tile[data-peer-id] .layer",

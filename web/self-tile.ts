@@ -45,6 +45,8 @@ export class SelfTile {
     data.sent = String(counts.sent);
     data.skipped = String(counts.skipped);
     data.tooLarge = String(counts.tooLarge);
+    // Bytes sent per layer, "full/…": what each size costs the uplink.
+    data.bytesPerLayer = counts.bytesPerLayer.join("/");
     const previous = this.#previous;
     if (!previous || nowMs - previous.atMs >= WINDOW_MS) {
       if (previous) {
