@@ -41,8 +41,7 @@ export function streamLine(
   const latency = window.latencyMs === null ? "-" : `${Math.round(window.latencyMs)} ms`;
   const who = stream.id === 0 ? stream.name : `${stream.name} #${stream.id}`;
   return (
-    `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s` +
-    `${layerText(stats.layer, layers)}, ` +
-    `latency ${latency}, dropped ${stats.dropped}, frames ${stats.totalFrames}`
+    `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s, latency ${latency}` +
+    `${layerText(stats.layer, layers)}, dropped ${stats.dropped}, frames ${stats.totalFrames}`
   );
 }
