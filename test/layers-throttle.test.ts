@@ -57,13 +57,23 @@ test("a throttled receiver drops to a layer its link carries; a free one keeps t
   const announced = fast.controls.find((c) => c.type === "layers") ?? fast.welcome?.peers[0];
   expect((announced as { layers?: unknown[] }).layers).toHaveLength(3);
 
-  const start = now();
+  await slow.waitFor(() => slow.frames.length > 0, "first throttled frame", 10_000);
+  // From the throttled receiver's first frame: it starts on the full layer, then adapts.
+  const start = slow.times[0] as number;
   await Bun.sleep(7000);
   const end = now();
   const throttled = figuresBetween(slow, start + 1000, end);
   const free = figuresBetween(fast, start, end);
-  console.log(`throttled (1 Mbit/s), after 1 s: ${describeFigures(throttled)}`);
+  const smaller = Math.min(
+    firstOfLayer(slow, 1, start) ?? Number.POSITIVE_INFINITY,
+    firstOfLayer(slow, 2, start) ?? Number.POSITIVE_INFINITY,
+  );
+  console.log(
+    `throttled: first smaller layer ${((smaller - start) / 1000).toFixed(2)} s after its first frame`,
+  );
+  console.log(`throttled (1 Mbit/s), from 1 s on: ${describeFigures(throttled)}`);
   console.log(`free: ${describeFigures(free)}`);
+  expect(smaller - start).toBeLessThan(2000);
   // One layer on this link gave ~10 fps of 12 KB frames at p95 232 ms (the issue's figures).
   expect(throttled.perLayer[0]).toBeLessThan(throttled.frames / 4);
   expect(throttled.fps).toBeGreaterThan(15);

@@ -219,6 +219,14 @@ describe("adaptation", () => {
     expect(link.adapter.layer).toBe(2);
   });
 
+  test("started with the lane's counters, the first judgement comes after one span (500 ms)", () => {
+    const adapter = new LayerAdapter(0, 3, 0);
+    adapter.start({ nowMs: 0, published: 0, sent: 0, bufferedBytes: 0 });
+    const link = new FakeLink(adapter);
+    link.run(500, 30, throttled);
+    expect(link.switches).toEqual([{ at: 500, layer: 1 }]);
+  });
+
   test("back up only after seconds of keeping up; a failed try waits longer; lifted: full within 5 s", () => {
     const link = new FakeLink(new LayerAdapter(0, 3, 0));
     link.run(3000, 30, throttled);

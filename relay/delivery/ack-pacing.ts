@@ -224,6 +224,7 @@ export class AckPacing {
     );
     const lane = this.#layer(room, sender, adapter.layer).addReceiver(receiver);
     lane.adapter = adapter;
+    adapter.start(sampleOf(lane, performance.now()));
   }
 
   #offer(room: Room, sender: SenderLayers, count: number): void {
@@ -247,6 +248,7 @@ export class AckPacing {
     from.removeReceiver(lane, true);
     const moved = this.#layer(room, sender, decision.layer).addReceiver(lane.receiver, inFlight);
     moved.adapter = lane.adapter;
+    moved.adapter?.start(sampleOf(moved, performance.now()));
     if (decision.layer > from.layer) layerStats.switchesDown++;
     else layerStats.switchesUp++;
   }
@@ -259,12 +261,7 @@ export class AckPacing {
         if (!receiver.layered) continue;
         const bufferedBytes = receiver.ws.getBufferedAmount();
         for (const lane of [...receiver.lanes.values()]) {
-          const decision = lane.adapter?.sample({
-            nowMs: now,
-            published: lane.sender.latestN,
-            sent: lane.sender.sentTo(lane),
-            bufferedBytes,
-          });
+          const decision = lane.adapter?.sample(sampleOf(lane, now, bufferedBytes));
           if (decision) this.#move(room, lane, decision);
         }
       }
@@ -275,6 +272,16 @@ export class AckPacing {
 /** Layers a local sender announced (1 until it does; senders on other relays: learnt from frames). */
 function announcedLayers(room: Room, senderId: number): number {
   return room.peers.get(senderId)?.data.layers?.length ?? 1;
+}
+
+/** A lane's link as its adapter sees it: counters on its current layer, and the send buffer. */
+function sampleOf(lane: Lane, nowMs: number, bufferedBytes = lane.receiver.ws.getBufferedAmount()) {
+  return {
+    nowMs,
+    published: lane.sender.latestN,
+    sent: lane.sender.sentTo(lane),
+    bufferedBytes,
+  };
 }
 
 function laneCount(sender: SenderLayers): number {

@@ -87,8 +87,18 @@ export class LayerAdapter {
     this.offered = Math.max(1, offered);
     this.ceiling = ceiling;
     this.layer = this.#clamp(ceiling);
-    this.#switchedAt = nowMs;
+    // Nothing of another layer is in flight yet: no settling before the first judgement.
+    this.#switchedAt = nowMs - tuning.settleMs;
     this.#upAfterMs = tuning.upAfterMs;
+  }
+
+  /**
+   * The lane's counters when it starts on a layer (made, or moved by a switch): the first span
+   * is judged from here instead of from the first periodic sample.
+   */
+  start(sample: LinkSample): void {
+    this.#points = [{ nowMs: sample.nowMs, published: sample.published, sent: sample.sent }];
+    this.#lastBuffered = sample.bufferedBytes;
   }
 
   /** The receiver asked for `ceiling`. Returns the layer to move to, if it changes. */
