@@ -4,7 +4,12 @@ import { redisUrlProblem } from "../relay/cluster/cluster-config.ts";
 import { ClusterPeerIds, MAX_NODE_ID, nodeOfPeer } from "../relay/cluster/peer-ids.ts";
 import { retryDelayMs } from "../relay/cluster/redis-link.ts";
 import { RemotePresence } from "../relay/cluster/remote-presence.ts";
-import { decodeRoster, encodeRoster, RosterVersions } from "../relay/cluster/roster.ts";
+import {
+  decodeRoster,
+  encodeRoster,
+  type Roster,
+  RosterVersions,
+} from "../relay/cluster/roster.ts";
 import { ConfigError, parseRelayConfig } from "../relay/config.ts";
 
 test("peer ids carry the node id in their top 10 bits, stay 32-bit and never 0", () => {
@@ -22,7 +27,7 @@ test("peer ids carry the node id in their top 10 bits, stay 32-bit and never 0",
 });
 
 test("rosters round-trip; malformed ones and peers of another node are refused", () => {
-  const roster = {
+  const roster: Roster = {
     node: 3,
     version: 17,
     peers: [{ id: 3 * 2 ** 22 + 5, name: "ann", legacy: false }],
@@ -35,6 +40,18 @@ test("rosters round-trip; malformed ones and peers of another node are refused",
   expect(
     decodeRoster(encodeRoster({ ...roster, peers: [{ id: 3 * 2 ** 22 + 1, name: 7 } as never] })),
   ).toBeNull();
+  // A peer's layers travel with it; a bad list is dropped, the peer kept.
+  const layers = [
+    { width: 640, height: 480 },
+    { width: 160, height: 120 },
+  ];
+  const withLayers: Roster = {
+    ...roster,
+    peers: [{ id: 3 * 2 ** 22 + 5, name: "ann", legacy: false, layers }],
+  };
+  expect(decodeRoster(encodeRoster(withLayers))).toEqual(withLayers);
+  const badLayers = { ...roster, peers: [{ ...roster.peers[0], layers: [{ width: 1 }] }] };
+  expect(decodeRoster(encodeRoster(badLayers as Roster))).toEqual(roster);
   const versions = new RosterVersions();
   const a = versions.next();
   expect(versions.next()).toBeGreaterThan(a);
@@ -48,6 +65,7 @@ test("remote presence: joins and leaves from roster diffs, newest roster wins, d
   expect(presence.apply({ node: 2, version: 10, peers: [peer(2, 1)] })).toEqual({
     joined: [peer(2, 1)],
     left: [],
+    relayered: [],
   });
   expect(presence.remoteNodes).toBe(1);
   // Same roster again (a refresh): nothing to announce.
@@ -55,6 +73,7 @@ test("remote presence: joins and leaves from roster diffs, newest roster wins, d
   expect(presence.apply({ node: 2, version: 12, peers: [peer(2, 2)] })).toEqual({
     joined: [peer(2, 2)],
     left: [id(2, 1)],
+    relayered: [],
   });
   // An older roster arriving late changes nothing.
   expect(presence.apply({ node: 2, version: 9, peers: [peer(2, 1)] })).toBeNull();
@@ -65,9 +84,18 @@ test("remote presence: joins and leaves from roster diffs, newest roster wins, d
   expect(presence.apply({ node: 2, version: 13, peers: [] })).toEqual({
     joined: [],
     left: [id(2, 2)],
+    relayered: [],
   });
   expect(presence.remoteNodes).toBe(1);
   expect(presence.apply({ node: 2, version: 12, peers: [peer(2, 2)] })).toBeNull();
+  // A peer that announces its layers (docs/PROTOCOL.md, Layers): the change, and only it.
+  const layered = { ...peer(5, 1), layers: [{ width: 640, height: 480 }] };
+  expect(presence.apply({ node: 5, version: 2, peers: [layered, peer(5, 2)] })).toEqual({
+    joined: [],
+    left: [],
+    relayered: [layered],
+  });
+  expect(presence.apply({ node: 5, version: 3, peers: [layered, peer(5, 2)] })).toBeNull();
   expect(presence.dropNode(5)).toEqual([id(5, 1), id(5, 2)]);
   expect(presence.remoteNodes).toBe(0);
   expect(presence.peers()).toEqual([]);

@@ -21,6 +21,8 @@ export class LocalBus implements RoomBus {
 
   localJoined(): void {}
 
+  localUpdated(): void {}
+
   localLeft(): void {}
 
   publishFrame(): void {}

@@ -137,6 +137,12 @@ export class RedisBus implements RoomBus {
     this.#publishRoster(tracked, room.peerList());
   }
 
+  /** A local participant's presence changed (it announced its layers): republish the roster. */
+  localUpdated(room: Room): void {
+    const tracked = this.#tracked.get(room.name);
+    if (tracked) this.#publishRoster(tracked, room.peerList());
+  }
+
   localLeft(room: Room): void {
     const tracked = this.#tracked.get(room.name);
     if (!tracked) return;
@@ -276,6 +282,9 @@ export class RedisBus implements RoomBus {
     }
     for (const peer of change.joined)
       delivery.presence(room, encodeControl({ type: "join", peer }));
+    for (const { id, layers } of change.relayered) {
+      if (layers) delivery.presence(room, encodeControl({ type: "layers", id, layers }));
+    }
   }
 
   #countRemotePeers(): void {
@@ -402,7 +411,7 @@ export class RedisBus implements RoomBus {
       const left = tracked.remote.dropNode(node);
       if (left.length === 0) continue;
       removed += left.length;
-      this.#announce(tracked, { joined: [], left });
+      this.#announce(tracked, { joined: [], left, relayered: [] });
       this.#link.commands.hdel(tracked.key, String(node)).catch(ignore);
     }
     // A relay that only left empty rosters behind (it shut down cleanly) needs no warning.

@@ -6,6 +6,12 @@ import type { Roster } from "./roster.ts";
 export interface PresenceChange {
   joined: PeerInfo[];
   left: number[];
+  /** Peers still there whose layers changed (docs/PROTOCOL.md, Layers). */
+  relayered: PeerInfo[];
+}
+
+function sameLayers(a: PeerInfo, b: PeerInfo): boolean {
+  return JSON.stringify(a.layers ?? null) === JSON.stringify(b.layers ?? null);
 }
 
 interface NodeRoster {
@@ -40,9 +46,15 @@ export class RemotePresence {
     const next = new Map(roster.peers.map((peer) => [peer.id, peer]));
     const joined = roster.peers.filter((peer) => !known?.peers.has(peer.id));
     const left = known ? [...known.peers.keys()].filter((id) => !next.has(id)) : [];
+    const relayered = roster.peers.filter((peer) => {
+      const before = known?.peers.get(peer.id);
+      return before !== undefined && !sameLayers(before, peer);
+    });
     // An empty roster stays as a tombstone, so an older one arriving late cannot revive it.
     this.#nodes.set(roster.node, { version: roster.version, peers: next });
-    return joined.length > 0 || left.length > 0 ? { joined, left } : null;
+    return joined.length > 0 || left.length > 0 || relayered.length > 0
+      ? { joined, left, relayered }
+      : null;
   }
 
   /** The node is gone (its heartbeat expired): every one of its peers leaves. */

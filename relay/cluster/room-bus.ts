@@ -24,6 +24,8 @@ export interface RoomBus {
   remotePeers(roomName: string): PeerInfo[];
   /** After a local participant was admitted to `room`. */
   localJoined(room: Room): void;
+  /** After a local participant's presence entry changed (it announced its layers). */
+  localUpdated(room: Room): void;
   /** After a local participant left `room` (already removed from it). */
   localLeft(room: Room): void;
   /**

@@ -1,6 +1,6 @@
 // A roster: who one relay has in one room. It is the only control message on the bus and the
 // value kept in Redis, always whole, so a lost or reordered message is healed by the next one.
-import type { PeerInfo } from "../../protocol/index.ts";
+import { type PeerInfo, validLayerList } from "../../protocol/index.ts";
 import { MAX_NODE_ID, nodeOfPeer } from "./peer-ids.ts";
 
 export interface Roster {
@@ -49,7 +49,13 @@ export function decodeRoster(text: string): Roster | null {
   return {
     node: node as number,
     version,
-    peers: peers.map((p: PeerInfo) => ({ id: p.id, name: p.name, legacy: p.legacy })),
+    peers: peers.map((p: PeerInfo) => {
+      const peer: PeerInfo = { id: p.id, name: p.name, legacy: p.legacy };
+      // The sizes it sends (docs/PROTOCOL.md, Layers): kept when valid, dropped otherwise.
+      const layers = p.layers === undefined ? null : validLayerList(p.layers);
+      if (layers) peer.layers = layers;
+      return peer;
+    }),
   };
 }
 

@@ -241,5 +241,7 @@ export class Fanout {
     const text = encodeControl({ type: "layers", id: ws.data.id, layers: message.layers });
     ws.publish(room.binaryTopic, text);
     ws.publish(room.presenceTopic, text);
+    // Participants on other relays learn it from this relay's roster.
+    this.bus.localUpdated(room);
   }
 }

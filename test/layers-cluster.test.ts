@@ -1,0 +1,88 @@
+// Layers across relays sharing a room through a real redis-server (docs/PROTOCOL.md, "Layers"):
+// a sender's layers reach participants on the other relay (a `layers` message, then their
+// welcome), and a receiver there gets the layer it asks for; plain receivers the full one.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import {
+  encodeLayerRequest,
+  encodeLayersAnnounce,
+  encodeVideoFrame,
+  readLayer,
+} from "../protocol/index.ts";
+import { AckingPeer } from "./support/acking-peer.ts";
+import { startClusterRelay } from "./support/cluster.ts";
+import { makeJpeg } from "./support/jpeg.ts";
+import { TestPeer } from "./support/peer.ts";
+import { REDIS_SERVER, TestRedis } from "./support/redis.ts";
+
+type ClusterRelay = Awaited<ReturnType<typeof startClusterRelay>>;
+
+const inCI = process.env.CI === "true" || process.env.CI === "1";
+if (!REDIS_SERVER && inCI) throw new Error("redis-server is required in CI (.ci/run installs it)");
+
+const LAYERS = [
+  { width: 640, height: 480 },
+  { width: 320, height: 240 },
+  { width: 160, height: 120 },
+];
+const JPEGS = [makeJpeg(64, 48, 1), makeJpeg(32, 24, 2), makeJpeg(16, 16, 3)];
+let redis: TestRedis | undefined;
+const relays: ClusterRelay[] = [];
+const sockets: { close(): void }[] = [];
+let timer: ReturnType<typeof setInterval> | undefined;
+
+beforeAll(async () => {
+  if (!REDIS_SERVER) return;
+  redis = await TestRedis.start();
+  const url = redis.url;
+  relays.push(...(await Promise.all([0, 1].map(() => startClusterRelay(url)))));
+}, 30_000);
+
+afterAll(async () => {
+  clearInterval(timer);
+  for (const socket of sockets) socket.close();
+  await Promise.all(relays.map((r) => r.stop()));
+  await redis?.stop();
+}, 30_000);
+
+test.skipIf(!REDIS_SERVER)(
+  "a sender's layers reach the other relay's participants, who get the layer they ask for",
+  async () => {
+    const [a, b] = relays as [ClusterRelay, ClusterRelay];
+    const early = await TestPeer.join(b.wsUrl, "cluster-layers", "early");
+    const plain = await TestPeer.join(b.wsUrl, "cluster-layers", "plain");
+    const small = await AckingPeer.join(b.wsUrl, "cluster-layers", "small", "auto", true, true);
+    const sender = await TestPeer.join(a.wsUrl, "cluster-layers", "sender");
+    sockets.push(early.ws, plain.ws, small.ws, sender.ws);
+    const senderId = sender.welcome.id;
+    await early.until(
+      () => early.controls.find((c) => c.type === "join" && c.peer.id === senderId),
+      "sender's join",
+    );
+    sender.ws.send(encodeLayersAnnounce(LAYERS));
+    const told = await early.waitForControl("layers");
+    expect(told).toEqual({ type: "layers", id: senderId, layers: LAYERS });
+    const late = await TestPeer.join(b.wsUrl, "cluster-layers", "late");
+    sockets.push(late.ws);
+    expect(late.welcome.peers.find((peer) => peer.id === senderId)?.layers).toEqual(LAYERS);
+
+    small.ws.send(encodeLayerRequest(senderId, 2));
+    let sequence = 0;
+    timer = setInterval(() => {
+      const seq = sequence++;
+      for (let layer = 0; layer < 3; layer++) {
+        sender.ws.send(encodeVideoFrame(JPEGS[layer] as Uint8Array, Date.now(), seq, 0, layer));
+      }
+    }, 1000 / 30);
+    // It learns the remote sender's layers from its frames, then stays on the one it asked for.
+    await small.waitFor(
+      () => small.frames.filter((frame) => readLayer(frame) === 2).length >= 10,
+      "10 frames of layer 2",
+      10_000,
+    );
+    const tail = small.frames.slice(-5).map((frame) => readLayer(frame));
+    expect(tail).toEqual([2, 2, 2, 2, 2]);
+    await plain.waitFor(() => plain.binary.length >= 10, "10 frames", 10_000);
+    expect(new Set(plain.binary.map((frame) => readLayer(frame)))).toEqual(new Set([0]));
+  },
+  30_000,
+);
