@@ -66,6 +66,8 @@ export class FakeSocket {
       name: `peer-${id}`,
       legacy: false,
       acks: false,
+      layered: false,
+      layers: undefined,
       roomName: "room",
       room: undefined,
       legacySequence: 0,
