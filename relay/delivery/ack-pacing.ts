@@ -54,7 +54,8 @@ export function wantsLayers(requestUrl: string): boolean {
 
 /** Topic of one layer of one sender's frames for the acking receivers in step with it. */
 export function senderTopic(room: Room, senderId: number, layer = 0): string {
-  return `s:${room.name}:${senderId}:${layer}`;
+  // The full layer keeps the per-sender topic name it had before layers.
+  return layer === 0 ? `s:${room.name}:${senderId}` : `s:${room.name}:${senderId}:${layer}`;
 }
 
 export class AckPacing {
