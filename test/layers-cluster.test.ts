@@ -83,6 +83,22 @@ test.skipIf(!REDIS_SERVER)(
     expect(tail).toEqual([2, 2, 2, 2, 2]);
     await plain.waitFor(() => plain.binary.length >= 10, "10 frames", 10_000);
     expect(new Set(plain.binary.map((frame) => readLayer(frame)))).toEqual(new Set([0]));
+
+    // The sender drops its smallest layer: the receiver there moves to the smallest it still sends.
+    clearInterval(timer);
+    sender.ws.send(encodeLayersAnnounce(LAYERS.slice(0, 2)));
+    const from = small.frames.length;
+    timer = setInterval(() => {
+      const seq = sequence++;
+      for (let layer = 0; layer < 2; layer++) {
+        sender.ws.send(encodeVideoFrame(JPEGS[layer] as Uint8Array, Date.now(), seq, 0, layer));
+      }
+    }, 1000 / 30);
+    await small.waitFor(
+      () => small.frames.slice(from).filter((frame) => readLayer(frame) === 1).length >= 10,
+      "10 frames of layer 1",
+      10_000,
+    );
   },
   30_000,
 );

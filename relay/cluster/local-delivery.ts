@@ -7,7 +7,10 @@ import type { LocalDelivery } from "./room-bus.ts";
 /** The parts of the Fanout that take frames stamped by another relay. */
 export interface RemoteFrameSink {
   onRemoteFrame(room: Room, message: Buffer): void;
-  readonly pacing: { forgetSender(room: Room, senderId: number): void };
+  readonly pacing: {
+    forgetSender(room: Room, senderId: number): void;
+    announce(room: Room, senderId: number, count: number): void;
+  };
 }
 
 export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink): LocalDelivery {
@@ -19,6 +22,10 @@ export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink):
     },
     frame(room, message) {
       fanout.onRemoteFrame(room, message);
+    },
+    senderLayers(room, id, count) {
+      // Its receivers here move off layers it no longer sends (relay/delivery/ack-pacing.ts).
+      fanout.pacing.announce(room, id, count);
     },
     senderLeft(room, id) {
       // Acking receivers had a per-sender topic for it (relay/delivery/ack-pacing.ts).

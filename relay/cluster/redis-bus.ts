@@ -280,10 +280,14 @@ export class RedisBus implements RoomBus {
       delivery.presence(room, encodeControl({ type: "leave", id }));
       delivery.senderLeft(room, id);
     }
-    for (const peer of change.joined)
+    for (const peer of change.joined) {
       delivery.presence(room, encodeControl({ type: "join", peer }));
+      if (peer.layers) delivery.senderLayers(room, peer.id, peer.layers.length);
+    }
     for (const { id, layers } of change.relayered) {
-      if (layers) delivery.presence(room, encodeControl({ type: "layers", id, layers }));
+      if (!layers) continue;
+      delivery.presence(room, encodeControl({ type: "layers", id, layers }));
+      delivery.senderLayers(room, id, layers.length);
     }
   }
 

@@ -11,6 +11,8 @@ export interface LocalDelivery {
   presence(room: Room, text: string): void;
   /** A stamped v1 frame from another relay, for every local receiver in its format. */
   frame(room: Room, message: Buffer): void;
+  /** A sender on another relay now sends `count` layers (docs/PROTOCOL.md, Layers). */
+  senderLayers(room: Room, id: number, count: number): void;
   /** A sender on another relay is gone (after its leave was announced): drop its state. */
   senderLeft(room: Room, id: number): void;
 }
