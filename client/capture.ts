@@ -41,6 +41,11 @@ export class Capture {
   #everProducedFrame = false;
   framesCaptured = 0;
   restarts = 0;
+  #resolveFirstFrame: () => void = () => {};
+  /** Resolves when the source delivers its first frame (the session joins the room then). */
+  readonly firstFrame: Promise<void> = new Promise((resolve) => {
+    this.#resolveFirstFrame = resolve;
+  });
 
   constructor(options: CaptureOptions) {
     this.#options = options;
@@ -142,6 +147,7 @@ export class Capture {
       onFrame: (jpeg) => {
         this.framesCaptured++;
         this.#everProducedFrame = true;
+        this.#resolveFirstFrame();
         this.#options.onFrame(jpeg, this.#chunkTime);
       },
       onDrop: (reason, bytes) =>

@@ -146,6 +146,7 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "ffplay binary for --view",
   },
   { name: "help", type: "boolean", env: "", help: "show this help and exit" },
+  { name: "version", type: "boolean", env: "", help: "print the version and exit" },
 ];
 
 export function helpText(): string {

@@ -1,4 +1,5 @@
 // Formats the live status block: one line for what we send, one per participant we receive.
+import type { RecordingProgress } from "./recorder.ts";
 import type { StreamStats } from "./stream-stats.ts";
 import type { StreamInfo } from "./streams.ts";
 
@@ -21,12 +22,23 @@ export function sendLine(status: SendStatus | null, connected: boolean): string 
   );
 }
 
-export function streamLine(stream: StreamInfo, stats: StreamStats): string {
+export function streamLine(
+  stream: StreamInfo,
+  stats: StreamStats,
+  recording: RecordingProgress | null = null,
+): string {
   const window = stats.takeWindow();
   const latency = window.latencyMs === null ? "-" : `${Math.round(window.latencyMs)} ms`;
   const who = stream.id === 0 ? stream.name : `${stream.name} #${stream.id}`;
   return (
     `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s, ` +
-    `latency ${latency}, dropped ${stats.dropped}, frames ${stats.totalFrames}`
+    `latency ${latency}, dropped ${stats.dropped}, frames ${stats.totalFrames}` +
+    recordingText(recording)
   );
+}
+
+function recordingText(recording: RecordingProgress | null): string {
+  if (!recording) return "";
+  if (recording.path === null) return "; recording starts once its frame rate is known";
+  return `; recorded ${recording.frames} frames to ${recording.path}`;
 }
