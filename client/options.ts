@@ -291,7 +291,7 @@ function readToken(raw: string | undefined): string | null {
   if (raw === undefined || raw === "") return null;
   // A JWT is three base64url parts; anything else would only be refused by the relay later.
   if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(raw.trim())) {
-    throw new UsageError("--token must be a join token from `bun run relay token`");
+    throw new UsageError("--token must be a join token from `npm run relay -- token`");
   }
   return raw.trim();
 }
