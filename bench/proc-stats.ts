@@ -3,6 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 
 /** USER_HZ: /proc/PID/stat counts CPU time in these ticks; 100 on every Linux we run on. */
 const TICKS_PER_SECOND = 100;
+/** The resolution of every CPU figure read here. */
+export const TICK_SECONDS = 1 / TICKS_PER_SECOND;
 
 /**
  * CPU seconds the process has used so far, in nanoseconds' resolution: the sum over its threads

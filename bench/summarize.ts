@@ -1,6 +1,7 @@
 // Turns the raw phase samples of one target into the figures the table and JSON report.
 import type { ParticipantSpec } from "./client-protocol.ts";
 import type { PhaseSample } from "./measure-phase.ts";
+import { TICK_SECONDS } from "./proc-stats.ts";
 import { type Percentiles, percentiles, round, roundPercentiles } from "./stats.ts";
 
 export interface LoadGeneratorHealth {
@@ -147,7 +148,16 @@ export interface Ratios {
   relayCpuPerDelivery: number | null;
   relayPeakRss: number | null;
   deliveredMBps: number | null;
+  /**
+   * How far relayCpu (and relayCpuPerDelivery) may be off, as a fraction: /proc counts CPU time
+   * in 10 ms ticks, so each phase's figure is ±1 tick. 0.4 means ±40% (a --quick run); null
+   * without CPU figures.
+   */
+  relayCpuUncertainty: number | null;
 }
+
+/** Above this, the CPU ratios are shown as rough ("~") with a note saying why. */
+export const CPU_RATIO_ROUGH = 0.05;
 
 function ratio(ours: number | null, floor: number | null): number | null {
   if (ours === null || floor === null || floor === 0) return null;
@@ -162,5 +172,13 @@ export function ratios(ours: RunSummary, floor: RunSummary): Ratios {
     relayCpuPerDelivery: ratio(ours.relayCpuUsPerDelivery, floor.relayCpuUsPerDelivery),
     relayPeakRss: ratio(ours.relayPeakRssMB, floor.relayPeakRssMB),
     deliveredMBps: ratio(ours.deliveredMBps, floor.deliveredMBps),
+    relayCpuUncertainty: cpuUncertainty(ours.relayCpuSeconds, floor.relayCpuSeconds),
   };
+}
+
+/** Relative error of a ratio of two per-phase CPU figures, each ±1 tick (TICK_SECONDS). */
+function cpuUncertainty(ours: number | null, floor: number | null): number | null {
+  if (ours === null || floor === null) return null;
+  if (ours <= 0 || floor <= 0) return Number.POSITIVE_INFINITY;
+  return round(TICK_SECONDS / ours + TICK_SECONDS / floor, 2);
 }
