@@ -15,6 +15,13 @@ export interface CaptureControlElements {
   size: HTMLSelectElement;
   fps: HTMLSelectElement;
   quality: HTMLInputElement;
+  /** Shows the slider's value ("70%") as it moves. */
+  qualityValue: HTMLOutputElement;
+}
+
+/** 0.7 → "70%": JPEG quality as people read it. */
+export function qualityText(quality: number): string {
+  return `${Math.round(quality * 100)}%`;
 }
 
 export function setUpCaptureControls(
@@ -29,6 +36,11 @@ export function setUpCaptureControls(
   controls.size.value = sizeText(initial);
   controls.fps.value = String(initial.fps);
   controls.quality.value = String(initial.quality);
+  const showQuality = () => {
+    controls.qualityValue.value = qualityText(Number(controls.quality.value));
+  };
+  showQuality();
+  controls.quality.addEventListener("input", showQuality);
   let current = initial;
   const read = () => {
     const size = parseSize(controls.size.value);

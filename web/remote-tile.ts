@@ -5,6 +5,7 @@ import { element } from "./dom.ts";
 import { FrameMeter } from "./frame-meter.ts";
 import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
 import { formatReading } from "./stats-text.ts";
+import { type TileActions, TileView } from "./tile-view.ts";
 
 function decodeJpeg(jpeg: Uint8Array): Promise<ImageBitmap> {
   // The Blob copies the bytes, so the socket's buffer is free as soon as this returns.
@@ -12,13 +13,22 @@ function decodeJpeg(jpeg: Uint8Array): Promise<ImageBitmap> {
 }
 
 export class RemoteTile {
-  readonly element = element("article", "tile");
+  readonly view: TileView;
+  readonly element: HTMLElement;
   readonly #canvas = element("canvas", "picture");
-  readonly #stats = element("span", "stats", "waiting for video…");
   readonly #meter = new FrameMeter();
   readonly #drawer: LatestFrameDrawer<ImageBitmap>;
 
-  constructor(readonly peer: PeerInfo) {
+  constructor(
+    readonly peer: PeerInfo,
+    actions: TileActions,
+  ) {
+    this.view = new TileView(this.#canvas, {
+      name: peer.legacy ? `${peer.name} (old client)` : peer.name,
+      stats: "waiting for video…",
+      actions,
+    });
+    this.element = this.view.element;
     this.element.dataset.peerId = String(peer.id);
     this.element.dataset.name = peer.name;
     this.element.dataset.frames = "0";
@@ -27,12 +37,6 @@ export class RemoteTile {
     this.#canvas.setAttribute("aria-label", `${peer.name}'s video`);
     this.#canvas.width = 320;
     this.#canvas.height = 240;
-    const label = element("footer", "label");
-    label.append(
-      element("span", "name", peer.legacy ? `${peer.name} (old client)` : peer.name),
-      this.#stats,
-    );
-    this.element.append(this.#canvas, label);
     const context = this.#canvas.getContext("2d");
     this.#drawer = new LatestFrameDrawer(decodeJpeg, (bitmap, frame) =>
       this.#draw(context, bitmap, frame),
@@ -65,7 +69,7 @@ export class RemoteTile {
     data.fps = reading.fps.toFixed(1);
     data.latencyMs = reading.latencyMs === null ? "" : reading.latencyMs.toFixed(0);
     data.hasVideo = String(drawn > 0);
-    if (drawn > 0) this.#stats.textContent = formatReading(reading);
+    if (drawn > 0) this.view.setStats(formatReading(reading));
   }
 
   dispose(): void {

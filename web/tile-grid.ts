@@ -1,5 +1,5 @@
-// The grid: your preview first, then one tile per other participant, added and removed with
-// presence. Frames from ids we don't know (a participant who just left) are ignored.
+// Everyone else's tiles: one per other participant, added and removed with presence, each fed
+// its frames. Frames from ids we don't know (a participant who just left) are ignored.
 import {
   type AckedFrame,
   framePayload,
@@ -10,42 +10,61 @@ import {
   validateFrame,
 } from "../protocol/index.ts";
 import { RemoteTile } from "./remote-tile.ts";
+import type { TileActions } from "./tile-view.ts";
 
 export class TileGrid {
   readonly #container: HTMLElement;
   readonly #tiles = new Map<number, RemoteTile>();
+  readonly #actions: TileActions;
   readonly #ack: (frame: AckedFrame) => void;
+  readonly #onChange: () => void;
 
-  /** `ack` is called once each frame is drawn (or undecodable). */
-  constructor(container: HTMLElement, ack: (frame: AckedFrame) => void = () => {}) {
+  /**
+   * `ack` is called once each frame is drawn (or undecodable); `onChange` after a tile comes or
+   * goes (the layout and the participant list follow).
+   */
+  constructor(
+    container: HTMLElement,
+    options: {
+      actions: TileActions;
+      ack?: (frame: AckedFrame) => void;
+      onChange?: () => void;
+    },
+  ) {
     this.#container = container;
-    this.#ack = ack;
-    this.#updateCount();
+    this.#actions = options.actions;
+    this.#ack = options.ack ?? (() => {});
+    this.#onChange = options.onChange ?? (() => {});
   }
 
   get size(): number {
     return this.#tiles.size;
   }
 
+  /** The other participants, in the order they joined. */
+  get peers(): PeerInfo[] {
+    return [...this.#tiles.values()].map((tile) => tile.peer);
+  }
+
   add(peer: PeerInfo): void {
     if (this.#tiles.has(peer.id)) return;
-    const tile = new RemoteTile(peer);
+    const tile = new RemoteTile(peer, this.#actions);
     this.#tiles.set(peer.id, tile);
     this.#container.append(tile.element);
-    this.#updateCount();
+    this.#onChange();
   }
 
   remove(id: number): void {
     this.#tiles.get(id)?.dispose();
     this.#tiles.delete(id);
-    this.#updateCount();
+    this.#onChange();
   }
 
   /** Everyone goes (we left, or the connection dropped: ids belong to one connection). */
   clear(): void {
     for (const tile of this.#tiles.values()) tile.dispose();
     this.#tiles.clear();
-    this.#updateCount();
+    this.#onChange();
   }
 
   /** A binary message from the relay. */
@@ -64,9 +83,5 @@ export class TileGrid {
 
   refresh(nowMs: number): void {
     for (const tile of this.#tiles.values()) tile.refresh(nowMs);
-  }
-
-  #updateCount(): void {
-    this.#container.dataset.count = String(this.#tiles.size);
   }
 }

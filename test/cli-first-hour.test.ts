@@ -1,0 +1,172 @@
+// What a newcomer meets first on the command line (issue 15): the status line under a join
+// token's name, a room URL given as --relay, a recording that declares the call's frame rate and
+// says how far it is, a missing camera that fails before anyone sees a join, --version, one-line
+// flag errors with exit code 2 from all three programs, `--help | head` without a crash, and the
+// relay's startup line naming the page to open.
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FRAMECAST_VERSION } from "../cli/version.ts";
+import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
+import { type SpawnedRelay, startRelay } from "./support/relay.ts";
+import { SECRET, token } from "./support/secure-peer.ts";
+import { FFPROBE } from "./support/tools.ts";
+
+const ROOT = join(import.meta.dir, "..");
+const PROGRAMS = {
+  relay: join(ROOT, "relay", "main.ts"),
+  client: join(ROOT, "client", "main.ts"),
+  bench: join(ROOT, "bench", "main.ts"),
+} as const;
+
+let relay: SpawnedRelay | null = null;
+const dirs: string[] = [];
+afterEach(async () => {
+  await killAllClients();
+  await relay?.stop();
+  relay = null;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const testPattern = (fps: number) => [
+  "--source",
+  "test",
+  "--size",
+  "160x120",
+  "--fps",
+  String(fps),
+  "--quality",
+  "10",
+];
+
+function rFrameRate(path: string): string {
+  const result = Bun.spawnSync(
+    [
+      FFPROBE,
+      "-v",
+      "error",
+      "-select_streams",
+      "v:0",
+      "-show_entries",
+      "stream=r_frame_rate",
+    ].concat(["-of", "default=noprint_wrappers=1:nokey=1", path]),
+    { timeout: 30_000 },
+  );
+  return result.stdout.toString().trim();
+}
+
+describe("the client in a room", () => {
+  test("the status line names you as the relay does (a join token's name beats --name)", async () => {
+    relay = await startRelay(["--auth-secret", SECRET]);
+    const client = runClient(
+      [...testPattern(10), "--relay", relay.wsUrl, "--room", "team", "--name", "root"],
+      { FRAMECAST_TOKEN: await token("team", "carol") },
+    );
+    await client.waitFor(/joined room team as carol #\d+/);
+    const line = await client.waitFor(/^status: me \(/);
+    expect(line).toMatch(/^status: me \(carol #\d+\): sending/);
+    expect(client.output()).not.toContain("me (root");
+    expect(await client.stop()).toBe(0);
+  }, 30_000);
+
+  test("--relay ws://HOST/v1/rooms/team joins room team; a page link brings its room too", async () => {
+    relay = await startRelay();
+    const byUrl = runClient(["--no-send", "--relay", `${relay.wsUrl}/v1/rooms/team`]);
+    await byUrl.waitFor(/joined room team as /);
+    const byLink = runClient(["--no-send", "--relay", `${relay.httpUrl}/r/crew?name=dee`]);
+    await byLink.waitFor(/joined room crew as dee /);
+    expect(relay.logs.filter((l) => l.event === "join").map((l) => l.room)).toEqual([
+      "team",
+      "crew",
+    ]);
+    expect(await Promise.all([byUrl.stop(), byLink.stop()])).toEqual([0, 0]);
+    // A room in the URL that disagrees with --room is a mistake, not a guess.
+    const both = runClient(["--no-send", "--relay", `${relay.wsUrl}/v1/rooms/team`, "--room", "x"]);
+    expect(await both.stop("SIGCONT")).toBe(2);
+    expect(both.output()).toContain("--room x disagrees with the room in --relay (team)");
+  }, 30_000);
+
+  test("--record says what it records while it records; the file declares the sender's fps", async () => {
+    relay = await startRelay();
+    const dir = mkdtempSync(join(tmpdir(), "framecast-record-fps-"));
+    dirs.push(dir);
+    const room = ["--relay", relay.wsUrl, "--room", "rec"];
+    const sender = runClient([...testPattern(10), "--name", "cam", ...room]);
+    await sender.waitFor(/joined room rec/);
+    const recorder = runClient([...testPattern(15), "--name", "rec", "--record", dir, ...room]);
+    await recorder.waitFor(/recording cam to .*cam-\d+\.mkv \(10 fps\)/);
+    const progress = await recorder.waitFor(/^status: cam #\d+: .*; recorded [1-9]\d* frames to /);
+    expect(progress).toContain(dir);
+    expect(await Promise.all([recorder.stop(), sender.stop()])).toEqual([0, 0]);
+    const [file] = readdirSync(dir);
+    expect(file).toMatch(/^cam-\d+\.mkv$/);
+    // The call ran at 10 fps: that is what the file says, not ffmpeg's default 25.
+    expect(rFrameRate(join(dir, file as string))).toBe("10/1");
+  }, 40_000);
+
+  test("a camera that does not exist fails before joining: the room never sees it", async () => {
+    relay = await startRelay();
+    const client = runClient(["--device", "/dev/video97", "--relay", relay.wsUrl]);
+    expect(await client.stop("SIGCONT")).toBe(1);
+    expect(client.output()).toContain("camera /dev/video97 does not exist");
+    expect(client.output()).not.toContain("joined room");
+    expect(relay.logs.some((l) => l.event === "join")).toBe(false);
+  }, 30_000);
+});
+
+describe("the three programs' command lines", () => {
+  const run = (program: keyof typeof PROGRAMS, args: string[]) =>
+    Bun.spawnSync([process.execPath, PROGRAMS[program], ...args], {
+      stdout: "pipe",
+      stderr: "pipe",
+      timeout: 20_000,
+    });
+
+  test("--version prints the version for relay, client and bench", () => {
+    for (const program of ["relay", "client", "bench"] as const) {
+      const result = run(program, ["--version"]);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout.toString()).toBe(
+        `framecast ${program} ${FRAMECAST_VERSION} (bun ${Bun.version})\n`,
+      );
+    }
+  });
+
+  test("an unknown flag: one line naming it, exit code 2, from each program", () => {
+    for (const program of ["relay", "client", "bench"] as const) {
+      const result = run(program, ["--frobnicate"]);
+      expect(result.exitCode).toBe(2);
+      const stderr = result.stderr.toString();
+      expect(stderr.trimEnd().split("\n")).toHaveLength(1);
+      expect(stderr).toContain("unknown flag --frobnicate (see --help)");
+    }
+  });
+
+  test("--help | head: a reader that stops early is no crash", () => {
+    for (const program of ["relay", "client", "bench"] as const) {
+      // The reader closes the pipe before the help is written, as `head -1` may.
+      const result = Bun.spawnSync(
+        [
+          "bash",
+          "-c",
+          `"$0" "$1" --help | (exec 0<&-; sleep 0.3); exit "\${PIPESTATUS[0]}"`,
+          process.execPath,
+          PROGRAMS[program],
+        ],
+        { stdout: "pipe", stderr: "pipe", timeout: 20_000 },
+      );
+      expect({ program, stderr: result.stderr.toString() }).toEqual({ program, stderr: "" });
+      expect(result.exitCode).toBe(0);
+    }
+  });
+
+  test("the relay's startup line gives the page's http:// address, not only ws://0.0.0.0", async () => {
+    relay = await startRelay();
+    const listening = relay.logs.find((l) => l.event === "listening");
+    expect(listening?.page).toEqual([`http://127.0.0.1:${relay.port}/`]);
+    const page = await fetch(`http://127.0.0.1:${relay.port}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<title>framecast</title>");
+  }, 20_000);
+});
