@@ -8,6 +8,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FRAMECAST_VERSION } from "../cli/version.ts";
+import { estimateFps } from "../client/frame-rate-estimate.ts";
+import { pageUrls } from "../relay/http/page-urls.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { SECRET, token } from "./support/secure-peer.ts";
@@ -115,6 +117,55 @@ describe("the client in a room", () => {
   }, 30_000);
 });
 
+describe("the token command's client line", () => {
+  test("runs as printed (npm run client -- ...) where only npm is known, and joins as the token's name", async () => {
+    relay = await startRelay(["--auth-secret", SECRET]);
+    const minted = Bun.spawnSync(
+      [process.execPath, PROGRAMS.relay, "token", "--room", "team", "--name", "dave"].concat([
+        "--view-only",
+        "--relay-url",
+        relay.httpUrl,
+      ]),
+      { env: { ...process.env, RELAY_AUTH_SECRET: SECRET }, stdout: "pipe", timeout: 20_000 },
+    );
+    const line = minted.stdout
+      .toString()
+      .split("\n")
+      .find((text) => text.startsWith("client "));
+    const command = line?.replace(/^client\s+/, "") ?? "";
+    expect(command).toStartWith("npm run client -- --relay ws://127.0.0.1:");
+    expect(command).toEndWith("--no-send");
+    // Its own process group, so that a Ctrl-C reaches npm, its shell and the client together,
+    // as a terminal's does.
+    const proc = Bun.spawn(["bash", "-c", command], {
+      cwd: ROOT,
+      detached: true,
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      const joined = () => relay?.logs.some((l) => l.event === "join" && l.name === "dave");
+      while (!joined() && Date.now() < deadline) await Bun.sleep(100);
+      expect(joined()).toBe(true);
+      process.kill(-proc.pid, "SIGINT");
+      const left = () => relay?.logs.some((l) => l.event === "leave" && l.name === "dave");
+      while (!left() && Date.now() < deadline) await Bun.sleep(100);
+      expect(left()).toBe(true);
+      // npm itself answers a Ctrl-C with 130 whatever its script did; the client left cleanly.
+      expect([0, 130]).toContain(await proc.exited);
+      expect(await new Response(proc.stderr).text()).not.toMatch(/error|at .*\.ts:\d+/i);
+    } finally {
+      try {
+        process.kill(-proc.pid, "SIGKILL");
+      } catch {
+        // Already gone, as it should be.
+      }
+    }
+  }, 40_000);
+});
+
 describe("the three programs' command lines", () => {
   const run = (program: keyof typeof PROGRAMS, args: string[]) =>
     Bun.spawnSync([process.execPath, PROGRAMS[program], ...args], {
@@ -169,4 +220,32 @@ describe("the three programs' command lines", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<title>framecast</title>");
   }, 20_000);
+});
+
+describe("small parts", () => {
+  test("page URLs: loopback and each LAN address for 0.0.0.0, the host itself otherwise", () => {
+    const interfaces = {
+      lo: [{ address: "127.0.0.1", family: "IPv4", internal: true }],
+      eth0: [
+        { address: "192.168.1.20", family: "IPv4", internal: false },
+        { address: "fe80::1", family: "IPv6", internal: false },
+      ],
+    } as unknown as Parameters<typeof pageUrls>[3];
+    expect(pageUrls("0.0.0.0", 8765, false, interfaces)).toEqual([
+      "http://127.0.0.1:8765/",
+      "http://192.168.1.20:8765/",
+    ]);
+    expect(pageUrls("127.0.0.1", 9000, true, interfaces)).toEqual(["https://127.0.0.1:9000/"]);
+    expect(pageUrls("::1", 9000, false, interfaces)).toEqual(["http://[::1]:9000/"]);
+  });
+
+  test("a stream's frame rate from its first frames' times, one late frame or not", () => {
+    const at = (fps: number, n: number) => Array.from({ length: n }, (_, i) => (i * 1000) / fps);
+    expect(estimateFps(at(15, 8))).toBe(15);
+    expect(estimateFps(at(10, 8))).toBe(10);
+    const jittery = at(15, 8).map((t, i) => (i === 4 ? t + 30 : t));
+    expect(estimateFps(jittery)).toBe(15);
+    expect(estimateFps([1000])).toBeNull();
+    expect(estimateFps(at(1, 3))).toBe(1);
+  });
 });
