@@ -97,7 +97,9 @@ describe("options", () => {
     );
     expect(usageError(["--source", "test", "--room", "a b"])).toContain("--room must be 1-64");
     expect(usageError(["--source", "test", "--relay", "ftp://x"])).toContain("ws:// or wss://");
-    expect(usageError(["--source", "test", "--relay", "ws://x/elsewhere"])).toContain("is not a room");
+    expect(usageError(["--source", "test", "--relay", "ws://x/elsewhere"])).toContain(
+      "is not a room",
+    );
     expect(usageError(["--source", "camera"])).toContain("--source must be 'test'");
     expect(usageError(["--file", "/nonexistent.mp4"])).toContain("no such file");
     expect(usageError([])).toContain("say what to send");
