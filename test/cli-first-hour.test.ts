@@ -94,17 +94,17 @@ describe("the client in a room", () => {
     const dir = mkdtempSync(join(tmpdir(), "framecast-record-fps-"));
     dirs.push(dir);
     const room = ["--relay", relay.wsUrl, "--room", "rec"];
-    const sender = runClient([...testPattern(10), "--name", "cam", ...room]);
+    const sender = runClient([...testPattern(15), "--name", "cam", ...room]);
     await sender.waitFor(/joined room rec/);
-    const recorder = runClient([...testPattern(15), "--name", "rec", "--record", dir, ...room]);
-    await recorder.waitFor(/recording cam to .*cam-\d+\.mkv \(10 fps\)/);
+    const recorder = runClient([...testPattern(10), "--name", "rec", "--record", dir, ...room]);
+    await recorder.waitFor(/recording cam to .*cam-\d+\.mkv \(15 fps\)/);
     const progress = await recorder.waitFor(/^status: cam #\d+: .*; recorded [1-9]\d* frames to /);
     expect(progress).toContain(dir);
     expect(await Promise.all([recorder.stop(), sender.stop()])).toEqual([0, 0]);
     const [file] = readdirSync(dir);
     expect(file).toMatch(/^cam-\d+\.mkv$/);
-    // The call ran at 10 fps: that is what the file says, not ffmpeg's default 25.
-    expect(rFrameRate(join(dir, file as string))).toBe("10/1");
+    // cam sent 15 fps (the recorder itself 10): the file says 15, not the mjpeg default 25.
+    expect(rFrameRate(join(dir, file as string))).toBe("15/1");
   }, 40_000);
 
   test("a camera that does not exist fails before joining: the room never sees it", async () => {
@@ -245,6 +245,11 @@ describe("small parts", () => {
     expect(estimateFps(at(10, 8))).toBe(10);
     const jittery = at(15, 8).map((t, i) => (i === 4 ? t + 30 : t));
     expect(estimateFps(jittery)).toBe(15);
+    // ffmpeg -re paces 15 fps as alternating 61 and 71 ms (its median alone would say 14).
+    const alternating = [0, 61, 132, 193, 264, 325, 396, 457, 528];
+    expect(estimateFps(alternating)).toBe(15);
+    // A frame the sender skipped (a double interval) doesn't slow the estimate down.
+    expect(estimateFps([0, 100, 200, 400, 500, 600, 700, 800])).toBe(10);
     expect(estimateFps([1000])).toBeNull();
     expect(estimateFps(at(1, 3))).toBe(1);
   });
