@@ -2,7 +2,7 @@
 // cover the most of it. Tiles may stretch from the camera's 4:3 up to 16:9 (the picture keeps
 // its shape inside, on black), so two people side by side fill a wide window instead of sitting
 // in a third of it. Below a minimum width the grid stops shrinking tiles and scrolls instead
-// (a phone with many people).
+// (a phone with many people). On a narrow screen tiles keep the camera's 4:3 at full width.
 
 export interface GridFit {
   columns: number;
@@ -27,8 +27,12 @@ function tileIn(cellWidth: number, cellHeight: number): { width: number; height:
   return { width: cellWidth, height: cellHeight };
 }
 
+/** Narrower than this (a phone held upright), tiles keep the camera's shape and the page scrolls. */
+export const NARROW_WIDTH = 560;
+
 export function fitGrid(count: number, width: number, height: number, gap: number): GridFit {
   const n = Math.max(1, count);
+  if (width < NARROW_WIDTH) return narrowGrid(n, width, height, gap);
   let best: GridFit | null = null;
   let bestArea = -1;
   for (let columns = 1; columns <= n; columns++) {
@@ -61,4 +65,19 @@ export function fitGrid(count: number, width: number, height: number, gap: numbe
 
 function floorSizes(fit: GridFit): GridFit {
   return { ...fit, tileWidth: Math.floor(fit.tileWidth), tileHeight: Math.floor(fit.tileHeight) };
+}
+
+/** Full-width 4:3 tiles, two columns from four people when both stay readable. */
+function narrowGrid(n: number, width: number, height: number, gap: number): GridFit {
+  const columns = n >= 4 && (width - gap) / 2 >= MIN_TILE_WIDTH ? 2 : 1;
+  const tileWidth = (width - gap * (columns - 1)) / columns;
+  const tileHeight = tileWidth / MIN_TILE_ASPECT;
+  const rows = Math.ceil(n / columns);
+  return floorSizes({
+    columns,
+    rows,
+    tileWidth,
+    tileHeight,
+    scrolls: rows * tileHeight + (rows - 1) * gap > height,
+  });
 }
