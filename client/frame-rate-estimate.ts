@@ -2,8 +2,13 @@
 // sender's rate, but the frames' capture times do (the sender paces them); a recording needs it
 // up front, because Matroska stores it (ffprobe's r_frame_rate) when the file is opened.
 
-/** Frames looked at before deciding; fewer when the stream is slow (see MAX_WAIT_MS). */
-export const FRAMES_TO_ESTIMATE = 8;
+/**
+ * Frames looked at before deciding; fewer when the stream is slow (see MAX_WAIT_MS). Each
+ * frame's time is off by a few ms (pipe and scheduling jitter, more on a busy machine), so the
+ * window must be long enough for that to stay well under half a frame per second: 15 intervals
+ * of a 15 fps stream span a second, where 20 ms of jitter moves the estimate by 0.3 fps.
+ */
+export const FRAMES_TO_ESTIMATE = 16;
 /** Longest wait for those frames: a 1 fps stream is estimated from what came in 2 s. */
 export const MAX_WAIT_MS = 2000;
 

@@ -39,6 +39,6 @@ export function streamLine(
 
 function recordingText(recording: RecordingProgress | null): string {
   if (!recording) return "";
-  if (recording.path === null) return "; recording starts once its frame rate is known";
-  return `; recorded ${recording.frames} frames to ${recording.path}`;
+  if (recording.fps === null) return `; recording to ${recording.path} (measuring its frame rate)`;
+  return `; recorded ${recording.frames} frames to ${recording.path} (${recording.fps} fps)`;
 }

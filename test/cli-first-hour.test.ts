@@ -97,10 +97,13 @@ describe("the client in a room", () => {
     const sender = runClient([...testPattern(15), "--name", "cam", ...room]);
     await sender.waitFor(/joined room rec/);
     const recorder = runClient([...testPattern(10), "--name", "rec", "--record", dir, ...room]);
-    await recorder.waitFor(/recording cam to .*cam-\d+\.mkv \(15 fps\)/);
-    const progress = await recorder.waitFor(/^status: cam #\d+: .*; recorded [1-9]\d* frames to /);
+    await recorder.waitFor(/recording cam to .*cam-\d+\.mkv$/);
+    const progress = await recorder.waitFor(
+      /^status: cam #\d+: .*; recorded [1-9]\d* frames to .* \(15 fps\)$/,
+    );
     expect(progress).toContain(dir);
     expect(await Promise.all([recorder.stop(), sender.stop()])).toEqual([0, 0]);
+    expect(recorder.output()).toMatch(/recorded \d+ frames of cam to .*cam-\d+\.mkv \(15 fps\)/);
     const [file] = readdirSync(dir);
     expect(file).toMatch(/^cam-\d+\.mkv$/);
     // cam sent 15 fps (the recorder itself 10): the file says 15, not the mjpeg default 25.
