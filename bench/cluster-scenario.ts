@@ -44,6 +44,7 @@ function withoutRelayFigures(summary: RunSummary): RunSummary {
   return {
     ...summary,
     relayCpuSeconds: null,
+    relayCpuResolution: null,
     relayCpuPercent: null,
     relayCpuUsPerDelivery: null,
     relayPeakRssMB: null,

@@ -115,8 +115,9 @@ export function ratiosTable(results: ScenarioResult[]): string {
     ? `up to ±${Math.round(worstUncertainty * 100)}%`
     : "unbounded (a relay used no measurable CPU)";
   return (
-    `${table}\n~ rough: relay CPU is counted in 10 ms ticks and these phases used too few of ` +
-    `them (error ${bound}); run without --quick, or with more --seconds, for CPU ratios`
+    `${table}\n~ rough: relay CPU could only be read in 10 ms ticks (/proc/PID/stat; schedstat ` +
+    `was not readable) and these phases used too few of them (error ${bound}); ` +
+    `run longer (--seconds, not --quick) for CPU ratios`
   );
 }
 
