@@ -1,8 +1,9 @@
 // `bun bench` command line.
 import { parseArgs } from "node:util";
+import { flagErrorText } from "../cli/flag-errors.ts";
 import { type BenchScenario, parseScenarioList, type ScenarioOverrides } from "./scenarios.ts";
 
-export const USAGE = `Usage: bun bench [options]
+export const USAGE = `Usage: npm run bench -- [options]      (with Bun installed: bun bench [options])
 
   --scenario NAME|all     meeting, webinar, large-room, stalled, base64, saturation,
                           fanout-480, slow-viewer, cluster (needs redis-server), layers (its
@@ -24,6 +25,7 @@ export const USAGE = `Usage: bun bench [options]
   --acks                  framecast's participants join with ?ack=1 and ack every frame
                           (receiver-paced delivery; the baseline knows no acks)
   -h, --help              this text
+  --version               print the version
 `;
 
 export interface BenchOptions {
@@ -55,8 +57,20 @@ function positive(name: string, value: string | undefined, integer = true): numb
   return number;
 }
 
-/** Parses argv; returns null when help was asked for. Throws on bad input. */
-export function parseOptions(argv: string[]): BenchOptions | null {
+/** A mistake on the command line: one line of text, exit code 2 (like the relay and client). */
+export class BenchUsageError extends Error {}
+
+/** Parses argv; "help"/"version" when those were asked for. Throws BenchUsageError on bad input. */
+export function parseOptions(argv: string[]): BenchOptions | "help" | "version" {
+  try {
+    return parseOrThrow(argv);
+  } catch (error) {
+    if (error instanceof BenchUsageError) throw error;
+    throw new BenchUsageError(flagErrorText(error));
+  }
+}
+
+function parseOrThrow(argv: string[]): BenchOptions | "help" | "version" {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -77,9 +91,11 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "no-baseline": { type: "boolean", default: false },
       acks: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      version: { type: "boolean", default: false },
     },
   });
-  if (values.help) return null;
+  if (values.help) return "help";
+  if (values.version) return "version";
   const quick = values.quick ?? false;
   if (values.url !== undefined && !/^wss?:\/\/[^/]+\/?$/.test(values.url)) {
     throw new Error(`--url must look like ws://127.0.0.1:8765, got "${values.url}"`);

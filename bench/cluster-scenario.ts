@@ -1,6 +1,7 @@
 // `bun bench --scenario cluster`: one publisher on relay A, receivers split over A and B, the
 // relays joined through Redis; next to the same room on one lone relay. Reports three rows:
-// framecast (lone relay), same-relay (A's receivers) and cross-relay (B's, via Redis).
+// one-relay (the same room on a lone relay), same-relay (A's receivers) and cross-relay (B's,
+// via Redis).
 
 import type { PhaseReport } from "./client-protocol.ts";
 import { type ClusterSession, openClusterSession } from "./cluster-session.ts";
@@ -43,6 +44,7 @@ function withoutRelayFigures(summary: RunSummary): RunSummary {
   return {
     ...summary,
     relayCpuSeconds: null,
+    relayCpuResolution: null,
     relayCpuPercent: null,
     relayCpuUsPerDelivery: null,
     relayPeakRssMB: null,
@@ -65,7 +67,7 @@ export async function runClusterScenario(
   try {
     progress.phase("cluster · connecting", 0);
     single = await openSession(
-      { name: "framecast", script: relay.script, args: relay.args, url: null },
+      { name: "one-relay", script: relay.script, args: relay.args, url: null },
       scenario,
       jpeg,
       plan.clientProcesses,
@@ -101,7 +103,7 @@ export async function runClusterScenario(
     return {
       scenario,
       results: {
-        framecast: summarize("framecast", lone, single.participants, single.clock.maxOffsetMs),
+        "one-relay": summarize("one-relay", lone, single.participants, single.clock.maxOffsetMs),
         "same-relay": summarize("same-relay", sideA, cluster.onA, offset),
         "cross-relay": withoutRelayFigures(summarize("cross-relay", sideB, cluster.onB, offset)),
       },

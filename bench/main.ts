@@ -1,9 +1,11 @@
 // `bun bench`: fan-out latency, throughput and relay cost per scenario, each next to a raw
 // Bun.serve baseline. See docs/BENCH.md.
 import { existsSync, writeFileSync } from "node:fs";
+import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
+import { versionLine } from "../cli/version.ts";
 import { findFfmpeg } from "../client/find-ffmpeg.ts";
 import { killAll } from "./child-processes.ts";
-import { type BenchOptions, parseOptions, USAGE } from "./cli-options.ts";
+import { type BenchOptions, BenchUsageError, parseOptions, USAGE } from "./cli-options.ts";
 import { CLUSTER_NEEDS_RELAYS, CLUSTER_SKIPPED, runClusterScenario } from "./cluster-scenario.ts";
 import { makeJpegFrame } from "./jpeg-frames.ts";
 import { runLayersBench } from "./layers-scenario.ts";
@@ -82,9 +84,21 @@ function svgPathFor(jsonPath: string): string {
 }
 
 async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
-  if (!options) {
-    process.stdout.write(USAGE);
+  exitQuietlyOnClosedStdout();
+  let options: ReturnType<typeof parseOptions>;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof BenchUsageError)) throw error;
+    process.stderr.write(`bench: ${error.message} (see --help)\n`);
+    return 2;
+  }
+  if (options === "help") {
+    writeStdout(USAGE);
+    return 0;
+  }
+  if (options === "version") {
+    writeStdout(versionLine("bench"));
     return 0;
   }
   const targets = targetsFor(options);

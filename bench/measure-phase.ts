@@ -20,6 +20,8 @@ export interface PhaseSample {
   backlogWaitMs: number;
   reports: PhaseReport[];
   relayCpuSeconds: number | null;
+  /** ± of relayCpuSeconds: 1 ns from schedstat, 10 ms from the tick fallback. */
+  relayCpuResolution: number | null;
   clientCpuSeconds: number | null;
   relayRssMB: number | null;
   relayPeakRssMB: number | null;
@@ -59,6 +61,7 @@ export async function measurePhase(
     backlogWaitMs: Math.round(backlogWaitMs),
     reports,
     relayCpuSeconds,
+    relayCpuResolution: relayCpu.resolution,
     clientCpuSeconds: clientCpu.some((c) => c === null)
       ? null
       : clientCpu.reduce<number>((sum, c) => sum + (c ?? 0), 0),

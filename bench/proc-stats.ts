@@ -3,6 +3,10 @@ import { readdirSync, readFileSync } from "node:fs";
 
 /** USER_HZ: /proc/PID/stat counts CPU time in these ticks; 100 on every Linux we run on. */
 const TICKS_PER_SECOND = 100;
+/** The resolution of the fallback: /proc/PID/stat's 10 ms ticks. */
+export const TICK_SECONDS = 1 / TICKS_PER_SECOND;
+/** The resolution of schedstat's figures (nanoseconds). */
+const SCHEDSTAT_SECONDS = 1e-9;
 
 /**
  * CPU seconds the process has used so far, in nanoseconds' resolution: the sum over its threads
@@ -10,7 +14,15 @@ const TICKS_PER_SECOND = 100;
  * that uses 0.1 s of CPU in a phase (a ±1 tick error is ±10%); it is the fallback.
  */
 export function cpuSeconds(pid: number): number | null {
-  return schedstatSeconds(pid) ?? tickSeconds(pid);
+  return cpuReading(pid)?.seconds ?? null;
+}
+
+/** cpuSeconds with the resolution it was read at (schedstat's ns, or the fallback's ticks). */
+export function cpuReading(pid: number): { seconds: number; resolution: number } | null {
+  const fine = schedstatSeconds(pid);
+  if (fine !== null) return { seconds: fine, resolution: SCHEDSTAT_SECONDS };
+  const coarse = tickSeconds(pid);
+  return coarse === null ? null : { seconds: coarse, resolution: TICK_SECONDS };
 }
 
 function schedstatSeconds(pid: number): number | null {
@@ -62,14 +74,23 @@ export function memoryStats(pid: number): MemoryStats | null {
   }
 }
 
-/** CPU seconds a process used between `start()` and `stop()`; null when /proc can't tell. */
+/**
+ * CPU seconds a process used between `start()` and `stop()`; null when /proc can't tell.
+ * `resolution`: the coarser of the two readings' resolutions (the figure is ± that).
+ */
 export function cpuMeter(pid: number | null) {
-  const before = pid === null ? null : cpuSeconds(pid);
+  const before = pid === null ? null : cpuReading(pid);
+  let resolution: number | null = null;
   return {
     stop(): number | null {
       if (pid === null || before === null) return null;
-      const after = cpuSeconds(pid);
-      return after === null ? null : after - before;
+      const after = cpuReading(pid);
+      if (after === null) return null;
+      resolution = Math.max(before.resolution, after.resolution);
+      return after.seconds - before.seconds;
+    },
+    get resolution(): number | null {
+      return resolution;
     },
   };
 }

@@ -6,6 +6,7 @@ const PERCENTILES = ["p50", "p90", "p99"] as const;
 const COLORS: Record<string, string[]> = {
   baseline: ["#c6dbef", "#6baed6", "#2171b5"],
   framecast: ["#fdd0a2", "#fd8d3c", "#d94801"],
+  "one-relay": ["#fdd0a2", "#fd8d3c", "#d94801"],
   "same-relay": ["#c7e9c0", "#74c476", "#238b45"],
   "cross-relay": ["#dadaeb", "#9e9ac8", "#6a51a3"],
 };
@@ -21,7 +22,7 @@ function escapeXml(text: string): string {
 }
 
 export function latencySvg(results: ScenarioResult[], title: string): string {
-  const targets = ["baseline", "framecast", "same-relay", "cross-relay"].filter((t) =>
+  const targets = ["baseline", "framecast", "one-relay", "same-relay", "cross-relay"].filter((t) =>
     results.some((r) => r.results[t as keyof typeof r.results]),
   );
   const values = results.flatMap((r) =>

@@ -1,14 +1,14 @@
 // The terminal tables: results per scenario and target, ratios to the baseline, and the
 // load generator's own health (so a reader can tell the clients were not the bottleneck).
 import type { ScenarioResult } from "./run-scenario.ts";
-import type { RunSummary } from "./summarize.ts";
+import { CPU_RATIO_ROUGH, type RunSummary } from "./summarize.ts";
 import type { TargetName } from "./target-session.ts";
 
 type Cell = string | number | null;
 
 /** Baseline first, then framecast, whatever order the phases ran in. */
 function inTargetOrder(results: Partial<Record<TargetName, RunSummary>>): RunSummary[] {
-  return (["baseline", "framecast", "same-relay", "cross-relay"] as const).flatMap(
+  return (["baseline", "framecast", "one-relay", "same-relay", "cross-relay"] as const).flatMap(
     (t) => results[t] ?? [],
   );
 }
@@ -81,34 +81,44 @@ export function resultsTable(results: ScenarioResult[]): string {
   return renderTable(header, rows);
 }
 
+/**
+ * Ratios to the baseline. Throughput is not among them: both relays are offered the same load,
+ * so delivered MB/s differ only by lost frames (deliv% in the results table). CPU ratios from
+ * too few /proc ticks (a --quick run) are marked "~" and explained below the table.
+ */
 export function ratiosTable(results: ScenarioResult[]): string {
-  const header = [
-    "scenario",
-    "framecast ÷ baseline",
-    "p50",
-    "p99",
-    "cpu",
-    "µs/dlv",
-    "peak rss",
-    "MB/s",
-  ];
-  const rows = results.flatMap((r) =>
-    r.ratios
-      ? [
-          [
-            r.scenario.name,
-            "",
-            formatCell(r.ratios.latencyP50, 2),
-            formatCell(r.ratios.latencyP99, 2),
-            formatCell(r.ratios.relayCpu, 2),
-            formatCell(r.ratios.relayCpuPerDelivery, 2),
-            formatCell(r.ratios.relayPeakRss, 2),
-            formatCell(r.ratios.deliveredMBps, 2),
-          ],
-        ]
-      : [],
+  const header = ["scenario", "framecast ÷ baseline", "p50", "p99", "cpu", "µs/dlv", "peak rss"];
+  let worstUncertainty = 0;
+  const rows = results.flatMap((r) => {
+    if (!r.ratios) return [];
+    const uncertainty = r.ratios.relayCpuUncertainty;
+    const rough = uncertainty !== null && uncertainty > CPU_RATIO_ROUGH;
+    if (rough) worstUncertainty = Math.max(worstUncertainty, uncertainty);
+    const cpu = (value: number | null) =>
+      `${rough && value !== null ? "~" : ""}${formatCell(value, 2)}`;
+    return [
+      [
+        r.scenario.name,
+        "",
+        formatCell(r.ratios.latencyP50, 2),
+        formatCell(r.ratios.latencyP99, 2),
+        cpu(r.ratios.relayCpu),
+        cpu(r.ratios.relayCpuPerDelivery),
+        formatCell(r.ratios.relayPeakRss, 2),
+      ],
+    ];
+  });
+  if (rows.length === 0) return "";
+  const table = renderTable(header, rows);
+  if (worstUncertainty === 0) return table;
+  const bound = Number.isFinite(worstUncertainty)
+    ? `up to ±${Math.round(worstUncertainty * 100)}%`
+    : "unbounded (a relay used no measurable CPU)";
+  return (
+    `${table}\n~ rough: relay CPU could only be read in 10 ms ticks (/proc/PID/stat; schedstat ` +
+    `was not readable) and these phases used too few of them (error ${bound}); ` +
+    `run longer (--seconds, not --quick) for CPU ratios`
   );
-  return rows.length ? renderTable(header, rows) : "";
 }
 
 export function saturationLines(results: ScenarioResult[]): string {

@@ -1,6 +1,7 @@
 // Turns the raw phase samples of one target into the figures the table and JSON report.
 import type { ParticipantSpec } from "./client-protocol.ts";
 import type { PhaseSample } from "./measure-phase.ts";
+import { TICK_SECONDS } from "./proc-stats.ts";
 import { type Percentiles, percentiles, round, roundPercentiles } from "./stats.ts";
 
 export interface LoadGeneratorHealth {
@@ -27,6 +28,8 @@ export interface RunSummary {
   deliveredMBps: number;
   /** Relay CPU seconds per phase (mean), and as % of one core over the phase. */
   relayCpuSeconds: number | null;
+  /** ± of each phase's relay CPU figure (seconds): 1e-9 from schedstat, 0.01 from ticks. */
+  relayCpuResolution: number | null;
   relayCpuPercent: number | null;
   /** Relay CPU per frame delivered: the cost of the path a scenario exercises. */
   relayCpuUsPerDelivery: number | null;
@@ -116,6 +119,7 @@ export function summarize(
     latencyMs: roundPercentiles(percentiles(latencies)),
     deliveredMBps: seconds ? round(bytes / seconds / 1e6, 2) : 0,
     relayCpuSeconds: relayCpu === null ? null : round(relayCpu / samples.length, 2),
+    relayCpuResolution: maxOrNull(samples.map((s) => s.relayCpuResolution)),
     relayCpuPercent: relayCpu === null ? null : round((relayCpu / wallSeconds) * 100, 1),
     relayCpuUsPerDelivery:
       relayCpu === null || framesDelivered === 0
@@ -147,7 +151,16 @@ export interface Ratios {
   relayCpuPerDelivery: number | null;
   relayPeakRss: number | null;
   deliveredMBps: number | null;
+  /**
+   * How far relayCpu (and relayCpuPerDelivery) may be off, as a fraction, from the resolution
+   * CPU time was read at: nothing to speak of from schedstat, but ±1 tick of 10 ms per phase
+   * when only /proc/PID/stat could be read (0.4 means ±40%, a short phase). Null without CPU.
+   */
+  relayCpuUncertainty: number | null;
 }
+
+/** Above this, the CPU ratios are shown as rough ("~") with a note saying why. */
+export const CPU_RATIO_ROUGH = 0.05;
 
 function ratio(ours: number | null, floor: number | null): number | null {
   if (ours === null || floor === null || floor === 0) return null;
@@ -162,5 +175,15 @@ export function ratios(ours: RunSummary, floor: RunSummary): Ratios {
     relayCpuPerDelivery: ratio(ours.relayCpuUsPerDelivery, floor.relayCpuUsPerDelivery),
     relayPeakRss: ratio(ours.relayPeakRssMB, floor.relayPeakRssMB),
     deliveredMBps: ratio(ours.deliveredMBps, floor.deliveredMBps),
+    relayCpuUncertainty: cpuUncertainty(ours, floor),
   };
+}
+
+/** Relative error of a ratio of two per-phase CPU figures, each ± its resolution. */
+function cpuUncertainty(ours: RunSummary, floor: RunSummary): number | null {
+  const [a, b] = [ours.relayCpuSeconds, floor.relayCpuSeconds];
+  if (a === null || b === null) return null;
+  if (a <= 0 || b <= 0) return Number.POSITIVE_INFINITY;
+  const resolution = (s: RunSummary) => s.relayCpuResolution ?? TICK_SECONDS;
+  return round(resolution(ours) / a + resolution(floor) / b, 2);
 }

@@ -9,7 +9,11 @@ import { httpUrlOf, type RelayProcess, startRelayProcess } from "./relay-process
 import type { Scenario } from "./scenarios.ts";
 
 /** same-relay and cross-relay: the two sides of the cluster scenario (bench/cluster-scenario.ts). */
-export type TargetName = "baseline" | "framecast" | "same-relay" | "cross-relay";
+/**
+ * Rows of the tables: the raw Bun baseline and framecast; in the cluster scenario, framecast as a
+ * lone relay (one-relay) and as two relays through Redis (same-relay / cross-relay receivers).
+ */
+export type TargetName = "baseline" | "framecast" | "one-relay" | "same-relay" | "cross-relay";
 
 export interface TargetSpec {
   name: TargetName;
@@ -28,7 +32,7 @@ const RELAY_DEFAULT_MAX_PEERS = 50;
 /** Flags our relay needs for this scenario; user --relay-arg flags come after, so they win. */
 function scenarioRelayArgs(target: TargetSpec, scenario: Scenario): string[] {
   const peers = scenario.publishers + scenario.receivers + scenario.stalledReceivers;
-  if (target.name !== "framecast") return [];
+  if (target.name === "baseline") return [];
   const args = peers > RELAY_DEFAULT_MAX_PEERS ? [`--max-peers=${peers}`] : [];
   // These measure the relay, not its per-sender rate limits (120 fps, 8 MiB/s by default).
   if (scenario.name === "saturation" || scenario.name === "fanout-480") {

@@ -45,6 +45,11 @@ export class Capture {
   #everProducedFrame = false;
   framesCaptured = 0;
   restarts = 0;
+  #resolveFirstFrame: () => void = () => {};
+  /** Resolves when the source delivers its first frame (the session joins the room then). */
+  readonly firstFrame: Promise<void> = new Promise((resolve) => {
+    this.#resolveFirstFrame = resolve;
+  });
 
   constructor(options: CaptureOptions) {
     this.#options = options;
@@ -163,6 +168,7 @@ export class Capture {
       onFrame: (jpeg) => {
         if (layer === 0) this.framesCaptured++;
         this.#everProducedFrame = true;
+        this.#resolveFirstFrame();
         this.#options.onFrame(jpeg, chunkTime, layer);
       },
       onDrop: (reason, bytes) =>

@@ -32,7 +32,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "string",
     env: "FRAMECAST_FILE",
     value: "PATH",
-    help: "send a video file, looped and paced at its own frame rate",
+    help: "send a video file, looped, in real time, resampled to --fps and scaled to --size",
   },
   {
     name: "relay",
@@ -40,14 +40,14 @@ export const FLAGS: readonly FlagSpec[] = [
     env: "FRAMECAST_RELAY",
     value: "URL",
     default: "ws://127.0.0.1:8765",
-    help: "relay WebSocket URL (ws:// or wss://)",
+    help: "relay URL: ws(s)://HOST:PORT, a room's ws(s)://HOST:PORT/v1/rooms/ROOM, or a join link",
   },
   {
     name: "token",
     type: "string",
     env: "FRAMECAST_TOKEN",
     value: "TOKEN",
-    help: "join token for a relay that requires one (from `bun run relay token`)",
+    help: "join token for a relay that requires one (from `npm run relay -- token`)",
   },
   {
     name: "ca",
@@ -161,13 +161,15 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "ffplay binary for --view",
   },
   { name: "help", type: "boolean", env: "", help: "show this help and exit" },
+  { name: "version", type: "boolean", env: "", help: "print the version and exit" },
 ];
 
 export function helpText(): string {
   const lines = [
     "framecast client: send your camera to a framecast room and receive everyone else's.",
     "",
-    "Usage: bun run client (--device PATH | --source test | --file PATH | --no-send) [options]",
+    "Usage: npm run client -- (--device PATH | --source test | --file PATH | --no-send) [options]",
+    "       (with Bun installed: bun run client ...)",
     "",
     "Options (a flag wins over its environment variable):",
   ];
@@ -185,9 +187,10 @@ export function helpText(): string {
     "latency from the capture timestamp and dropped frames. Ctrl-C leaves cleanly.",
     "",
     "Examples:",
-    "  bun run client --device /dev/video0 --relay ws://relay.example.org:8765 --room team --view",
-    "  bun run client --source test --size 320x240 --fps 10 --record ./recordings",
-    "  bun run client --source test --wire base64 --relay ws://127.0.0.1:8765/",
+    "  npm run client -- --device /dev/video0 --relay ws://relay.example.org:8765 --room team --view",
+    "  npm run client -- --source test --relay ws://relay.example.org:8765/v1/rooms/team",
+    "  npm run client -- --source test --size 320x240 --fps 10 --record ./recordings",
+    "  npm run client -- --source test --wire base64 --relay ws://127.0.0.1:8765/",
   );
   return `${lines.join("\n")}\n`;
 }

@@ -56,10 +56,11 @@ export class FrameReceiver {
     }
     const stream = this.#roster.streamOf(readSenderId(message));
     const jpeg = framePayload(message);
+    const captureTimeMs = readCaptureTime(message);
     const stats = this.#statsOf(stream.id);
-    stats.record(jpeg.byteLength, readCaptureTime(message), readSequence(message));
+    stats.record(jpeg.byteLength, captureTimeMs, readSequence(message));
     stats.layer = readLayer(message);
-    this.#deliver(stream, jpeg);
+    this.#deliver(stream, jpeg, captureTimeMs);
     // The outputs have written it to their pipes (or dropped it while a pipe is busy).
     this.#onDone(message);
   }
@@ -84,7 +85,7 @@ export class FrameReceiver {
     }
     this.#newestDecoded = order;
     stats.record(jpeg.byteLength, null, null);
-    this.#deliver(LEGACY_STREAM, jpeg);
+    this.#deliver(LEGACY_STREAM, jpeg, null);
   }
 
   /** The participant left: close its outputs and forget its counters. */
@@ -98,9 +99,9 @@ export class FrameReceiver {
     this.#stopped = true;
   }
 
-  #deliver(stream: StreamInfo, jpeg: Uint8Array): void {
+  #deliver(stream: StreamInfo, jpeg: Uint8Array, captureTimeMs: number | null): void {
     if (this.#stopped) return;
-    for (const sink of this.#sinks) sink.frame(stream, jpeg);
+    for (const sink of this.#sinks) sink.frame(stream, jpeg, captureTimeMs);
   }
 
   #statsOf(id: number): StreamStats {

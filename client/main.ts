@@ -1,5 +1,7 @@
 // framecast command-line client. Exit codes: 0 after Ctrl-C/SIGTERM, 1 when capture or a tool
 // is missing, 2 for bad flags or values, 130 on a second Ctrl-C (no clean-up).
+import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
+import { versionLine } from "../cli/version.ts";
 import { findFfmpeg, findFfplay, MissingToolError } from "./find-ffmpeg.ts";
 import { helpText } from "./flags.ts";
 import { parseCommand, UsageError } from "./options.ts";
@@ -15,6 +17,7 @@ function fail(message: string, code: number): never {
 const DUPLICATE_SIGNAL_MS = 500;
 
 async function main(): Promise<void> {
+  exitQuietlyOnClosedStdout();
   let command: ReturnType<typeof parseCommand>;
   try {
     command = parseCommand(process.argv.slice(2), process.env);
@@ -23,7 +26,11 @@ async function main(): Promise<void> {
     throw error;
   }
   if (command.help) {
-    process.stdout.write(helpText());
+    writeStdout(helpText());
+    return;
+  }
+  if (command.version) {
+    writeStdout(versionLine("client"));
     return;
   }
   const { options } = command;

@@ -3,6 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
+import { flagErrorText } from "../cli/flag-errors.ts";
 import { layerLadder } from "../client-core/layer-choice.ts";
 import {
   cleanName,
@@ -49,7 +50,10 @@ export interface ClientOptions {
   ca: string | null;
 }
 
-export type ParsedCommand = { help: true } | { help: false; options: ClientOptions };
+export type ParsedCommand =
+  | { help: true; version: false }
+  | { help: false; version: true }
+  | { help: false; version: false; options: ClientOptions };
 
 export class UsageError extends Error {}
 
@@ -60,7 +64,8 @@ const FALSE_WORDS = new Set(["0", "false", "no", "off", ""]);
 
 export function parseCommand(argv: string[], env: Env): ParsedCommand {
   const parsed = parseFlags(argv);
-  if (parsed.help === true) return { help: true };
+  if (parsed.help === true) return { help: true, version: false };
+  if (parsed.version === true) return { help: false, version: true };
 
   const read = (name: string): string | undefined => {
     const fromFlag = parsed[name];
@@ -87,13 +92,15 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
   const layers = readLayers(layersText, sizeText, wire);
   const { width, height } = layers[0] as LayerSize;
   const maxSizeText = read("max-size");
-  const name = read("name");
+  const target = readRelay(read("relay") ?? "ws://127.0.0.1:8765", wire);
+  const name = read("name") ?? target.name ?? undefined;
   return {
     help: false,
+    version: false,
     options: {
       source,
-      relay: readRelay(read("relay") ?? "ws://127.0.0.1:8765"),
-      room: readRoom(read("room") ?? "lobby"),
+      relay: target.relay,
+      room: readRoom(parsed.room, target.room, read("room")),
       name: cleanName(name ?? defaultName(), "guest"),
       fps: readInteger("fps", read("fps") ?? "15", 1, 60),
       width,
@@ -107,7 +114,7 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       ack: !readBoolean("no-ack"),
       ffmpeg: read("ffmpeg") ?? null,
       ffplay: read("ffplay") ?? null,
-      token: readToken(read("token")),
+      token: readToken(read("token") ?? target.token ?? undefined),
       ca: readCaFile(read("ca")),
     },
   };
@@ -123,6 +130,7 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const flag of FLAGS) options[flag.name] = { type: flag.type };
   options.help = { type: "boolean", short: "h" };
+  options.version = { type: "boolean" };
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -137,14 +145,8 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
     return values as Record<string, string | boolean | undefined>;
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    throw new UsageError(`${firstLine(error)} (see --help)`);
+    throw new UsageError(`${flagErrorText(error)} (see --help)`);
   }
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  // parseArgs messages run over several lines with advice we replace by "see --help".
-  return (text.split("\n")[0] ?? text).replace(/\.$/, "");
 }
 
 function readSource(
@@ -254,20 +256,84 @@ function readMaxSize(raw: string): LayerSize {
   return { width, height };
 }
 
-function readRelay(raw: string): string {
+/** What a --relay URL says: the relay, and maybe a room, token and name it names. */
+interface RelayTarget {
+  /** ws:// or wss:// URL of the relay (its root, for protocol v1). */
+  relay: string;
+  room: string | null;
+  token: string | null;
+  name: string | null;
+}
+
+const ROOM_IN_PATH = /^\/(?:v1\/rooms|r)\/([^/]+)\/?$/;
+
+/**
+ * Takes the relay's root (`ws://HOST:8765`), a room's socket URL (`ws://HOST/v1/rooms/team`) or
+ * the page's join link (`https://HOST/r/team?token=...`): the room, token and name in the last
+ * two are kept rather than silently replaced by the defaults.
+ */
+function readRelay(raw: string, wire: Wire): RelayTarget {
+  const invalid = () =>
+    new UsageError(
+      `--relay must be a ws:// or wss:// URL (or the page's http(s):// link), not '${raw}'`,
+    );
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`--relay must be a ws:// or wss:// URL, not '${raw}'`);
+    throw invalid();
   }
-  if (url.protocol !== "ws:" && url.protocol !== "wss:") {
-    throw new UsageError(`--relay must be a ws:// or wss:// URL, not '${raw}'`);
+  const schemes: Record<string, string> = {
+    "ws:": "ws:",
+    "wss:": "wss:",
+    "http:": "ws:",
+    "https:": "wss:",
+  };
+  const scheme = schemes[url.protocol];
+  if (!scheme) throw invalid();
+  if (wire === "base64") {
+    // The old protocol has one endpoint (usually /) and no rooms: take the URL as it is.
+    return {
+      relay: `${scheme}${url.href.slice(url.protocol.length)}`,
+      room: null,
+      token: null,
+      name: null,
+    };
   }
-  return url.toString();
+  let room: string | null = null;
+  if (url.pathname !== "/" && url.pathname !== "") {
+    const encoded = ROOM_IN_PATH.exec(url.pathname)?.[1];
+    let decoded: string | null = null;
+    try {
+      decoded = encoded ? decodeURIComponent(encoded) : null;
+    } catch {
+      decoded = null;
+    }
+    if (decoded === null || !isValidRoomName(decoded)) {
+      throw new UsageError(
+        `--relay ${raw}: the path ${url.pathname} is not a room (use ws://HOST:PORT or ws://HOST:PORT/v1/rooms/ROOM)`,
+      );
+    }
+    room = decoded;
+  }
+  return {
+    relay: `${scheme}//${url.host}/`,
+    room,
+    token: url.searchParams.get("token") || null,
+    name: url.searchParams.get("name") || null,
+  };
 }
 
-function readRoom(raw: string): string {
+/** --room wins over FRAMECAST_ROOM, and so does a room in the --relay URL. */
+function readRoom(
+  flag: string | boolean | undefined,
+  inUrl: string | null,
+  flagOrEnv: string | undefined,
+): string {
+  if (typeof flag === "string" && inUrl !== null && flag !== inUrl) {
+    throw new UsageError(`--room ${flag} disagrees with the room in --relay (${inUrl})`);
+  }
+  const raw = inUrl ?? flagOrEnv ?? "lobby";
   if (!isValidRoomName(raw)) {
     throw new UsageError(`--room must be 1-64 characters of A-Z a-z 0-9 _ -, not '${raw}'`);
   }
@@ -292,7 +358,7 @@ function readToken(raw: string | undefined): string | null {
   if (raw === undefined || raw === "") return null;
   // A JWT is three base64url parts; anything else would only be refused by the relay later.
   if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(raw.trim())) {
-    throw new UsageError("--token must be a join token from `bun run relay token`");
+    throw new UsageError("--token must be a join token from `npm run relay -- token`");
   }
   return raw.trim();
 }

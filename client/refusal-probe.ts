@@ -4,14 +4,9 @@
 // probe carries no Sec-WebSocket-Key, so a relay that would now accept us answers "upgrade failed"
 // instead of letting a phantom participant join.
 
-export interface Refusal {
-  status: number;
-  reason: string;
-  /** True when retrying can't help (bad or expired token, wrong room, bad origin or room name). */
-  permanent: boolean;
-}
+import { type Refusal, refusal } from "../client-core/refusals.ts";
 
-const PERMANENT = new Set([400, 401, 403, 404]);
+export type { Refusal };
 
 /** The relay's refusal, or null when the relay can't be reached at all or would accept us. */
 export async function probeRefusal(
@@ -30,10 +25,10 @@ export async function probeRefusal(
       ...(init.tls ? { tls: init.tls } : {}),
       signal: AbortSignal.timeout(3000),
     });
-    const reason = (await response.text()).trim().slice(0, 200);
+    const reason = (await response.text()).trim();
     // Past every check: the relay would take us now, so whatever failed has passed.
     if (response.status < 400 || reason.startsWith("WebSocket upgrade failed")) return null;
-    return { status: response.status, reason, permanent: PERMANENT.has(response.status) };
+    return refusal(response.status, reason);
   } catch {
     return null;
   }

@@ -5,10 +5,13 @@ import type { StreamInfo } from "./streams.ts";
 export class Roster {
   readonly #peers = new Map<number, StreamInfo>();
   selfId: number | null = null;
+  /** The name the relay gave us (a join token's name wins over --name). */
+  selfName: string | null = null;
 
   welcome(message: WelcomeMessage): void {
     this.#peers.clear();
     this.selfId = message.id;
+    this.selfName = message.name;
     for (const peer of message.peers) this.join(peer);
   }
 
@@ -41,5 +44,6 @@ export class Roster {
   clear(): void {
     this.#peers.clear();
     this.selfId = null;
+    this.selfName = null;
   }
 }

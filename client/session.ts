@@ -24,6 +24,9 @@ import type { FrameSink } from "./streams.ts";
 import type { Terminal } from "./terminal.ts";
 import { Viewer } from "./viewer.ts";
 
+/** How long the session waits for the source's first frame before joining anyway. */
+const CAPTURE_START_GRACE_MS = 5000;
+
 export interface SessionTools {
   ffmpeg: string;
   /** Needed only with --view. */
@@ -44,6 +47,8 @@ export class ClientSession {
   readonly #receiver: FrameReceiver;
   readonly #sender: FrameSender | null;
   readonly #capture: Capture | null;
+  readonly #recorder: Recorder | null;
+  #stopped = false;
   #statusTimer: ReturnType<typeof setInterval> | null = null;
   #resolveFatal: (message: string) => void = () => {};
   /** Resolves with a message when capture can't work; the caller then stops with exit code 1. */
@@ -58,7 +63,10 @@ export class ClientSession {
     const log = (line: string) => terminal.log(line);
     const legacy = options.wire === "base64";
     this.#pool = legacy ? new CodecPool() : null;
-    if (options.record) this.#sinks.push(new Recorder(options.record, tools.ffmpeg, log));
+    this.#recorder = options.record
+      ? new Recorder(options.record, tools.ffmpeg, log, options.fps)
+      : null;
+    if (this.#recorder) this.#sinks.push(this.#recorder);
     if (options.view && tools.ffplay) this.#sinks.push(new Viewer(tools.ffplay, log));
     this.#receiver = new FrameReceiver({
       roster: this.#roster,
@@ -112,17 +120,35 @@ export class ClientSession {
       this.#terminal.log("--wire base64 has no rooms: the relay puts you in its lobby");
     }
     this.#capture?.start();
-    this.#connection.start();
-    if (this.#sinks.length === 0) {
-      this.#statusTimer = setInterval(
-        () => this.#renderStatus(),
-        this.#terminal.live ? 1000 : 2000,
-      );
+    void this.#joinOnceCapturing();
+    this.#statusTimer = setInterval(() => this.#renderStatus(), this.#terminal.live ? 1000 : 2000);
+  }
+
+  /**
+   * Joins once the source delivers its first frame: a missing camera or a bad file then fails
+   * before anyone in the room sees us come and go. A source slow to start doesn't hold us out.
+   */
+  async #joinOnceCapturing(): Promise<void> {
+    const capture = this.#capture;
+    if (capture) {
+      const outcome = await Promise.race([
+        capture.firstFrame.then(() => "capturing" as const),
+        this.fatal.then(() => "failed" as const),
+        Bun.sleep(CAPTURE_START_GRACE_MS).then(() => "slow" as const),
+      ]);
+      if (outcome === "failed" || this.#stopped) return;
+      if (outcome === "slow") {
+        this.#terminal.log(
+          `no picture from the source after ${CAPTURE_START_GRACE_MS / 1000} s; joining anyway`,
+        );
+      }
     }
+    this.#connection.start();
   }
 
   /** Leaves cleanly: socket closed with 1000, ffmpeg stopped, viewers closed, files finished. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     if (this.#statusTimer) clearInterval(this.#statusTimer);
     this.#receiver.stop();
     this.#terminal.finish();
@@ -238,7 +264,7 @@ export class ClientSession {
     let sendStatus = null;
     if (sender) {
       sendStatus = {
-        name: this.#options.name,
+        name: this.#roster.selfName ?? this.#options.name,
         id: this.#roster.selfId,
         connected: this.#connection.socket !== null,
         fps: (sender.sent - this.#lastSent) / seconds,
@@ -252,7 +278,9 @@ export class ClientSession {
     const lines = [sendLine(sendStatus, this.#connection.socket !== null)];
     for (const [id, stats] of this.#receiver.stats) {
       const stream = id === 0 ? LEGACY_STREAM : this.#roster.streamOf(id);
-      lines.push(streamLine(stream, stats, this.#peerLayers.get(id)));
+      lines.push(
+        streamLine(stream, stats, this.#peerLayers.get(id), this.#recorder?.progress(id) ?? null),
+      );
     }
     this.#terminal.status(lines);
   }

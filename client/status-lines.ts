@@ -1,5 +1,6 @@
 // Formats the live status block: one line for what we send, one per participant we receive.
 import { formatLayerSize, type LayerSize } from "../protocol/index.ts";
+import type { RecordingProgress } from "./recorder.ts";
 import type { StreamStats } from "./stream-stats.ts";
 import type { StreamInfo } from "./streams.ts";
 
@@ -36,12 +37,20 @@ export function streamLine(
   stream: StreamInfo,
   stats: StreamStats,
   layers?: readonly LayerSize[],
+  recording: RecordingProgress | null = null,
 ): string {
   const window = stats.takeWindow();
   const latency = window.latencyMs === null ? "-" : `${Math.round(window.latencyMs)} ms`;
   const who = stream.id === 0 ? stream.name : `${stream.name} #${stream.id}`;
   return (
     `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s, latency ${latency}` +
-    `${layerText(stats.layer, layers)}, dropped ${stats.dropped}, frames ${stats.totalFrames}`
+    `${layerText(stats.layer, layers)}, dropped ${stats.dropped}, frames ${stats.totalFrames}` +
+    recordingText(recording)
   );
+}
+
+function recordingText(recording: RecordingProgress | null): string {
+  if (!recording) return "";
+  if (recording.fps === null) return `; recording to ${recording.path} (measuring its frame rate)`;
+  return `; recorded ${recording.frames} frames to ${recording.path} (${recording.fps} fps)`;
 }

@@ -8,8 +8,11 @@ export interface StreamInfo {
 }
 
 export interface FrameSink {
-  /** One received JPEG. `jpeg` may be a view into a larger buffer; copy to keep it. */
-  frame(stream: StreamInfo, jpeg: Uint8Array): void;
+  /**
+   * One received JPEG. `jpeg` may be a view into a larger buffer; copy to keep it.
+   * `captureTimeMs`: the sender's capture time (ms since the epoch); null on the old protocol.
+   */
+  frame(stream: StreamInfo, jpeg: Uint8Array, captureTimeMs: number | null): void;
   /** The participant left (or our connection dropped): finish anything open for it. */
   end(stream: StreamInfo): void;
   /** Finish everything (files closed cleanly, processes stopped). */

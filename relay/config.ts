@@ -1,5 +1,6 @@
 // Relay settings from command-line flags, falling back to RELAY_* environment variables.
 import { parseArgs } from "node:util";
+import { flagErrorText } from "../cli/flag-errors.ts";
 import { DEFAULT_PORT } from "../protocol/index.ts";
 import { redisUrlProblem } from "./cluster/cluster-config.ts";
 import type { LogLevel } from "./log.ts";
@@ -81,7 +82,7 @@ const OPTIONS = {
     flag: "redis",
     env: "REDIS_URL",
     default: "",
-    help: "redis://HOST:6379 joins a cluster of relays sharing rooms through Redis; empty: a lone relay",
+    help: "redis://HOST:6379 joins a cluster of relays sharing rooms through Redis",
   },
   logLevel: {
     flag: "log-level",
@@ -96,11 +97,11 @@ export class ConfigError extends Error {}
 export function relayHelp(): string {
   const rows = [...Object.values(OPTIONS), ...Object.values(SECURITY_OPTIONS)].map(
     (o) =>
-      `  --${o.flag.padEnd(20)} ${o.help}\n  ${"".padEnd(22)} env ${o.env}, default ${o.default}`,
+      `  --${o.flag.padEnd(20)} ${o.help}\n  ${"".padEnd(22)} env ${o.env}, default ${o.default || "(none: a lone relay)"}`,
   );
   return [
-    "Usage: bun run relay [options]",
-    "       bun run relay token --room ROOM --name NAME [--ttl 1h] [--view-only]  (see token --help)",
+    "Usage: npm run relay -- [options]          (with Bun installed: bun run relay [options])",
+    "       npm run relay -- token --room ROOM --name NAME [--ttl 1h] [--view-only]  (see token --help)",
     "",
     "framecast relay: rooms of WebSocket participants; every JPEG frame goes to everyone else.",
     "New clients connect to ws://HOST:PORT/v1/rooms/ROOM?name=NAME; old base64-text clients to ws://HOST:PORT/.",
@@ -108,6 +109,7 @@ export function relayHelp(): string {
     "Options:",
     ...rows,
     "  --help                 show this help",
+    "  --version              print the version",
     "",
     "HTTP: GET /healthz, GET /metrics (Prometheus), GET /v1/rooms (rooms with peer counts).",
   ].join("\n");
@@ -154,7 +156,7 @@ function parseInteger(text: string, what: string, min: number, max: number): num
 export function parseRelayConfig(
   argv: string[],
   env: Record<string, string | undefined>,
-): RelayConfig | "help" {
+): RelayConfig | "help" | "version" {
   const parsed = (() => {
     try {
       return parseArgs({
@@ -163,6 +165,7 @@ export function parseRelayConfig(
         allowPositionals: false,
         options: {
           help: { type: "boolean", short: "h" },
+          version: { type: "boolean" },
           ...Object.fromEntries(
             [...Object.values(OPTIONS), ...Object.values(SECURITY_OPTIONS)].map((o) => [
               o.flag,
@@ -172,10 +175,11 @@ export function parseRelayConfig(
         },
       });
     } catch (error) {
-      throw new ConfigError((error as Error).message);
+      throw new ConfigError(flagErrorText(error));
     }
   })();
   if (parsed.values.help) return "help";
+  if (parsed.values.version) return "version";
   const pick = (key: keyof typeof OPTIONS): string => {
     const spec = OPTIONS[key];
     const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[spec.flag];

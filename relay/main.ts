@@ -1,11 +1,15 @@
 // `bun run relay`: parse flags, start, log one line with the URL, shut down cleanly on signals.
+import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
+import { versionLine } from "../cli/version.ts";
 import { ConfigError, parseRelayConfig, relayHelp } from "./config.ts";
+import { pageUrls } from "./http/page-urls.ts";
 import { log, setLogLevel } from "./log.ts";
 import { logSecurityPosture } from "./security/security-log.ts";
 import { runTokenCommand } from "./security/token-command.ts";
 import { startRelay } from "./server.ts";
 
 function main(): void {
+  exitQuietlyOnClosedStdout();
   // `bun run relay token ...` mints join tokens instead of starting a relay.
   if (process.argv[2] === "token") {
     runTokenCommand(process.argv.slice(3), process.env).then((code) => process.exit(code));
@@ -16,11 +20,15 @@ function main(): void {
     config = parseRelayConfig(process.argv.slice(2), process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`relay: ${error.message}\nTry --help.\n`);
+    process.stderr.write(`relay: ${error.message} (see --help)\n`);
     process.exit(2);
   }
   if (config === "help") {
-    process.stdout.write(`${relayHelp()}\n`);
+    writeStdout(`${relayHelp()}\n`);
+    return;
+  }
+  if (config === "version") {
+    writeStdout(versionLine("relay"));
     return;
   }
   setLogLevel(config.logLevel);
@@ -33,14 +41,17 @@ function main(): void {
     );
     process.exit(1);
   }
+  const tls = config.security.tlsCertPath !== null;
   log("notice", "listening", {
+    // What to open in a browser; `url` is where WebSocket clients connect.
+    page: pageUrls(config.host, relay.server.port ?? config.port, tls),
     url: relay.url,
     maxFrameBytes: config.maxFrameBytes,
     maxPeers: config.maxPeersPerRoom,
     maxRooms: config.maxRooms,
     backpressureLimit: config.backpressureLimitBytes,
     auth: config.security.authSecret !== null,
-    tls: config.security.tlsCertPath !== null,
+    tls,
   });
   logSecurityPosture(config.host, config.security);
   let stopping = false;

@@ -101,6 +101,7 @@ describe("remembered settings", () => {
       room: "team-7",
       name: "Zoë",
       capture: { width: 320, height: 240, fps: 10, quality: 0.5, layers: 3 },
+      camera: "a1b2c3",
     };
     expect(parseSettings(serializeSettings(settings))).toEqual(settings);
   });

@@ -7,7 +7,7 @@ import { runClient } from "./fixtures/client/run-client.ts";
 
 function options(argv: string[], env: Record<string, string> = {}): ClientOptions {
   const parsed = parseCommand(argv, env);
-  if (parsed.help) throw new Error("unexpected help");
+  if (!("options" in parsed)) throw new Error("unexpected --help or --version");
   return parsed.options;
 }
 
@@ -96,13 +96,18 @@ describe("options", () => {
       "--wire must be 'binary' or 'base64'",
     );
     expect(usageError(["--source", "test", "--room", "a b"])).toContain("--room must be 1-64");
-    expect(usageError(["--source", "test", "--relay", "http://x"])).toContain("ws:// or wss://");
+    expect(usageError(["--source", "test", "--relay", "ftp://x"])).toContain("ws:// or wss://");
+    expect(usageError(["--source", "test", "--relay", "ws://x/elsewhere"])).toContain(
+      "is not a room",
+    );
     expect(usageError(["--source", "camera"])).toContain("--source must be 'test'");
     expect(usageError(["--file", "/nonexistent.mp4"])).toContain("no such file");
     expect(usageError([])).toContain("say what to send");
     expect(usageError(["--source", "test", "--device", "/dev/video0"])).toContain("only one of");
     expect(usageError(["--no-send", "--source", "test"])).toContain("--no-send captures nothing");
-    expect(usageError(["--nope"])).toContain("Unknown option '--nope'");
+    expect(usageError(["--nope"])).toBe("unknown flag --nope (see --help)");
+    expect(usageError(["--source"])).toBe("--source needs a value (see --help)");
+    expect(usageError(["--view=1", "--source", "test"])).toBe("--view takes no value (see --help)");
     expect(usageError(["--source", "test", "extra"])).toContain("unexpected argument 'extra'");
     expect(usageError(["--no-send"], { FRAMECAST_VIEW: "maybe" })).toContain(
       "FRAMECAST_VIEW=maybe",
@@ -110,8 +115,11 @@ describe("options", () => {
     for (const message of [
       usageError(["--source", "test", "--size", "12"]),
       usageError(["--nope"]),
+      usageError(["--room", "--source", "test"]),
     ]) {
       expect(message).not.toContain("\n");
+      // Quotes come in pairs (parseArgs's own text, cut to a line, left one open).
+      expect(message.split("'").length % 2).toBe(1);
     }
   });
 

@@ -104,7 +104,7 @@ test("remote presence: joins and leaves from roster diffs, newest roster wins, d
 test("--redis / REDIS_URL: off by default, checked when given, the flag wins", () => {
   const config = (argv: string[], env: Record<string, string> = {}) => {
     const parsed = parseRelayConfig(argv, env);
-    if (parsed === "help") throw new Error("help");
+    if (typeof parsed === "string") throw new Error(parsed);
     return parsed;
   };
   expect(config([]).redisUrl).toBeNull();

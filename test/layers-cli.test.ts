@@ -11,7 +11,7 @@ import { FFMPEG } from "./support/tools.ts";
 
 function options(argv: string[]): ClientOptions {
   const parsed = parseCommand(argv, {});
-  if (parsed.help) throw new Error("unexpected help");
+  if (parsed.help || parsed.version) throw new Error("unexpected help or version");
   return parsed.options;
 }
 

@@ -6,7 +6,11 @@ import type { CaptureSettings } from "./capture-settings.ts";
 
 export type CameraResult = { ok: true; stream: MediaStream } | ({ ok: false } & CameraFailure);
 
-export async function openCamera(settings: CaptureSettings): Promise<CameraResult> {
+/** `deviceId`: the camera chosen in the page (camera-choice.ts); null for the browser's default. */
+export async function openCamera(
+  settings: CaptureSettings,
+  deviceId: string | null = null,
+): Promise<CameraResult> {
   // mediaDevices only exists on secure pages: a phone opening http://LAN-IP gets a clear reason.
   if (!globalThis.isSecureContext) return { ok: false, ...cameraFailure("insecure") };
   if (typeof navigator.mediaDevices?.getUserMedia !== "function") {
@@ -16,6 +20,7 @@ export async function openCamera(settings: CaptureSettings): Promise<CameraResul
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: false,
       video: {
+        ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
         width: { ideal: settings.width },
         height: { ideal: settings.height },
         frameRate: { ideal: settings.fps },

@@ -19,6 +19,13 @@ export interface CaptureControlElements {
   quality: HTMLInputElement;
   /** How many sizes to send (optional: a page without the control sends the default). */
   layers?: HTMLSelectElement | null;
+  /** Shows the slider's value ("70%") as it moves. */
+  qualityValue: HTMLOutputElement;
+}
+
+/** 0.7 → "70%": JPEG quality as people read it. */
+export function qualityText(quality: number): string {
+  return `${Math.round(quality * 100)}%`;
 }
 
 const LAYER_LABELS: Record<number, string> = {
@@ -46,6 +53,11 @@ export function setUpCaptureControls(
     );
     layers.value = String(initial.layers);
   }
+  const showQuality = () => {
+    controls.qualityValue.value = qualityText(Number(controls.quality.value));
+  };
+  showQuality();
+  controls.quality.addEventListener("input", showQuality);
   let current = initial;
   const read = () => {
     const size = parseSize(controls.size.value);

@@ -1,9 +1,15 @@
-// The browser client's entry point (bundled by the relay with Bun.build): the join form, the room
-// controls, and one RoomSession per join.
+// The browser client's entry point (bundled by the relay with Bun.build): the join form with its
+// camera choice and preview, the room controls, and one RoomSession per join.
 import { cleanName, isValidRoomName } from "../protocol/index.ts";
+import { CallLayout } from "./call-layout.ts";
+import { closeCamera, openCamera } from "./camera.ts";
+import { CameraChoice } from "./camera-choice.ts";
 import { setUpCaptureControls } from "./capture-controls.ts";
 import { byId } from "./dom.ts";
+import { tokenFromPage } from "./join-link.ts";
 import { relayBaseUrl, roomFromPath, roomPagePath } from "./page-url.ts";
+import { ParticipantList } from "./participant-list.ts";
+import { RoomLink } from "./room-link.ts";
 import { RoomSession } from "./room-session.ts";
 import { loadSettings, saveSettings } from "./settings.ts";
 
@@ -11,16 +17,30 @@ const ui = {
   app: byId("app", HTMLElement),
   status: byId("status", HTMLElement),
   where: byId("where", HTMLElement),
+  peopleButton: byId("people-button", HTMLButtonElement),
+  people: byId("people", HTMLElement),
   joinForm: byId("join-form", HTMLFormElement),
   roomInput: byId("room-input", HTMLInputElement),
   nameInput: byId("name-input", HTMLInputElement),
+  nameHint: byId("name-hint", HTMLElement),
+  cameraSelect: byId("camera-select", HTMLSelectElement),
+  previewButton: byId("preview-button", HTMLButtonElement),
+  preview: byId("preview", HTMLElement),
+  previewVideo: byId("preview-video", HTMLVideoElement),
+  previewCaption: byId("preview-caption", HTMLElement),
   roomControls: byId("room-controls", HTMLElement),
   shareButton: byId("share-button", HTMLButtonElement),
+  callCameraSelect: byId("call-camera-select", HTMLSelectElement),
   leaveButton: byId("leave-button", HTMLButtonElement),
+  fullscreenButton: byId("fullscreen-button", HTMLButtonElement),
+  invite: byId("invite", HTMLElement),
   roomLink: byId("room-link", HTMLAnchorElement),
+  copyLinkButton: byId("copy-link-button", HTMLButtonElement),
+  inviteNote: byId("invite-note", HTMLElement),
   sizeSelect: byId("size-select", HTMLSelectElement),
   fpsSelect: byId("fps-select", HTMLSelectElement),
   qualityInput: byId("quality-input", HTMLInputElement),
+  qualityValue: byId("quality-value", HTMLOutputElement),
   relayNotice: byId("relay-notice", HTMLElement),
   cameraNotice: byId("camera-notice", HTMLElement),
   tiles: byId("tiles", HTMLElement),
@@ -28,12 +48,38 @@ const ui = {
 };
 
 const settings = loadSettings();
-// A room link (/r/ROOM) beats the remembered room.
-settings.room = roomFromPath(location.pathname) ?? settings.room;
+const joinLink = tokenFromPage(location.href);
+// A room link (/r/ROOM) beats the remembered room; a join link's token fixes the name.
+settings.room = roomFromPath(location.pathname) ?? joinLink?.room ?? settings.room;
 ui.roomInput.value = settings.room;
-ui.nameInput.value = settings.name;
+ui.nameInput.value = joinLink?.name ?? settings.name;
+if (joinLink?.name) {
+  ui.nameInput.readOnly = true;
+  ui.nameHint.hidden = false;
+}
 let session: RoomSession | null = null;
 let rejoinOnShow = false;
+let preview: MediaStream | null = null;
+const layout = new CallLayout(ui.tiles);
+const participants = new ParticipantList(ui.peopleButton, ui.people);
+const roomLink = new RoomLink({
+  invite: ui.invite,
+  link: ui.roomLink,
+  copyButton: ui.copyLinkButton,
+  note: ui.inviteNote,
+  alone: ui.alone,
+});
+const cameras = new CameraChoice(
+  [ui.cameraSelect, ui.callCameraSelect],
+  settings.camera,
+  (deviceId) => {
+    settings.camera = deviceId;
+    saveSettings(settings);
+    if (preview) void startPreview();
+    void session?.switchCamera();
+  },
+);
+void cameras.refresh();
 
 setUpCaptureControls(
   {
@@ -41,6 +87,7 @@ setUpCaptureControls(
     fps: ui.fpsSelect,
     quality: ui.qualityInput,
     layers: document.getElementById("layers-select") as HTMLSelectElement | null,
+    qualityValue: ui.qualityValue,
   },
   settings.capture,
   (capture) => {
@@ -50,35 +97,81 @@ setUpCaptureControls(
   },
 );
 
+/** Shows the chosen camera in the join form, so people see themselves before they join. */
+async function startPreview(): Promise<void> {
+  stopPreview();
+  ui.preview.dataset.camera = "starting";
+  ui.previewCaption.textContent = "starting camera…";
+  const result = await openCamera(settings.capture, cameras.deviceId);
+  if (!result.ok) {
+    ui.preview.dataset.camera = result.problem;
+    ui.previewCaption.textContent = result.message;
+    return;
+  }
+  preview = result.stream;
+  ui.previewVideo.srcObject = result.stream;
+  void ui.previewVideo.play().catch(() => {});
+  ui.preview.dataset.camera = "on";
+  ui.previewCaption.textContent = "You join with this camera on.";
+  ui.previewButton.textContent = "Camera off";
+  ui.previewButton.setAttribute("aria-pressed", "true");
+  await cameras.refresh(); // names are readable now
+}
+
+function stopPreview(): void {
+  closeCamera(preview);
+  preview = null;
+  ui.previewVideo.srcObject = null;
+  ui.preview.dataset.camera = "off";
+  ui.previewCaption.textContent = "Check your camera here before joining, or join without it.";
+  ui.previewButton.textContent = "Preview camera";
+  ui.previewButton.setAttribute("aria-pressed", "false");
+}
+
 function join(room: string, name: string): void {
   settings.room = room;
-  settings.name = name;
+  if (!joinLink?.name) settings.name = name;
   saveSettings(settings);
   const path = roomPagePath(room);
-  if (location.pathname !== path) history.pushState(null, "", path);
-  ui.roomLink.href = path;
-  ui.roomLink.textContent = new URL(path, location.href).toString();
+  // The token stays in the address bar (a reload must still get in), never in the shared link.
+  if (location.pathname !== path) history.pushState(null, "", `${path}${location.search}`);
   ui.joinForm.hidden = true;
   ui.roomControls.hidden = false;
+  ui.peopleButton.hidden = false;
   ui.app.dataset.joined = "true";
   document.title = `${room} · framecast`;
+  const base = relayBaseUrl(location.href);
+  void roomLink.offerFor(room, new URL(path, location.href).toString(), base, joinLink !== null);
   session = new RoomSession(ui, {
-    relayBaseUrl: relayBaseUrl(location.href),
+    relayBaseUrl: base,
     room,
     name,
     capture: settings.capture,
+    camera: () => cameras.deviceId,
+    layout,
+    participants,
+    hasToken: joinLink !== null,
   });
+  // A camera previewed before joining goes straight into the call.
+  const stream = preview;
+  preview = null;
+  ui.previewVideo.srcObject = null;
+  stopPreview();
+  if (stream) session.shareStream(stream);
   session.start();
 }
 
 function leave(): void {
   session?.leave();
   session = null;
+  participants.close();
   ui.joinForm.hidden = false;
   ui.roomControls.hidden = true;
+  ui.peopleButton.hidden = true;
   ui.app.dataset.joined = "false";
   delete ui.app.dataset.selfId;
   document.title = "framecast";
+  if (document.fullscreenElement) void document.exitFullscreen().catch(() => {});
 }
 
 ui.joinForm.addEventListener("submit", (event) => {
@@ -92,11 +185,27 @@ ui.joinForm.addEventListener("submit", (event) => {
   join(room, cleanName(ui.nameInput.value, ""));
 });
 ui.roomInput.addEventListener("input", () => ui.roomInput.setCustomValidity(""));
+ui.previewButton.addEventListener("click", () => {
+  if (preview || ui.preview.dataset.camera === "starting") stopPreview();
+  else void startPreview();
+});
 ui.shareButton.addEventListener("click", () => void session?.toggleCamera());
 ui.leaveButton.addEventListener("click", () => leave());
+ui.fullscreenButton.addEventListener("click", () => {
+  const request = document.fullscreenElement
+    ? document.exitFullscreen()
+    : ui.app.requestFullscreen();
+  void request.catch(() => {});
+});
+document.addEventListener("fullscreenchange", () => {
+  const whole = document.fullscreenElement === ui.app;
+  ui.fullscreenButton.setAttribute("aria-pressed", String(whole));
+  ui.fullscreenButton.textContent = whole ? "Exit full screen" : "Full screen";
+});
 // Leaving the page closes the socket with 1000 rather than letting the relay time it out; coming
 // back through the back/forward cache joins again.
 globalThis.addEventListener("pagehide", () => {
+  stopPreview();
   if (session) leave();
   else return;
   rejoinOnShow = true;

@@ -5,6 +5,7 @@ import { element } from "./dom.ts";
 import { FrameMeter } from "./frame-meter.ts";
 import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
 import { formatReading } from "./stats-text.ts";
+import { type TileActions, TileView } from "./tile-view.ts";
 
 function decodeJpeg(jpeg: Uint8Array): Promise<ImageBitmap> {
   // The Blob copies the bytes, so the socket's buffer is free as soon as this returns.
@@ -12,9 +13,9 @@ function decodeJpeg(jpeg: Uint8Array): Promise<ImageBitmap> {
 }
 
 export class RemoteTile {
-  readonly element = element("article", "tile");
+  readonly view: TileView;
+  readonly element: HTMLElement;
   readonly #canvas = element("canvas", "picture");
-  readonly #stats = element("span", "stats", "waiting for video…");
   /** Shown on hover: which of the sender's sizes we get, and at what rate. */
   readonly #layerLabel = element("span", "layer", "");
   /** The sender's layers, largest first (undefined until it announces them). */
@@ -25,7 +26,17 @@ export class RemoteTile {
   readonly #meter = new FrameMeter();
   readonly #drawer: LatestFrameDrawer<ImageBitmap>;
 
-  constructor(readonly peer: PeerInfo) {
+  constructor(
+    readonly peer: PeerInfo,
+    actions: TileActions,
+  ) {
+    this.view = new TileView(this.#canvas, {
+      name: peer.legacy ? `${peer.name} (old client)` : peer.name,
+      stats: "waiting for video…",
+      actions,
+    });
+    this.element = this.view.element;
+    this.element.append(this.#layerLabel);
     this.layers = peer.layers;
     this.element.dataset.peerId = String(peer.id);
     this.element.dataset.name = peer.name;
@@ -35,12 +46,6 @@ export class RemoteTile {
     this.#canvas.setAttribute("aria-label", `${peer.name}'s video`);
     this.#canvas.width = 320;
     this.#canvas.height = 240;
-    const label = element("footer", "label");
-    label.append(
-      element("span", "name", peer.legacy ? `${peer.name} (old client)` : peer.name),
-      this.#stats,
-    );
-    this.element.append(this.#canvas, this.#layerLabel, label);
     const context = this.#canvas.getContext("2d");
     this.#drawer = new LatestFrameDrawer(decodeJpeg, (bitmap, frame) =>
       this.#draw(context, bitmap, frame),
@@ -76,7 +81,7 @@ export class RemoteTile {
     data.latencyMs = reading.latencyMs === null ? "" : reading.latencyMs.toFixed(0);
     data.hasVideo = String(drawn > 0);
     data.bytes = String(this.#bytes);
-    if (drawn > 0) this.#stats.textContent = formatReading(reading);
+    if (drawn > 0) this.view.setStats(formatReading(reading));
     if (this.#layer !== null) {
       const size = this.layers?.[this.#layer];
       const text = `layer ${this.#layer}${size ? ` · ${formatLayerSize(size)}` : ""} · ${reading.fps.toFixed(1)} fps`;

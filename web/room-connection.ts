@@ -1,6 +1,7 @@
 // One WebSocket to a room on the relay, re-opened with exponential backoff and jitter whenever it
 // drops. "live" means the relay's welcome arrived, not merely that the socket opened.
 import { Backoff } from "../client-core/backoff.ts";
+import type { Refusal } from "../client-core/refusals.ts";
 import {
   type ControlMessage,
   type ErrorMessage,
@@ -9,6 +10,7 @@ import {
   type WelcomeMessage,
 } from "../protocol/index.ts";
 import type { ConnectionState } from "./connection-state.ts";
+import { checkRefusal } from "./refusal-check.ts";
 
 export interface RoomHandlers {
   onState(state: ConnectionState): void;
@@ -20,6 +22,8 @@ export interface RoomHandlers {
   onFrame(message: Uint8Array): void;
   /** The socket closed (before a reconnect is scheduled). */
   onClosed(code: number, reason: string): void;
+  /** The relay refused the join (401, 403, 429...); for a permanent refusal nothing is retried. */
+  onRefused(refusal: Refusal): void;
 }
 
 /** A connection that stayed up this long was healthy: the next drop starts backoff afresh. */
@@ -109,14 +113,38 @@ export class RoomConnection {
   }
 
   #closed(code: number, reason: string): void {
-    const wasHealthy = this.#live && Date.now() - this.#liveSince >= HEALTHY_MS;
+    const wasLive = this.#live;
+    const wasHealthy = wasLive && Date.now() - this.#liveSince >= HEALTHY_MS;
     this.#live = false;
     this.#socket = null;
     this.#handlers.onClosed(code, reason);
     if (this.#stopped) return;
     if (wasHealthy) this.#backoff.reset();
+    // Never welcomed: maybe refused. Ask why before deciding whether trying again can help.
+    if (!wasLive) void this.#checkThenRetry();
+    else this.#retryLater();
+  }
+
+  async #checkThenRetry(): Promise<void> {
+    const refusal = await checkRefusal(this.#url);
+    if (this.#stopped || this.#socket) return;
+    if (refusal) this.#handlers.onRefused(refusal);
+    if (refusal?.permanent) {
+      this.#stopped = true;
+      globalThis.removeEventListener("online", this.#retryNow);
+      this.#handlers.onState({ kind: "refused", refusal });
+      return;
+    }
+    this.#retryLater(refusal ?? undefined);
+  }
+
+  #retryLater(refusal?: Refusal): void {
     const delay = this.#backoff.next();
-    this.#handlers.onState({ kind: "reconnecting", retryAtMs: Date.now() + delay });
+    this.#handlers.onState({
+      kind: "reconnecting",
+      retryAtMs: Date.now() + delay,
+      ...(refusal ? { refusal } : {}),
+    });
     this.#retryTimer = setTimeout(() => this.#connect(), delay);
   }
 }

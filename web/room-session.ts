@@ -10,12 +10,14 @@ import {
   roomUrl,
   type WelcomeMessage,
 } from "../protocol/index.ts";
+import type { CallLayout } from "./call-layout.ts";
 import { closeCamera, openCamera } from "./camera.ts";
 import { cameraFailure } from "./camera-errors.ts";
 import { CameraSender } from "./camera-sender.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
-import { type ConnectionState, describeState } from "./connection-state.ts";
+import { type ConnectionState, describeState, explainRefusal } from "./connection-state.ts";
 import { withPageToken } from "./page-url.ts";
+import type { ParticipantList } from "./participant-list.ts";
 import { RoomConnection } from "./room-connection.ts";
 import { SelfTile } from "./self-tile.ts";
 import { TileGrid } from "./tile-grid.ts";
@@ -31,13 +33,31 @@ export interface SessionElements {
   shareButton: HTMLButtonElement;
 }
 
+export interface SessionOptions {
+  relayBaseUrl: string;
+  room: string;
+  name: string;
+  capture: CaptureSettings;
+  /** The chosen camera (deviceId), null for the default; asked each time the camera opens. */
+  camera: () => string | null;
+  layout: CallLayout;
+  participants: ParticipantList;
+  /** The page came from a join link (its token goes with the socket URL). */
+  hasToken: boolean;
+}
+
 /** How often labels, counters and the reconnect countdown are redrawn. */
 const REFRESH_MS = 250;
 
 export class RoomSession {
   readonly #ui: SessionElements;
   readonly #grid: TileGrid;
-  readonly #selfTile = new SelfTile();
+  readonly #selfTile: SelfTile;
+  readonly #layout: CallLayout;
+  readonly #participants: ParticipantList;
+  readonly #camera: () => string | null;
+  readonly #hasToken: boolean;
+  #self: { id: number; name: string } | null = null;
   readonly #connection: RoomConnection;
   readonly #acker = new Acker(() => this.#connection.socket);
   /** Which layer of each sender the tiles ask for (docs/PROTOCOL.md, Layers). */
@@ -50,17 +70,20 @@ export class RoomSession {
   /** Bumped by every share/stop so a camera that opens after a later click is closed again. */
   #cameraRequest = 0;
 
-  constructor(
-    ui: SessionElements,
-    options: { relayBaseUrl: string; room: string; name: string; capture: CaptureSettings },
-  ) {
+  constructor(ui: SessionElements, options: SessionOptions) {
     this.#ui = ui;
     this.#capture = options.capture;
-    this.#grid = new TileGrid(
-      ui.tiles,
-      (frame) => this.#acker.doneWith(frame),
-      this.#layerRequests,
-    );
+    this.#layout = options.layout;
+    this.#participants = options.participants;
+    this.#camera = options.camera;
+    this.#hasToken = options.hasToken;
+    this.#selfTile = new SelfTile(options.layout);
+    this.#grid = new TileGrid(ui.tiles, {
+      actions: options.layout,
+      ack: (frame) => this.#acker.doneWith(frame),
+      onChange: () => this.#peopleChanged(),
+      requests: this.#layerRequests,
+    });
     this.#selfTile.setName(options.name || "guest");
     this.#sender = new CameraSender({
       video: this.#selfTile.video,
@@ -83,9 +106,13 @@ export class RoomSession {
         onControl: (message) => {
           if (message.type === "join") this.#grid.add(message.peer);
           else if (message.type === "layers") this.#grid.setLayers(message.id, message.layers);
-          else this.#grid.remove(message.id);
-          this.#updateAlone();
+          else if (message.type === "leave") this.#grid.remove(message.id);
         },
+        onRefused: (refusal) =>
+          this.#showRelayNotice(
+            explainRefusal(refusal, this.#hasToken),
+            `refused_${refusal.status}`,
+          ),
         onRelayError: (error) => this.#relayError(error),
         onFrame: (message) => this.#grid.frame(message),
         onClosed: (code) => this.#closed(code),
@@ -106,6 +133,8 @@ export class RoomSession {
     clearInterval(this.#refreshTimer);
     this.#grid.clear();
     this.#selfTile.hide();
+    this.#self = null;
+    this.#peopleChanged();
     this.#ui.where.textContent = "";
     this.#ui.alone.hidden = true;
     this.#hideNotice(this.#ui.relayNotice);
@@ -121,7 +150,7 @@ export class RoomSession {
     const request = ++this.#cameraRequest;
     this.#setCameraState("starting");
     this.#hideNotice(this.#ui.cameraNotice);
-    const result = await openCamera(this.#capture);
+    const result = await openCamera(this.#capture, this.#camera());
     if (request !== this.#cameraRequest) {
       if (result.ok) closeCamera(result.stream);
       return;
@@ -131,22 +160,40 @@ export class RoomSession {
       this.#showCameraNotice(result.message);
       return;
     }
-    this.#stream = result.stream;
-    for (const track of result.stream.getVideoTracks()) {
+    this.shareStream(result.stream);
+  }
+
+  /** Shares a camera that is already open (the preview before joining, or a new choice). */
+  shareStream(stream: MediaStream): void {
+    this.#cameraRequest++;
+    if (this.#stream && this.#stream !== stream) closeCamera(this.#stream);
+    this.#stream = stream;
+    this.#hideNotice(this.#ui.cameraNotice);
+    for (const track of stream.getVideoTracks()) {
       // Unplugged camera or permission revoked mid-call: stop sharing and say why.
       track.addEventListener("ended", () => {
-        if (this.#stream !== result.stream) return;
+        if (this.#stream !== stream) return;
         this.stopCamera();
         const { problem, message } = cameraFailure("stopped");
         this.#setCameraState(problem);
         this.#showCameraNotice(message);
       });
     }
-    this.#selfTile.show(result.stream);
-    this.#ui.tiles.prepend(this.#selfTile.element);
+    this.#selfTile.show(stream);
+    if (!this.#selfTile.element.isConnected) this.#ui.tiles.prepend(this.#selfTile.element);
     this.#sender.start();
     this.#announceLayers();
     this.#setCameraState("on");
+    this.#layout.update(true);
+  }
+
+  /** Another camera was chosen: while sharing, switch to it. */
+  async switchCamera(): Promise<void> {
+    if (this.#stream) await this.startCamera();
+  }
+
+  get sharing(): boolean {
+    return this.#stream !== null;
   }
 
   stopCamera(): void {
@@ -156,6 +203,7 @@ export class RoomSession {
     this.#stream = null;
     this.#selfTile.hide();
     this.#setCameraState("off");
+    this.#layout.update(true);
   }
 
   setCapture(capture: CaptureSettings): void {
@@ -185,9 +233,10 @@ export class RoomSession {
     this.#ui.app.dataset.selfId = String(welcome.id);
     this.#ui.where.textContent = `room ${welcome.room} · you are ${welcome.name}`;
     this.#hideNotice(this.#ui.relayNotice);
+    this.#self = { id: welcome.id, name: welcome.name };
     this.#grid.clear();
     for (const peer of welcome.peers) this.#grid.add(peer);
-    this.#updateAlone();
+    this.#peopleChanged();
   }
 
   #relayError(error: ErrorMessage): void {
@@ -196,6 +245,7 @@ export class RoomSession {
 
   #closed(code: number): void {
     // Participant ids belong to one connection: the next welcome brings the room afresh.
+    this.#self = null;
     this.#grid.clear();
     this.#ui.alone.hidden = true;
     if (code === CloseCode.MessageTooBig) {
@@ -225,10 +275,25 @@ export class RoomSession {
     if (this.#stream) this.#selfTile.refresh(now, this.#sender.counts, this.#state.kind === "live");
     if (this.#state.kind === "reconnecting")
       this.#ui.status.textContent = describeState(this.#state, Date.now());
+    // Notices above the tiles come and go, the window changes: the layout follows (cheap when
+    // nothing changed).
+    this.#layout.update();
   }
 
-  #updateAlone(): void {
-    this.#ui.alone.hidden = this.#grid.size > 0;
+  /** Someone came or went: the layout, the participant list and the "nobody here" line follow. */
+  #peopleChanged(): void {
+    const self = this.#self;
+    this.#participants.render([
+      ...(self ? [{ id: self.id, name: self.name, you: true }] : []),
+      ...this.#grid.peers.map((peer) => ({
+        id: peer.id,
+        name: peer.name,
+        you: false,
+        legacy: peer.legacy === true,
+      })),
+    ]);
+    this.#ui.alone.hidden = self === null || this.#grid.size > 0;
+    this.#layout.update(true);
   }
 
   #showRelayNotice(text: string, code: string): void {

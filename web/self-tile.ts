@@ -3,29 +3,33 @@
 import type { SenderCounts } from "./camera-sender.ts";
 import { element } from "./dom.ts";
 import { formatFps, formatRate } from "./stats-text.ts";
+import { type TileActions, TileView } from "./tile-view.ts";
 
 const WINDOW_MS = 2000;
 
 export class SelfTile {
-  readonly element = element("article", "tile self");
+  readonly view: TileView;
+  readonly element: HTMLElement;
   readonly video = element("video", "picture");
-  readonly #name = element("span", "name");
-  readonly #stats = element("span", "stats", "starting camera…");
   #previous: { atMs: number; sent: number; bytes: number } | null = null;
 
-  constructor() {
+  constructor(actions: TileActions) {
+    this.view = new TileView(this.video, {
+      className: "self",
+      name: "you",
+      stats: "starting camera…",
+      actions,
+    });
+    this.element = this.view.element;
     this.element.dataset.self = "true";
     this.video.muted = true;
     this.video.playsInline = true;
     this.video.autoplay = true;
     this.video.setAttribute("aria-label", "your camera preview");
-    const label = element("footer", "label");
-    label.append(this.#name, this.#stats);
-    this.element.append(this.video, label);
   }
 
   setName(name: string): void {
-    this.#name.textContent = `${name} (you)`;
+    this.view.setName(`${name} (you)`);
   }
 
   show(stream: MediaStream): void {
@@ -53,9 +57,11 @@ export class SelfTile {
         const seconds = (nowMs - previous.atMs) / 1000;
         const fps = (counts.sent - previous.sent) / seconds;
         data.fps = fps.toFixed(1);
-        this.#stats.textContent = live
-          ? `sending ${formatFps(fps)} · ${formatRate((counts.sentBytes - previous.bytes) / seconds)}`
-          : "not sending: offline";
+        this.view.setStats(
+          live
+            ? `sending ${formatFps(fps)} · ${formatRate((counts.sentBytes - previous.bytes) / seconds)}`
+            : "not sending: offline",
+        );
       }
       this.#previous = { atMs: nowMs, sent: counts.sent, bytes: counts.sentBytes };
     }

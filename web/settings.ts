@@ -17,9 +17,16 @@ export interface Settings {
   room: string;
   name: string;
   capture: CaptureSettings;
+  /** deviceId of the chosen camera; null: the browser's default. */
+  camera: string | null;
 }
 
-export const DEFAULT_SETTINGS: Settings = { room: "lobby", name: "", capture: DEFAULT_CAPTURE };
+export const DEFAULT_SETTINGS: Settings = {
+  room: "lobby",
+  name: "",
+  capture: DEFAULT_CAPTURE,
+  camera: null,
+};
 
 /** Reads settings from stored JSON, keeping each valid field and defaulting the rest. */
 export function parseSettings(json: string | null): Settings {
@@ -36,6 +43,7 @@ export function parseSettings(json: string | null): Settings {
   return {
     room: room ?? DEFAULT_SETTINGS.room,
     name,
+    camera: typeof stored.camera === "string" && stored.camera !== "" ? stored.camera : null,
     capture: {
       width: size?.[0] ?? DEFAULT_CAPTURE.width,
       height: size?.[1] ?? DEFAULT_CAPTURE.height,
@@ -47,10 +55,11 @@ export function parseSettings(json: string | null): Settings {
 }
 
 export function serializeSettings(settings: Settings): string {
-  const { room, name, capture } = settings;
+  const { room, name, capture, camera } = settings;
   return JSON.stringify({
     room,
     name,
+    camera,
     size: sizeText(capture),
     fps: capture.fps,
     quality: capture.quality,

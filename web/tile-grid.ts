@@ -1,5 +1,5 @@
-// The grid: your preview first, then one tile per other participant, added and removed with
-// presence. Frames from ids we don't know (a participant who just left) are ignored.
+// Everyone else's tiles: one per other participant, added and removed with presence, each fed
+// its frames. Frames from ids we don't know (a participant who just left) are ignored.
 import {
   devicePixels,
   fitInside,
@@ -18,11 +18,14 @@ import {
   validateFrame,
 } from "../protocol/index.ts";
 import { RemoteTile } from "./remote-tile.ts";
+import type { TileActions } from "./tile-view.ts";
 
 export class TileGrid {
   readonly #container: HTMLElement;
   readonly #tiles = new Map<number, RemoteTile>();
+  readonly #actions: TileActions;
   readonly #ack: (frame: AckedFrame) => void;
+  readonly #onChange: () => void;
   readonly #requests: LayerRequests | null;
   /** Tiles asking again for a layer when their size changes (layout, window, zoom). */
   readonly #resized: ResizeObserver | null;
@@ -30,16 +33,24 @@ export class TileGrid {
   bytesReceived = 0;
 
   /**
-   * `ack` is called once each frame is drawn (or undecodable). With `requests`, each tile asks the
-   * relay for the smallest layer of its sender that fills it (docs/PROTOCOL.md, Layers).
+   * `ack` is called once each frame is drawn (or undecodable); `onChange` after a tile comes or
+   * goes (the layout and the participant list follow). With `requests`, each tile asks the relay
+   * for the smallest layer of its sender that fills it (docs/PROTOCOL.md, Layers).
    */
   constructor(
     container: HTMLElement,
-    ack: (frame: AckedFrame) => void = () => {},
-    requests: LayerRequests | null = null,
+    options: {
+      actions: TileActions;
+      ack?: (frame: AckedFrame) => void;
+      onChange?: () => void;
+      requests?: LayerRequests | null;
+    },
   ) {
     this.#container = container;
-    this.#ack = ack;
+    this.#actions = options.actions;
+    this.#ack = options.ack ?? (() => {});
+    this.#onChange = options.onChange ?? (() => {});
+    const requests = options.requests ?? null;
     this.#requests = requests;
     this.#resized =
       requests && typeof ResizeObserver === "function"
@@ -51,7 +62,6 @@ export class TileGrid {
             }
           })
         : null;
-    this.#updateCount();
   }
 
   /** A sender's layers (its welcome/join entry or a `layers` message). */
@@ -82,14 +92,19 @@ export class TileGrid {
     return this.#tiles.size;
   }
 
+  /** The other participants, in the order they joined. */
+  get peers(): PeerInfo[] {
+    return [...this.#tiles.values()].map((tile) => tile.peer);
+  }
+
   add(peer: PeerInfo): void {
     if (this.#tiles.has(peer.id)) return;
-    const tile = new RemoteTile(peer);
+    const tile = new RemoteTile(peer, this.#actions);
     this.#tiles.set(peer.id, tile);
     this.#container.append(tile.element);
     this.#resized?.observe(tile.element);
     this.#askLayer(tile);
-    this.#updateCount();
+    this.#onChange();
   }
 
   remove(id: number): void {
@@ -100,7 +115,7 @@ export class TileGrid {
     }
     this.#tiles.delete(id);
     this.#requests?.forget(id);
-    this.#updateCount();
+    this.#onChange();
   }
 
   /** Everyone goes (we left, or the connection dropped: ids belong to one connection). */
@@ -108,7 +123,7 @@ export class TileGrid {
     for (const tile of this.#tiles.values()) tile.dispose();
     this.#resized?.disconnect();
     this.#tiles.clear();
-    this.#updateCount();
+    this.#onChange();
   }
 
   /** A binary message from the relay. */
@@ -132,11 +147,6 @@ export class TileGrid {
 
   refresh(nowMs: number): void {
     for (const tile of this.#tiles.values()) tile.refresh(nowMs);
-    this.#container.dataset.bytesReceived = String(this.bytesReceived);
-  }
-
-  #updateCount(): void {
-    this.#container.dataset.count = String(this.#tiles.size);
     this.#container.dataset.bytesReceived = String(this.bytesReceived);
   }
 }

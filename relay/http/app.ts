@@ -80,9 +80,11 @@ export function createApp(
         log("warn", "join_refused", { room: params.room.slice(0, 80), reason: "bad_room" });
         return plain(400, "invalid room name: use 1-64 characters of A-Z a-z 0-9 _ -");
       }
-      if (!isUpgrade(request)) return plain(426, "this endpoint takes a WebSocket upgrade");
+      // The checks come before the upgrade test: a browser can't see why a WebSocket was refused,
+      // so the page asks with a plain GET and reads the same 401/403 and reason (426 = would pass).
       const admission = await gate.check(request, server?.requestIP(request)?.address, params.room);
       if (admission instanceof Response) return admission;
+      if (!isUpgrade(request)) return plain(426, "this endpoint takes a WebSocket upgrade");
       // In a cluster: learn who is on the other relays first, for this peer's welcome.
       await bus.prepareRoom(params.room);
       const peer = newPeer(bus, params.room, admission.name, false);

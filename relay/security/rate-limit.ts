@@ -1,6 +1,6 @@
 // Per-connection rate limits, checked before a message reaches the fan-out: token buckets for
-// video frames, bytes and everything else ("control": JSON, acks, malformed messages), kept as
-// plain numbers on the peer, so a message costs a clock read and a few additions, no allocation.
+// video frames, bytes, acks (their own budget) and everything else ("control": JSON, malformed
+// messages), kept as plain numbers on the peer, so a message costs a clock read and a few additions, no allocation.
 // Excess is dropped and counted; a connection that keeps going far over its limits is closed.
 import {
   assertNever,

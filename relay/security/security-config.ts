@@ -87,7 +87,7 @@ export const SECURITY_OPTIONS = {
     flag: "max-control-per-second",
     env: "RELAY_MAX_CONTROL_PER_SECOND",
     default: "600",
-    help: "messages that are not video frames (acks, JSON, malformed) per second per connection",
+    help: "JSON and malformed messages per second per connection (a flood closes with 4029); acks have their own budget, (--max-peers - 1) x --max-fps per second",
   },
   maxConnectsPerMinute: {
     flag: "max-connects-per-minute",

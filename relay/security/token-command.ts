@@ -1,4 +1,4 @@
-// `bun run relay token --room R --name N [--ttl 1h] [--view-only]`: mints a join token with the
+// `npm run relay -- token --room R --name N [--ttl 1h] [--view-only]`: mints a join token with the
 // relay's secret and prints it with a join URL for the browser page and a client command line.
 import { parseArgs } from "node:util";
 import { cleanName, DEFAULT_PORT, isValidRoomName } from "../../protocol/index.ts";
@@ -10,7 +10,8 @@ const DEFAULT_RELAY_URL = `http://localhost:${DEFAULT_PORT}`;
 
 export function tokenHelp(): string {
   return [
-    "Usage: bun run relay token --room ROOM --name NAME [--ttl 1h] [--view-only] [options]",
+    "Usage: npm run relay -- token --room ROOM --name NAME [--ttl 1h] [--view-only] [options]",
+    "       (with Bun installed: bun run relay token ...)",
     "",
     "Mints a signed join token for one room and prints it, a join URL for the browser page and",
     "a command line for the client.",
@@ -136,7 +137,8 @@ export async function mintForCommand(options: TokenCommandOptions): Promise<Mint
     canPublish: options.canPublish,
     expiresAt: new Date(now + options.ttlSeconds * 1000).toISOString(),
     joinUrl: `${options.pageBase}/r/${options.room}?token=${token}`,
-    clientCommand: `bun run client --relay ${options.socketBase} --room ${options.room} --token ${token} ${source}`,
+    // npm's form works wherever `npm install` did (Bun itself may not be on PATH).
+    clientCommand: `npm run client -- --relay ${options.socketBase} --room ${options.room} --token ${token} ${source}`,
   };
 }
 
@@ -150,7 +152,7 @@ export async function runTokenCommand(
     options = parseTokenCommand(argv, env);
   } catch (error) {
     if (!(error instanceof TokenUsageError)) throw error;
-    process.stderr.write(`relay token: ${error.message}\nTry bun run relay token --help.\n`);
+    process.stderr.write(`relay token: ${error.message} (see npm run relay -- token --help)\n`);
     return 2;
   }
   if (options === "help") {

@@ -4,8 +4,14 @@
 import { type Subprocess, spawn, which } from "bun";
 import Redis from "ioredis";
 import { freePort } from "../../bench/redis-process.ts";
+import { available } from "./tools.ts";
 
 export const REDIS_SERVER = which("redis-server");
+/** Cluster tests skip without redis-server on a developer machine and fail without it in CI. */
+export const hasRedis = available(
+  "redis-server (apt-get install redis-server)",
+  REDIS_SERVER !== null,
+);
 
 export class TestRedis {
   #proc: Subprocess<"ignore", "pipe", "pipe"> | null = null;

@@ -19,12 +19,30 @@ export const FFPROBE = (await optional(() => findFfprobe(FFMPEG))) ?? "ffprobe";
 /** ffplay has no npm build; null when absent. */
 export const FFPLAY = await optional(() => findFfplay(null, FFMPEG));
 
-/** True when the tool is there; in CI a missing tool is an error, not a skip. */
-export function available(tool: string, present: boolean): boolean {
+const warned = new Set<string>();
+
+/**
+ * True when the tool is there; in CI a missing tool is an error, not a skip. Outside CI the
+ * first check of a missing tool prints one warning line (`skipped` says what is skipped).
+ */
+export function available(
+  tool: string,
+  present: boolean,
+  skipped = `skipping tests that need ${tool}: not installed`,
+): boolean {
   if (!present && inCI) throw new Error(`${tool} is required in CI (.ci/run installs it)`);
-  if (!present) console.warn(`skipping tests that need ${tool}: not installed`);
+  if (!present && !warned.has(skipped)) {
+    warned.add(skipped);
+    console.warn(skipped);
+  }
   return present;
 }
+
+/** openssl makes the TLS tests' certificate; npm has no build of it. */
+export const hasOpenssl = available(
+  "openssl (apt-get install openssl)",
+  Bun.which("openssl") !== null,
+);
 
 /** Runs ffmpeg on its 320x240 15 fps test pattern, encoding MJPEG with `outputArgs`. */
 export function ffmpegTestPattern(outputArgs: string[]) {
