@@ -36,7 +36,7 @@ export class RemoteTile {
       actions,
     });
     this.element = this.view.element;
-    this.element.append(this.#layerLabel);
+    this.view.addBadge(this.#layerLabel);
     this.layers = peer.layers;
     this.element.dataset.peerId = String(peer.id);
     this.element.dataset.name = peer.name;
