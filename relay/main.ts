@@ -8,7 +8,7 @@ import { logSecurityPosture } from "./security/security-log.ts";
 import { runTokenCommand } from "./security/token-command.ts";
 import { startRelay } from "./server.ts";
 
-function main(): void {
+async function main(): Promise<void> {
   exitQuietlyOnClosedStdout();
   // `bun run relay token ...` mints join tokens instead of starting a relay.
   if (process.argv[2] === "token") {
@@ -32,9 +32,9 @@ function main(): void {
     return;
   }
   setLogLevel(config.logLevel);
-  let relay: ReturnType<typeof startRelay>;
+  let relay: Awaited<ReturnType<typeof startRelay>>;
   try {
-    relay = startRelay(config);
+    relay = await startRelay(config);
   } catch (error) {
     process.stderr.write(
       `relay: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`,
@@ -71,4 +71,4 @@ function main(): void {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-main();
+void main();

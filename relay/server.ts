@@ -2,7 +2,6 @@
 import type { Server } from "bun";
 import { LocalBus } from "./cluster/local-bus.ts";
 import { localDelivery } from "./cluster/local-delivery.ts";
-import { RedisBus } from "./cluster/redis-bus.ts";
 import type { RoomBus } from "./cluster/room-bus.ts";
 import type { RelayConfig } from "./config.ts";
 import { registerAckMetrics } from "./delivery/ack-metrics.ts";
@@ -29,12 +28,19 @@ export interface RunningRelay {
 
 const SHUTDOWN_GRACE_MS = 2000;
 
-export function startRelay(config: RelayConfig): RunningRelay {
+/**
+ * The room bus, chosen once: the rest of the relay only knows the RoomBus interface. The Redis
+ * bus, and ioredis with it, loads only when asked for: a lone relay keeps less code in its heap.
+ */
+async function chooseBus(config: RelayConfig, rooms: RoomRegistry): Promise<RoomBus> {
+  if (!config.redisUrl) return new LocalBus();
+  const { RedisBus } = await import("./cluster/redis-bus.ts");
+  return new RedisBus(config.redisUrl, rooms, config.maxFrameBytes);
+}
+
+export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const rooms = new RoomRegistry(config.maxRooms, config.maxPeersPerRoom);
-  // Chosen once: the rest of the relay only knows the RoomBus interface.
-  const bus: RoomBus = config.redisUrl
-    ? new RedisBus(config.redisUrl, rooms, config.maxFrameBytes)
-    : new LocalBus();
+  const bus = await chooseBus(config, rooms);
   const fanout = new Fanout(config, bus);
   const registry = createMetricsRegistry(rooms);
   bus.registerMetrics(registry);
