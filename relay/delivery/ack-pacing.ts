@@ -62,14 +62,14 @@ export class AckPacing {
   readonly #rooms = new Map<Room, RoomPacing>();
   /** Set by attach() once the relay listens, before any socket can open. */
   #server!: Server<unknown>;
+  /** Samples the links of layered receivers; runs only while there is one (an idle relay sleeps). */
   #timer: ReturnType<typeof setInterval> | null = null;
+  #layeredReceivers = 0;
 
   constructor(private readonly limits: PacingLimits) {}
 
   attach(server: Server<unknown>): void {
     this.#server = server;
-    this.#timer ??= setInterval(() => this.#sampleLinks(), DEFAULT_TUNING.sampleMs);
-    this.#timer.unref?.();
   }
 
   stop(): void {
@@ -94,6 +94,10 @@ export class AckPacing {
       asked: new Map(),
     };
     pacing.receivers.set(ws, receiver);
+    if (receiver.layered && this.#layeredReceivers++ === 0) {
+      this.#timer = setInterval(() => this.#sampleLinks(), DEFAULT_TUNING.sampleMs);
+      this.#timer.unref?.();
+    }
     for (const sender of pacing.senders.values()) {
       if (sender.id !== ws.data.id) this.#addLane(room, sender, receiver);
     }
@@ -110,6 +114,7 @@ export class AckPacing {
       // Its socket is closing, which unsubscribes it from every topic by itself.
       for (const lane of receiver.lanes.values()) lane.sender.removeReceiver(lane, false);
       pacing.receivers.delete(ws);
+      if (receiver.layered && --this.#layeredReceivers === 0) this.stop();
     }
     if (pacing.receivers.size === 0) {
       for (const sender of pacing.senders.values()) closeAll(sender);
