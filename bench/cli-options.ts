@@ -8,7 +8,8 @@ export const USAGE = `Usage: npm run bench -- [options]      (with Bun installed
   --scenario NAME|all     meeting, webinar, large-room, stalled, base64, saturation,
                           fanout-480, slow-viewer, cluster (needs redis-server), layers (its
                           own report: relay CPU and bytes per receiver with layers, a 1 Mbit/s
-                          receiver, sender upload; skipped by --quick unless named)
+                          receiver, sender upload; skipped by --quick unless named), audio
+                          (sound with video, and with a slow viewer)
                           (comma-separated list allowed; default all)
   --url ws://HOST:PORT    measure a relay that is already running instead of starting one
   --seconds N             measured seconds per phase (default 10; 1.2 with --quick) and

@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
 import { versionLine } from "../cli/version.ts";
 import { findFfmpeg } from "../client/find-ffmpeg.ts";
+import { audioLines, runAudioScenario } from "./audio-scenario.ts";
 import { killAll } from "./child-processes.ts";
 import { type BenchOptions, BenchUsageError, parseOptions, USAGE } from "./cli-options.ts";
 import { CLUSTER_NEEDS_RELAYS, CLUSTER_SKIPPED, runClusterScenario } from "./cluster-scenario.ts";
@@ -75,6 +76,7 @@ function jsonReport(
       ratios: r.ratios,
       saturation: r.saturation,
       slowViewer: r.slowViewer,
+      audio: r.audio,
     })),
   };
 }
@@ -155,6 +157,14 @@ async function main(): Promise<number> {
         jpeg = makeJpegFrame(scenario.frameBytes);
         frames.set(scenario.frameBytes, jpeg);
       }
+      if (name === "audio") {
+        // Its own participants (bench/audio-load.ts) and relay; no baseline (it knows no audio).
+        const relay = options.url
+          ? { url: options.url }
+          : { script: options.relayScript, args: options.relayArgs };
+        results.push(await runAudioScenario(scenario, relay, plan, progress));
+        continue;
+      }
       if (name === "cluster") {
         // Starts its own redis-server and two relays; skipped without redis-server or with --url.
         const relay = { script: options.relayScript, args: options.relayArgs };
@@ -185,6 +195,8 @@ async function main(): Promise<number> {
   const slowViewers = slowViewerLines(results);
   if (slowViewers) console.log(`\n${slowViewers}`);
   if (layerLines.length > 0) console.log(`\n${layerLines.join("\n")}`);
+  const audio = audioLines(results);
+  if (audio) console.log(`\n${audio}`);
   if (results.length > 0) console.log(`\nload generator health\n${loadGeneratorTable(results)}`);
   for (const line of warnings(results)) console.log(`warning: ${line}`);
 

@@ -1,5 +1,6 @@
 // Runs one scenario against every target, interleaving their phases (A B, then B A, ...) so
 // background noise on this shared machine lands on both alike.
+import type { AudioPhaseResult } from "./audio-scenario.ts";
 import { measurePhase, type PhaseSample } from "./measure-phase.ts";
 import { runSlowViewer, type SlowViewerRow } from "./run-slow-viewer.ts";
 import { SATURATION_MAX_P99_MS, SATURATION_MIN_DELIVERY, type Scenario } from "./scenarios.ts";
@@ -39,6 +40,8 @@ export interface ScenarioResult {
   /** Per target; for saturation, the figures at the highest step all targets sustained. */
   results: Partial<Record<TargetName, RunSummary>>;
   ratios: Ratios | null;
+  /** audio: each phase's sound figures (audio-scenario.ts). */
+  audio?: AudioPhaseResult[];
   /** slow-viewer: each slow viewer's delay early and late in its phase (run-slow-viewer.ts). */
   slowViewer?: SlowViewerRow[];
   saturation?: {

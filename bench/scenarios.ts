@@ -10,6 +10,7 @@ export const SCENARIO_NAMES = [
   "fanout-480",
   "slow-viewer",
   "cluster",
+  "audio",
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -134,6 +135,17 @@ export const SCENARIOS: Record<ScenarioName, Scenario> = {
     receivers: 20,
     frameBytes: 40 * KB,
     fps: 30,
+    legacy: false,
+    stalledReceivers: 0,
+  },
+  audio: {
+    name: "audio",
+    description:
+      "4 participants with sound (Opus 32 kbit/s, 20 ms) and video (20 KB at 15 fps, acked); then plus one slow viewer",
+    publishers: 4,
+    receivers: 0,
+    frameBytes: 20 * KB,
+    fps: 15,
     legacy: false,
     stalledReceivers: 0,
   },

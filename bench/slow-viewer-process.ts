@@ -17,6 +17,8 @@ export interface SlowViewer {
   id: number;
   acks: boolean;
   readonly frames: ViewedFrame[];
+  /** Audio packets received (same fields; never "drawn"). */
+  readonly audio: ViewedFrame[];
   proc: Subprocess;
   stop(): Promise<void>;
 }
@@ -33,6 +35,7 @@ export async function startSlowViewer(
     }),
   );
   const frames: ViewedFrame[] = [];
+  const audio: ViewedFrame[] = [];
   let resolveId: (id: number) => void = () => {};
   const ready = new Promise<number>((resolve) => {
     resolveId = resolve;
@@ -48,8 +51,8 @@ export async function startSlowViewer(
         pending = pending.slice(newline + 1);
         newline = pending.indexOf("\n");
         if (kind === "ready") resolveId(Number(a));
-        else if (kind === "frame") {
-          frames.push({
+        else if (kind === "frame" || kind === "audio") {
+          (kind === "frame" ? frames : audio).push({
             sender: Number(a),
             seq: Number(b),
             captureMs: Number(c),
@@ -64,7 +67,7 @@ export async function startSlowViewer(
     await stopProcess(proc, 100);
     throw new Error("slow viewer got no welcome within 10 s");
   }
-  return { id, acks, frames, proc, stop: () => stopProcess(proc, 1000) };
+  return { id, acks, frames, audio, proc, stop: () => stopProcess(proc, 1000) };
 }
 
 /** Median delay (ms) of the frames received in [fromMs, toMs). */

@@ -7,8 +7,11 @@
 //
 // stdout: `ready ID` once welcomed, then one line per frame, written after drawing it:
 // `frame SENDER SEQ CAPTURE_MS RECEIVED_MS` (times: performance.timeOrigin + performance.now()).
+// Audio packets (kind 3) cost it nothing (sound is cheap to play): one `audio ...` line each, in
+// the same format, and never acked (the relay doesn't pace audio).
 import {
   HEADER_BYTES,
+  isAudioMessage,
   isControlText,
   parseControl,
   readCaptureTime,
@@ -51,6 +54,12 @@ socket.addEventListener("message", (event) => {
   }
   const frame = new Uint8Array(data);
   if (frame.byteLength <= HEADER_BYTES) return;
+  if (isAudioMessage(frame)) {
+    out.push(
+      `audio ${readSenderId(frame)} ${readSequence(frame)} ${readCaptureTime(frame)} ${receivedAt}\n`,
+    );
+    return;
+  }
   // "Drawing": the thread is busy, so nothing reads the socket until it is done.
   Bun.sleepSync(drawMs);
   if (acks && socket.readyState === WebSocket.OPEN) {

@@ -1,6 +1,14 @@
 // ffmpeg command lines for each capture source, all writing concatenated JPEGs (-f mjpeg) to
 // stdout. Pure functions, so tests can check them without a camera.
 import type { LayerSize } from "../protocol/index.ts";
+import {
+  type AudioSource,
+  audioInputArgs,
+  audioOutputArgs,
+  audioPipeFd,
+  SYNC_PERIOD_SECONDS,
+  SYNC_PULSE_SECONDS,
+} from "./audio-source.ts";
 import type { CaptureSource } from "./options.ts";
 
 export interface CaptureSettings {
@@ -56,13 +64,39 @@ function layerOutputs(settings: CaptureSettings, prepare: string, copyFull: bool
 }
 
 /**
+ * One ffmpeg for everything captured: video (if any) as MJPEG on stdout (and layer pipes),
+ * sound (if any) as Ogg Opus on the pipe after them (audioPipeFd). One process means one clock:
+ * a flash and a beep made at the same instant stay in step, and both streams' stamps agree.
+ */
+export function captureArgs(
+  source: CaptureSource | null,
+  settings: CaptureSettings,
+  cameraMjpeg = false,
+  audio: AudioSource | null = null,
+): string[] {
+  if (source === null) {
+    if (audio === null) throw new Error("nothing to capture");
+    return COMMON.concat(audioInputArgs(audio), audioOutputArgs(0, audioPipeFd(0)));
+  }
+  const video = videoCaptureArgs(source, settings, cameraMjpeg);
+  if (audio === null) return video;
+  // Input options and inputs end at the video input's path; the audio input (index 1) goes
+  // right after it, its output after the video's.
+  const at = video.lastIndexOf("-i") + 2;
+  const layers = Math.max(1, settings.layers?.length ?? 1);
+  return video
+    .slice(0, at)
+    .concat(audioInputArgs(audio), video.slice(at), audioOutputArgs(1, audioPipeFd(layers)));
+}
+
+/**
  * `cameraMjpeg`: the camera itself offers MJPEG at the asked size, so its frames are copied
  * untouched (no decode/encode; --quality has no effect then).
  */
-export function captureArgs(
+function videoCaptureArgs(
   source: CaptureSource,
   settings: CaptureSettings,
-  cameraMjpeg = false,
+  cameraMjpeg: boolean,
 ): string[] {
   const size = `${settings.width}x${settings.height}`;
   if ((settings.layers?.length ?? 1) > 1) return layeredArgs(source, settings, cameraMjpeg);
@@ -71,6 +105,11 @@ export function captureArgs(
       // -re paces the synthetic source at its frame rate instead of as fast as possible.
       return COMMON.concat(
         ["-re", "-f", "lavfi", "-i", `testsrc=size=${size}:rate=${settings.fps}`],
+        encodeToStdout(settings),
+      );
+    case "flash":
+      return COMMON.concat(
+        ["-re", "-f", "lavfi", "-i", flashSource(size, settings.fps)],
         encodeToStdout(settings),
       );
     case "file":
@@ -109,6 +148,11 @@ function layeredArgs(
         ["-re", "-f", "lavfi", "-i", `testsrc=size=${size}:rate=${settings.fps}`],
         layerOutputs(settings, "", false),
       );
+    case "flash":
+      return COMMON.concat(
+        ["-re", "-f", "lavfi", "-i", flashSource(size, settings.fps)],
+        layerOutputs(settings, "", false),
+      );
     case "file":
       return COMMON.concat(
         ["-re", "-stream_loop", "-1", "-i", source.path],
@@ -128,6 +172,15 @@ function layeredArgs(
       return COMMON.concat(input, ["-i", source.path], layerOutputs(settings, "", false));
     }
   }
+}
+
+/**
+ * Black, and white for 0.1 s at the start of every second: with --audio-source beep the same
+ * instants beep, which makes the A/V offset measurable end to end.
+ */
+function flashSource(size: string, fps: number): string {
+  const flash = `drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t,${SYNC_PERIOD_SECONDS}),${SYNC_PULSE_SECONDS})'`;
+  return `color=c=black:size=${size}:rate=${fps},${flash}`;
 }
 
 /** Arguments that make ffmpeg list a V4L2 device's formats (on stderr) and exit. */

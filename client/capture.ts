@@ -3,6 +3,8 @@
 import { closeSync } from "node:fs";
 import type { Subprocess } from "bun";
 import { Backoff, cancellableSleep } from "../client-core/backoff.ts";
+import { AudioClock } from "./audio-clock.ts";
+import { type AudioSource, audioPipeFd } from "./audio-source.ts";
 import {
   type CaptureSettings,
   cameraOffersMjpeg,
@@ -12,11 +14,17 @@ import {
   listFormatsArgs,
 } from "./capture-args.ts";
 import { MjpegSplitter } from "./mjpeg-splitter.ts";
+import { OggOpusReader } from "./ogg-opus.ts";
 import type { CaptureSource } from "./options.ts";
 
 export interface CaptureOptions {
   ffmpeg: string;
-  source: CaptureSource;
+  /** Video source; null captures sound only. */
+  source: CaptureSource | null;
+  /** Sound source, captured by the same ffmpeg (one clock for both); null for none. */
+  audio?: AudioSource | null;
+  /** Called for every Opus packet (20 ms) with its capture time (ms since epoch). */
+  onAudio?: (packet: Uint8Array, captureTimeMs: number) => void;
   settings: CaptureSettings;
   /** Bytes reserved before each frame for the sender's header (see MjpegSplitter). */
   headroom: number;
@@ -44,7 +52,9 @@ export class Capture {
   #loop: Promise<void> | null = null;
   #everProducedFrame = false;
   framesCaptured = 0;
+  audioPacketsCaptured = 0;
   restarts = 0;
+  readonly #audioClock = new AudioClock();
   #resolveFirstFrame: () => void = () => {};
   /** Resolves when the source delivers its first frame (the session joins the room then). */
   readonly firstFrame: Promise<void> = new Promise((resolve) => {
@@ -81,7 +91,7 @@ export class Capture {
   async #run(): Promise<void> {
     const { source, settings } = this.#options;
     let cameraMjpeg = false;
-    if (source.kind === "device") {
+    if (source?.kind === "device") {
       const probe = await this.#probeDevice(source.path);
       if (probe === null) return;
       cameraMjpeg = probe;
@@ -91,15 +101,15 @@ export class Capture {
           : `camera ${source.path}: encoding to MJPEG with ffmpeg`,
       );
     }
-    const args = captureArgs(source, settings, cameraMjpeg);
+    const args = captureArgs(source, settings, cameraMjpeg, this.#options.audio ?? null);
     while (!this.#stopping) {
       const startedAt = Date.now();
-      const framesBefore = this.framesCaptured;
+      const framesBefore = this.framesCaptured + this.audioPacketsCaptured;
       const { exitCode, stderrTail } = await this.#runOnce(args);
       if (this.#stopping) return;
-      const producedFrames = this.framesCaptured > framesBefore;
-      const problem = source.kind === "device" ? classifyCaptureError(stderrTail) : null;
-      const plain = source.kind === "device" ? describeCaptureProblem(problem, source.path) : null;
+      const producedFrames = this.framesCaptured + this.audioPacketsCaptured > framesBefore;
+      const problem = source?.kind === "device" ? classifyCaptureError(stderrTail) : null;
+      const plain = source?.kind === "device" ? describeCaptureProblem(problem, source.path) : null;
       if (!this.#everProducedFrame) {
         // Never worked in this session: retrying won't fix a missing camera or a bad file.
         this.#options.onFatal(
@@ -139,25 +149,59 @@ export class Capture {
   }
 
   async #runOnce(args: string[]): Promise<{ exitCode: number | null; stderrTail: string }> {
-    const layers = Math.max(1, this.#options.settings.layers?.length ?? 1);
-    // Layer 0 on stdout, the smaller layers on fds 3 and 4 (capture-args.ts, layerPipe).
-    const extra = Array.from({ length: layers - 1 }, () => "pipe" as const);
+    const layers = this.#options.source
+      ? Math.max(1, this.#options.settings.layers?.length ?? 1)
+      : 0;
+    const withAudio = Boolean(this.#options.audio);
+    // Layer 0 on stdout, the smaller layers on fds 3 and 4 (capture-args.ts, layerPipe), the
+    // Ogg Opus sound after them (audio-source.ts, audioPipeFd).
+    const extra = Array.from(
+      { length: Math.max(0, layers - 1) + (withAudio ? 1 : 0) },
+      () => "pipe" as const,
+    );
     const process = Bun.spawn([this.#options.ffmpeg, ...args], {
       stdio: ["ignore", "pipe", "pipe", ...extra],
     });
     this.#process = process;
-    const outputs: ReadableStream<Uint8Array>[] = [process.stdout as ReadableStream<Uint8Array>];
+    const outputs: ReadableStream<Uint8Array>[] =
+      layers > 0 ? [process.stdout as ReadableStream<Uint8Array>] : [];
     // Bun hands us these fds to own: closed once ffmpeg is done with them.
     const fds = process.stdio.slice(3) as unknown as number[];
-    for (const fd of fds) outputs.push(Bun.file(fd).stream());
+    const layerFds = fds.slice(0, Math.max(0, layers - 1));
+    for (const fd of layerFds) outputs.push(Bun.file(fd).stream());
+    const audioFd = withAudio ? (process.stdio[audioPipeFd(layers)] as unknown as number) : null;
     const stderr = collectTail(process.stderr as ReadableStream<Uint8Array>, STDERR_LINES_KEPT);
     try {
-      await Promise.all(outputs.map((output, layer) => this.#readLayer(output, layer)));
+      await Promise.all([
+        ...outputs.map((output, layer) => this.#readLayer(output, layer)),
+        audioFd === null ? undefined : this.#readAudio(audioFd),
+      ]);
     } finally {
       for (const fd of fds) closeQuietly(fd);
     }
     const exitCode = await process.exited;
     return { exitCode, stderrTail: await stderr };
+  }
+
+  /** Splits ffmpeg's Ogg Opus output into packets, each stamped by the audio clock. */
+  async #readAudio(fd: number): Promise<void> {
+    let clockSet = false;
+    const reader = new OggOpusReader(({ data, granule }) => {
+      if (!clockSet) {
+        this.#audioClock.reset(reader.head?.preSkip ?? 0);
+        clockSet = true;
+      }
+      this.audioPacketsCaptured++;
+      this.#everProducedFrame = true;
+      this.#resolveFirstFrame();
+      const now = performance.timeOrigin + performance.now();
+      this.#options.onAudio?.(data, this.#audioClock.stamp(granule, now));
+    });
+    try {
+      for await (const chunk of Bun.file(fd).stream()) reader.push(chunk);
+    } catch (error) {
+      this.#options.log(`audio capture: ${error instanceof Error ? error.message : error}`);
+    }
   }
 
   async #readLayer(output: ReadableStream<Uint8Array>, layer: number): Promise<void> {

@@ -24,8 +24,8 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "source",
     type: "string",
     env: "FRAMECAST_SOURCE",
-    value: "test",
-    help: "capture ffmpeg's synthetic test pattern (testsrc) instead of a camera",
+    value: "test|flash",
+    help: "capture a synthetic picture instead of a camera: ffmpeg's testsrc, or black with a white flash each second",
   },
   {
     name: "file",
@@ -33,6 +33,34 @@ export const FLAGS: readonly FlagSpec[] = [
     env: "FRAMECAST_FILE",
     value: "PATH",
     help: "send a video file, looped, in real time, resampled to --fps and scaled to --size",
+  },
+  {
+    name: "audio",
+    type: "boolean",
+    env: "FRAMECAST_AUDIO",
+    help: "also send sound from the default input (ALSA 'default'), as 20 ms Opus packets",
+  },
+  {
+    name: "audio-device",
+    type: "string",
+    env: "FRAMECAST_AUDIO_DEVICE",
+    value: "NAME",
+    help: "send sound from this input as ffmpeg names it: hw:1,0 or alsa:NAME or pulse:NAME",
+  },
+  {
+    name: "audio-source",
+    type: "string",
+    env: "FRAMECAST_AUDIO_SOURCE",
+    value: "test|beep",
+    help: "send a synthetic sound instead: a steady tone, or a beep each second (with --source flash: in step with the flashes)",
+  },
+  {
+    name: "tone",
+    type: "string",
+    env: "FRAMECAST_TONE",
+    value: "HZ",
+    default: "440",
+    help: "frequency of --audio-source test/beep, 20-20000",
   },
   {
     name: "relay",
@@ -123,20 +151,26 @@ export const FLAGS: readonly FlagSpec[] = [
     name: "view",
     type: "boolean",
     env: "FRAMECAST_VIEW",
-    help: "show each other participant in its own ffplay window",
+    help: "show each other participant in its own ffplay window and play their sound",
   },
   {
     name: "record",
     type: "string",
     env: "FRAMECAST_RECORD",
     value: "DIR",
-    help: "write each other participant to DIR/<name>-<id>.mkv (MJPEG in Matroska)",
+    help: "write each other participant to DIR/<name>-<id>.mkv (MJPEG and their Opus sound in Matroska)",
   },
   {
     name: "no-send",
     type: "boolean",
     env: "FRAMECAST_NO_SEND",
     help: "only receive: no capture, no source needed",
+  },
+  {
+    name: "no-audio",
+    type: "boolean",
+    env: "FRAMECAST_NO_AUDIO",
+    help: "receive without sound: the relay sends you no audio (--view plays none, --record records none)",
   },
   {
     name: "no-ack",
@@ -168,7 +202,7 @@ export function helpText(): string {
   const lines = [
     "framecast client: send your camera to a framecast room and receive everyone else's.",
     "",
-    "Usage: npm run client -- (--device PATH | --source test | --file PATH | --no-send) [options]",
+    "Usage: npm run client -- (--device PATH | --source test|flash | --file PATH | --no-send) [--audio ...] [options]",
     "       (with Bun installed: bun run client ...)",
     "",
     "Options (a flag wins over its environment variable):",
@@ -191,6 +225,8 @@ export function helpText(): string {
     "  npm run client -- --source test --relay ws://relay.example.org:8765/v1/rooms/team",
     "  npm run client -- --source test --size 320x240 --fps 10 --record ./recordings",
     "  npm run client -- --source test --wire base64 --relay ws://127.0.0.1:8765/",
+    "  npm run client -- --device /dev/video0 --audio --view   # camera, microphone, hear everyone",
+    "  npm run client -- --source flash --audio-source beep --tone 1000   # A/V sync test signal",
   );
   return `${lines.join("\n")}\n`;
 }

@@ -14,18 +14,25 @@ import {
   parseLayerSizes,
   validLayerList,
 } from "../protocol/index.ts";
+import { type AudioSource, parseAudioDevice } from "./audio-source.ts";
 import { FLAGS, type FlagSpec } from "./flags.ts";
 
 export type CaptureSource =
   | { kind: "device"; path: string }
   | { kind: "test" }
+  /** Black with a white flash at the start of every second (A/V sync checks, with a beep). */
+  | { kind: "flash" }
   | { kind: "file"; path: string };
 
 export type Wire = "binary" | "base64";
 
 export interface ClientOptions {
-  /** Null with --no-send. */
+  /** Null with --no-send, or when only sound is sent. */
   source: CaptureSource | null;
+  /** Sound to send (--audio, --audio-device, --audio-source); null for none. */
+  audio: AudioSource | null;
+  /** Receive and play/record others' sound (off with --no-audio). */
+  playAudio: boolean;
   relay: string;
   room: string;
   name: string;
@@ -85,10 +92,14 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
   };
 
   const send = !readBoolean("no-send");
-  const source = readSource(read, send);
+  const audio = readAudio(read, readBoolean("audio"), send);
+  const source = readSource(read, send, audio !== null);
   const sizeText = read("size");
   const layersText = read("layers");
   const wire = readWire(read("wire") ?? "binary");
+  if (audio && wire === "base64") {
+    throw new UsageError("the base64 protocol carries no sound: drop --audio or use --wire binary");
+  }
   const layers = readLayers(layersText, sizeText, wire);
   const { width, height } = layers[0] as LayerSize;
   const maxSizeText = read("max-size");
@@ -109,6 +120,8 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       layers,
       maxSize: maxSizeText === undefined ? null : readMaxSize(maxSizeText),
       wire,
+      audio,
+      playAudio: !readBoolean("no-audio"),
       view: readBoolean("view"),
       record: readRecordDir(read("record")),
       ack: !readBoolean("no-ack"),
@@ -149,9 +162,39 @@ function parseFlags(argv: string[]): Record<string, string | boolean | undefined
   }
 }
 
+function readAudio(
+  read: (name: string) => string | undefined,
+  audioFlag: boolean,
+  send: boolean,
+): AudioSource | null {
+  const device = read("audio-device");
+  const synthetic = read("audio-source");
+  const toneRaw = read("tone");
+  if (device !== undefined && synthetic !== undefined) {
+    throw new UsageError("give only one of --audio-device and --audio-source");
+  }
+  if (toneRaw !== undefined && synthetic === undefined) {
+    throw new UsageError("--tone sets the frequency of --audio-source test or beep");
+  }
+  const wanted = audioFlag || device !== undefined || synthetic !== undefined;
+  if (!wanted) return null;
+  if (!send)
+    throw new UsageError("--no-send captures nothing: drop --audio/--audio-device/--audio-source");
+  if (synthetic !== undefined) {
+    if (synthetic !== "test" && synthetic !== "beep") {
+      throw new UsageError(`--audio-source must be 'test' or 'beep', not '${synthetic}'`);
+    }
+    const frequency = readInteger("tone", toneRaw ?? "440", 20, 20000);
+    return { kind: "tone", frequency, beep: synthetic === "beep" };
+  }
+  if (device !== undefined) return parseAudioDevice(nonEmpty("audio-device", device));
+  return { kind: "device", backend: "alsa", name: "default" };
+}
+
 function readSource(
   read: (name: string) => string | undefined,
   send: boolean,
+  sendsAudio: boolean,
 ): CaptureSource | null {
   const given: CaptureSource[] = [];
   const device = read("device");
@@ -159,8 +202,10 @@ function readSource(
   const file = read("file");
   if (device !== undefined) given.push({ kind: "device", path: nonEmpty("device", device) });
   if (source !== undefined) {
-    if (source !== "test") throw new UsageError(`--source must be 'test', not '${source}'`);
-    given.push({ kind: "test" });
+    if (source !== "test" && source !== "flash") {
+      throw new UsageError(`--source must be 'test' or 'flash', not '${source}'`);
+    }
+    given.push({ kind: source });
   }
   if (file !== undefined) {
     const path = nonEmpty("file", file);
@@ -175,8 +220,9 @@ function readSource(
     return null;
   }
   if (given.length === 0) {
+    if (sendsAudio) return null; // sound only
     throw new UsageError(
-      "say what to send: --device /dev/video0, --source test or --file PATH (or --no-send)",
+      "say what to send: --device /dev/video0, --source test, --file PATH or --audio (or --no-send)",
     );
   }
   if (given.length > 1) throw new UsageError("give only one of --device, --source and --file");

@@ -4,17 +4,45 @@
 // to the slot of the frame grid its capture time falls in (arrival time on the old protocol):
 // a gap is filled by repeating the previous frame, so the file keeps real time; a frame early
 // for its slot is dropped. Ending stdin lets ffmpeg write the trailer.
+//
+// Sound goes into the same file, on the same timeline: each Opus packet is written to ffmpeg's
+// fd 3 as an Ogg page whose granule position is its capture time minus the grid's origin, so a
+// sound and the picture captured at the same instant land at the same time in the file (-copyts
+// keeps both inputs' timestamps as given). A participant who sends sound but no picture for
+// 2 s gets a sound-only file.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
+import type { FileSink, Subprocess } from "bun";
+import { AUDIO_PACKET_MS, type AudioTrackInfo } from "../protocol/index.ts";
+import { AUDIO_PIPE_FD } from "./audio-source.ts";
 import { waitOrKill } from "./child-exit.ts";
 import { estimateFps, FRAMES_TO_ESTIMATE, MAX_WAIT_MS } from "./frame-rate-estimate.ts";
+import { OGG_GRANULES_PER_MS, OggOpusWriter } from "./ogg-opus.ts";
 import { PipeWriter } from "./pipe-writer.ts";
 import { type FrameSink, fileSafeName, type StreamInfo } from "./streams.ts";
 
 /** Longest gap filled with repeats; a longer pause (camera off) is shortened to this. */
 const MAX_FILL_SECONDS = 5;
+/** A participant whose sound comes but no picture this long gets a sound-only recording. */
+const AUDIO_ONLY_AFTER_MS = 2000;
+/** Sound kept while a recording waits for its picture or its frame rate (5 s of packets). */
+const MAX_PENDING_PACKETS = 250;
+
+interface TimedPacket {
+  opus: Uint8Array;
+  /** Capture time of its first sample (ms since the epoch). */
+  timeMs: number;
+}
+
+interface AudioPipe {
+  /** Our end of ffmpeg's fd 3: Bun hands it over as a number we must close ourselves. */
+  fd: number;
+  sink: FileSink;
+  ogg: OggOpusWriter;
+  granule: number;
+  packets: number;
+}
 
 interface Timed {
   jpeg: Uint8Array;
@@ -26,8 +54,14 @@ interface Recording {
   stream: StreamInfo;
   path: string;
   /** Null until the frame rate is known (the first frames wait in `pending`). */
-  output: { process: Subprocess<"pipe", "ignore", "pipe">; writer: PipeWriter; fps: number } | null;
+  output: { process: Subprocess; writer: PipeWriter | null; fps: number | null } | null;
   pending: Timed[];
+  /** Its sound track, when it announced one and sound is wanted. */
+  track: AudioTrackInfo | undefined;
+  /** Open once the output is, when there is a track. */
+  audio: AudioPipe | null;
+  /** Sound waiting for the output to open. */
+  pendingAudio: TimedPacket[];
   firstAtMs: number;
   /** Time of grid slot 0. */
   originMs: number;
@@ -42,25 +76,31 @@ interface Recording {
 export interface RecordingProgress {
   path: string;
   frames: number;
-  /** Null while the frame rate is being measured. */
+  /** Null while the frame rate is being measured (or for a sound-only file). */
   fps: number | null;
+  /** Opus packets written so far. */
+  audioPackets: number;
 }
 
-export function recordArgs(path: string, fps: number): string[] {
-  return ["-hide_banner", "-nostdin", "-loglevel", "error"].concat([
-    "-f",
-    "mjpeg",
-    "-framerate",
-    String(fps),
-    "-i",
-    "pipe:0",
-    "-c",
-    "copy",
-    "-f",
-    "matroska",
-    "-y",
-    path,
-  ]);
+/**
+ * ffmpeg arguments: MJPEG on stdin at `fps` (null: sound only), Ogg Opus on fd 3 with `audio`.
+ * -copyts keeps the pictures' timeline (frame k at k / fps) and the sound's granules, both
+ * counted from the recording's origin, as they are.
+ */
+export function recordArgs(path: string, fps: number | null, audio = false): string[] {
+  const args = ["-hide_banner", "-nostdin", "-loglevel", "error"];
+  const maps: string[] = [];
+  if (fps !== null) {
+    args.push("-f", "mjpeg", "-framerate", String(fps), "-i", "pipe:0");
+    maps.push("-map", "0:v");
+  }
+  if (audio) {
+    // Small probe: the Ogg header says all ffmpeg needs; packets come live, 50 a second.
+    args.push("-probesize", "32", "-analyzeduration", "0");
+    args.push("-f", "ogg", "-i", `pipe:${AUDIO_PIPE_FD}`);
+    maps.push("-map", `${fps === null ? 0 : 1}:a`, "-copyts");
+  }
+  return args.concat(maps, ["-c", "copy", "-f", "matroska", "-y", path]);
 }
 
 export class Recorder implements FrameSink {
@@ -71,6 +111,10 @@ export class Recorder implements FrameSink {
   readonly #fallbackFps: number;
   readonly #open = new Map<number, Recording>();
   readonly #finishing: Promise<void>[] = [];
+  /** Announced sound tracks, by participant (only set when sound is wanted). */
+  readonly #tracks = new Map<number, AudioTrackInfo>();
+  /** Sound of participants with no recording yet: when it began, and the packets so far. */
+  readonly #soundFirst = new Map<number, { sinceMs: number; packets: TimedPacket[] }>();
 
   constructor(dir: string, ffmpeg: string, log: (line: string) => void, fallbackFps = 15) {
     this.#dir = dir;
@@ -87,6 +131,7 @@ export class Recorder implements FrameSink {
       recording = this.#create(stream, now);
       this.#open.set(stream.id, recording);
     }
+    if (recording.output && recording.output.fps === null) return; // a sound-only file
     const frame = { jpeg: jpeg.slice(), timeMs: captureTimeMs ?? now };
     if (recording.output) {
       this.#place(recording, frame);
@@ -98,7 +143,40 @@ export class Recorder implements FrameSink {
     if (enough) this.#begin(recording);
   }
 
+  audioTrack(stream: StreamInfo, track: AudioTrackInfo): void {
+    this.#tracks.set(stream.id, track);
+  }
+
+  audio(stream: StreamInfo, opus: Uint8Array, captureTimeMs: number): void {
+    const packet = { opus: opus.slice(), timeMs: captureTimeMs };
+    let recording = this.#open.get(stream.id);
+    if (!recording) {
+      // Wait a moment for a picture: most participants send both, and one file holds both.
+      const now = performance.timeOrigin + performance.now();
+      let first = this.#soundFirst.get(stream.id);
+      if (!first) {
+        first = { sinceMs: now, packets: [] };
+        this.#soundFirst.set(stream.id, first);
+      }
+      first.packets.push(packet);
+      if (first.packets.length > MAX_PENDING_PACKETS) first.packets.shift();
+      if (now - first.sinceMs < AUDIO_ONLY_AFTER_MS) return;
+      recording = this.#create(stream, now);
+      this.#open.set(stream.id, recording);
+      this.#beginSoundOnly(recording);
+      return;
+    }
+    if (!recording.track) return; // started before its track was known: picture only
+    if (recording.output) this.#writeAudio(recording, packet);
+    else {
+      recording.pendingAudio.push(packet);
+      if (recording.pendingAudio.length > MAX_PENDING_PACKETS) recording.pendingAudio.shift();
+    }
+  }
+
   end(stream: StreamInfo): void {
+    this.#tracks.delete(stream.id);
+    this.#soundFirst.delete(stream.id);
     const recording = this.#open.get(stream.id);
     if (!recording) return;
     this.#open.delete(stream.id);
@@ -119,6 +197,7 @@ export class Recorder implements FrameSink {
       path: recording.path,
       frames: recording.frames,
       fps: recording.output?.fps ?? null,
+      audioPackets: recording.audio?.packets ?? 0,
     };
   }
 
@@ -127,12 +206,19 @@ export class Recorder implements FrameSink {
     let path = join(this.#dir, `${base}.mkv`);
     // A reconnect can bring the same participant back: never overwrite an earlier file.
     for (let n = 2; existsSync(path); n++) path = join(this.#dir, `${base}-${n}.mkv`);
-    this.#log(`recording ${stream.name} to ${path}`);
+    const track = this.#tracks.get(stream.id);
+    // Sound that came before the first picture joins it (what is before the origin is cut).
+    const earlier = this.#soundFirst.get(stream.id)?.packets ?? [];
+    this.#soundFirst.delete(stream.id);
+    this.#log(`recording ${stream.name}${track ? " (picture and sound)" : ""} to ${path}`);
     return {
       stream,
       path,
       output: null,
       pending: [],
+      track,
+      audio: null,
+      pendingAudio: track ? earlier : [],
       firstAtMs: now,
       originMs: 0,
       frames: 0,
@@ -144,33 +230,90 @@ export class Recorder implements FrameSink {
   /** The rate is known (or the stream ended): open the file and place the waiting frames. */
   #begin(recording: Recording): void {
     const fps = estimateFps(recording.pending.map((frame) => frame.timeMs)) ?? this.#fallbackFps;
-    const process = Bun.spawn([this.#ffmpeg, ...recordArgs(recording.path, fps)], {
-      // Its own process group: a terminal Ctrl-C must not cut the file short; we end its stdin
-      // on exit so it writes the Matroska index (and it sees EOF if we die).
-      detached: true,
-      stdin: "pipe",
-      stdout: "ignore",
-      stderr: "pipe",
-    });
-    recording.output = { process, writer: new PipeWriter(process.stdin), fps };
+    const process = this.#spawn(recording, fps);
+    recording.output = { process, writer: new PipeWriter(process.stdin as FileSink), fps };
     recording.originMs = recording.pending[0]?.timeMs ?? 0;
     const waiting = recording.pending;
     recording.pending = [];
     for (const frame of waiting) this.#place(recording, frame);
+    this.#flushAudio(recording);
+  }
+
+  /** A participant who sends sound and no picture: a sound-only file from its first packet. */
+  #beginSoundOnly(recording: Recording): void {
+    const track = this.#tracks.get(recording.stream.id);
+    if (!track) return;
+    recording.track = track;
+    const waiting = this.#soundFirst.get(recording.stream.id)?.packets ?? [];
+    this.#soundFirst.delete(recording.stream.id);
+    recording.pendingAudio = waiting;
+    recording.originMs = waiting[0]?.timeMs ?? performance.timeOrigin + performance.now();
+    recording.output = { process: this.#spawn(recording, null), writer: null, fps: null };
+    this.#log(`recording ${recording.stream.name} (sound only) to ${recording.path}`);
+    this.#flushAudio(recording);
+  }
+
+  #spawn(recording: Recording, fps: number | null): Subprocess {
+    const track = recording.track;
+    const process = Bun.spawn([this.#ffmpeg, ...recordArgs(recording.path, fps, Boolean(track))], {
+      // Its own process group: a terminal Ctrl-C must not cut the file short; we end its pipes
+      // on exit so it writes the Matroska index (and it sees EOF if we die).
+      detached: true,
+      stdio: [
+        fps === null ? "ignore" : "pipe",
+        "ignore",
+        "pipe",
+        ...(track ? ["pipe" as const] : []),
+      ],
+    });
+    if (track) {
+      const ogg = new OggOpusWriter(recording.stream.id);
+      const fd = process.stdio[AUDIO_PIPE_FD] as unknown as number;
+      const sink = Bun.file(fd).writer();
+      sink.write(ogg.header(track.channels, track.sampleRate));
+      void sink.flush();
+      recording.audio = { fd, sink, ogg, granule: 0, packets: 0 };
+    }
+    return process;
+  }
+
+  #flushAudio(recording: Recording): void {
+    const waiting = recording.pendingAudio;
+    recording.pendingAudio = [];
+    for (const packet of waiting) this.#writeAudio(recording, packet);
+  }
+
+  /** One packet as one Ogg page, its granule (end of the packet) on the file's timeline. */
+  #writeAudio(recording: Recording, packet: TimedPacket): void {
+    const audio = recording.audio;
+    if (!audio) return;
+    const endMs = packet.timeMs - recording.originMs + AUDIO_PACKET_MS;
+    if (endMs <= 0) return; // before the file's first picture
+    const granule = Math.round(endMs * OGG_GRANULES_PER_MS);
+    if (granule <= audio.granule) return; // late or repeated: the timeline only goes forward
+    audio.granule = granule;
+    try {
+      audio.sink.write(audio.ogg.packet(packet.opus, granule));
+      void audio.sink.flush();
+      audio.packets++;
+    } catch {
+      recording.audio = null; // ffmpeg went away; its exit is reported when the file is finished
+    }
   }
 
   /** Writes `frame` into its slot of the grid, repeating the previous frame over a gap. */
   #place(recording: Recording, frame: Timed): void {
     const output = recording.output;
-    if (!output) return;
-    const slot = Math.round(((frame.timeMs - recording.originMs) * output.fps) / 1000);
+    if (!output?.writer || output.fps === null) return;
+    const fps = output.fps;
+    const slot = Math.round(((frame.timeMs - recording.originMs) * fps) / 1000);
     // Up to one slot early is jitter: it takes the next slot. Earlier than that: a frame too many.
     if (slot < recording.frames - 1) return;
-    const maxFill = MAX_FILL_SECONDS * output.fps;
+    const maxFill = MAX_FILL_SECONDS * fps;
     const repeats = recording.last ? Math.min(maxFill, Math.max(0, slot - recording.frames)) : 0;
     if (slot - recording.frames > maxFill) {
       // A long pause: the timeline continues after the shortened gap.
-      recording.originMs += ((slot - recording.frames - maxFill) * 1000) / output.fps;
+      recording.originMs += ((slot - recording.frames - maxFill) * 1000) / fps;
     }
     const parts = [...Array<Uint8Array>(repeats).fill(recording.last ?? frame.jpeg), frame.jpeg];
     // One write for the repeats and the frame: they land in the file together or not at all.
@@ -186,12 +329,14 @@ export class Recorder implements FrameSink {
     if (!recording.output) this.#begin(recording);
     const output = recording.output;
     if (!output) return;
-    await output.writer.end();
+    const audio = recording.audio;
+    await Promise.all([output.writer?.end(), audio ? endAudioPipe(audio) : undefined]);
     const code = await waitOrKill(output.process, 5000);
-    const stderr = (await new Response(output.process.stderr).text()).trim();
+    const stderr = (await new Response(output.process.stderr as ReadableStream).text()).trim();
     this.#log(
-      `recorded ${recording.frames} frames of ${recording.stream.name} to ${recording.path} ` +
-        `(${output.fps} fps)` +
+      `recorded ${recording.frames} frames${audio ? ` and ${audio.packets} audio packets` : ""} ` +
+        `of ${recording.stream.name} to ${recording.path} ` +
+        `(${output.fps === null ? "sound only" : `${output.fps} fps`})` +
         (recording.dropped > 0 ? `, ${recording.dropped} dropped: disk too slow` : "") +
         (code === 0 ? "" : `; ffmpeg exit code ${code}${stderr ? `: ${stderr}` : ""}`),
     );
@@ -206,4 +351,18 @@ function concat(parts: Uint8Array[]): Uint8Array {
     offset += part.byteLength;
   }
   return out;
+}
+
+/** Flushes what is buffered, then closes the fd: ffmpeg sees the end of the sound input. */
+async function endAudioPipe(audio: AudioPipe): Promise<void> {
+  try {
+    await audio.sink.end();
+  } catch {
+    // ffmpeg went away: nothing left to flush.
+  }
+  try {
+    closeSync(audio.fd);
+  } catch {
+    // Already closed.
+  }
 }

@@ -5,11 +5,16 @@ import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
 import {
   encodeLayersAnnounce,
   HEADER_BYTES,
+  isAudioMessage,
   isControlText,
   type LayerSize,
   parseControl,
   roomUrl,
 } from "../protocol/index.ts";
+import { AudioPlayer } from "./audio-player.ts";
+import { AudioReceiver } from "./audio-receiver.ts";
+import { AudioSender } from "./audio-sender.ts";
+import { describeAudioSource } from "./audio-source.ts";
 import { Capture } from "./capture.ts";
 import { CodecPool } from "./codec-pool.ts";
 import { connectionOptions } from "./connection-options.ts";
@@ -20,7 +25,7 @@ import { Recorder } from "./recorder.ts";
 import { RelayConnection } from "./relay-connection.ts";
 import { Roster } from "./roster.ts";
 import { sendLine, streamLine } from "./status-lines.ts";
-import type { FrameSink } from "./streams.ts";
+import type { FrameSink, StreamInfo } from "./streams.ts";
 import type { Terminal } from "./terminal.ts";
 import { Viewer } from "./viewer.ts";
 
@@ -45,7 +50,9 @@ export class ClientSession {
   readonly #layerRequests = new LayerRequests((text) => this.#sendText(text));
   readonly #peerLayers = new Map<number, LayerSize[]>();
   readonly #receiver: FrameReceiver;
+  readonly #audioReceiver: AudioReceiver;
   readonly #sender: FrameSender | null;
+  readonly #audioSender: AudioSender | null;
   readonly #capture: Capture | null;
   readonly #recorder: Recorder | null;
   #stopped = false;
@@ -68,6 +75,10 @@ export class ClientSession {
       : null;
     if (this.#recorder) this.#sinks.push(this.#recorder);
     if (options.view && tools.ffplay) this.#sinks.push(new Viewer(tools.ffplay, log));
+    if (options.view && tools.ffplay && options.playAudio) {
+      this.#sinks.push(new AudioPlayer(tools.ffplay, log));
+    }
+    this.#audioReceiver = new AudioReceiver(this.#roster, this.#sinks, log);
     this.#receiver = new FrameReceiver({
       roster: this.#roster,
       sinks: this.#sinks,
@@ -79,7 +90,14 @@ export class ClientSession {
     // Recordings keep one size: a recorder takes full-size frames only (no ?layers=1).
     const url = legacy
       ? options.relay
-      : roomUrl(options.relay, options.room, options.name, options.ack, !options.record);
+      : roomUrl(
+          options.relay,
+          options.room,
+          options.name,
+          options.ack,
+          !options.record,
+          options.playAudio,
+        );
     this.#connection = new RelayConnection(
       url,
       {
@@ -92,25 +110,31 @@ export class ClientSession {
       connectionOptions(options),
     );
 
-    if (options.source) {
-      const sender = new FrameSender({
-        wire: options.wire,
-        pool: this.#pool,
-        socket: () => this.#connection.socket,
-        log,
-      });
-      this.#sender = sender;
+    const sender = options.source
+      ? new FrameSender({
+          wire: options.wire,
+          pool: this.#pool,
+          socket: () => this.#connection.socket,
+          log,
+        })
+      : null;
+    const audioSender = options.audio ? new AudioSender(() => this.#connection.socket) : null;
+    this.#sender = sender;
+    this.#audioSender = audioSender;
+    if (options.source || options.audio) {
+      if (options.audio) log(`sending sound from ${describeAudioSource(options.audio)}`);
       this.#capture = new Capture({
         ffmpeg: tools.ffmpeg,
         source: options.source,
+        audio: options.audio,
         settings: options,
         headroom: HEADER_BYTES,
-        onFrame: (jpeg, captureTimeMs, layer) => sender.send(jpeg, captureTimeMs, layer),
+        onFrame: (jpeg, captureTimeMs, layer) => sender?.send(jpeg, captureTimeMs, layer),
+        onAudio: (opus, captureTimeMs) => audioSender?.send(opus, captureTimeMs),
         log,
         onFatal: (message) => this.#resolveFatal(message),
       });
     } else {
-      this.#sender = null;
       this.#capture = null;
     }
   }
@@ -151,9 +175,10 @@ export class ClientSession {
     this.#stopped = true;
     if (this.#statusTimer) clearInterval(this.#statusTimer);
     this.#receiver.stop();
+    this.#audioReceiver.stop();
     this.#terminal.finish();
     await Promise.all([this.#connection.close(), this.#capture?.stop()]);
-    for (const stream of this.#roster.peers) this.#receiver.end(stream);
+    for (const stream of this.#roster.peers) this.#endStream(stream);
     this.#receiver.end(LEGACY_STREAM);
     await Promise.all(this.#sinks.map((sink) => sink.close()));
     this.#pool?.close();
@@ -164,6 +189,18 @@ export class ClientSession {
           `skipped ${sender.skipped}; captured ${this.#capture?.framesCaptured ?? 0}`,
       );
     }
+    const audio = this.#audioSender;
+    if (audio) {
+      this.#terminal.log(
+        `sent ${audio.sent} audio packets (${Math.round(audio.sentBytes / 1024)} kB), ` +
+          `skipped ${audio.skipped}; captured ${this.#capture?.audioPacketsCaptured ?? 0}`,
+      );
+    }
+  }
+
+  #endStream(stream: StreamInfo): void {
+    this.#receiver.end(stream);
+    this.#audioReceiver.end(stream);
   }
 
   #opened(url: string): void {
@@ -174,7 +211,10 @@ export class ClientSession {
 
   #message(data: ArrayBuffer | string): void {
     if (typeof data !== "string") {
-      this.#receiver.binary(data);
+      const bytes = new Uint8Array(data);
+      // Sound never goes through the video path (no acks: audio is not paced).
+      if (isAudioMessage(bytes)) this.#audioReceiver.packet(bytes);
+      else this.#receiver.binary(data);
       return;
     }
     if (!isControlText(data)) {
@@ -192,6 +232,7 @@ export class ClientSession {
         for (const peer of control.peers) this.#offered(peer.id, peer.layers);
         if (this.#sender) this.#sender.maxFrameBytes = control.limits.maxFrameBytes;
         this.#receiver.maxFrameBytes = control.limits.maxFrameBytes;
+        this.#audioSender?.announce();
         const others = control.peers.map((peer) => `${peer.name} #${peer.id}`).join(", ");
         this.#terminal.log(
           `joined room ${control.room} as ${control.name} #${control.id}; ` +
@@ -211,11 +252,14 @@ export class ClientSession {
         this.#peerLayers.delete(control.id);
         this.#layerRequests.forget(control.id);
         if (stream) {
-          this.#receiver.end(stream);
+          this.#endStream(stream);
           this.#terminal.log(`${stream.name} #${stream.id} left`);
         }
         break;
       }
+      case "audio_track":
+        if (this.#options.playAudio) this.#audioReceiver.track(control.id, control);
+        break;
       case "error":
         this.#terminal.log(`relay says: ${control.message} (${control.code})`);
         break;
@@ -246,7 +290,7 @@ export class ClientSession {
   #closed(code: number, reason: string): void {
     this.#terminal.log(`connection to the relay lost (code ${code}${reason ? `: ${reason}` : ""})`);
     // Ids mean nothing on the next connection: finish every participant's outputs now.
-    for (const stream of this.#roster.peers) this.#receiver.end(stream);
+    for (const stream of this.#roster.peers) this.#endStream(stream);
     this.#receiver.end(LEGACY_STREAM);
     this.#roster.clear();
     this.#acker.reset();

@@ -1,4 +1,11 @@
 // JSON control messages of wire protocol v1: text WebSocket messages that start with "{".
+
+import {
+  type AudioTrackAnnouncement,
+  type AudioTrackMessage,
+  parseAudioTrackMessage,
+  readAudioTrackAnnouncement,
+} from "./audio.ts";
 import {
   isLayerId,
   type LayerRequest,
@@ -68,7 +75,8 @@ export type ControlMessage =
   | JoinMessage
   | LeaveMessage
   | ErrorMessage
-  | LayersMessage;
+  | LayersMessage
+  | AudioTrackMessage;
 
 /** Machine-readable error codes carried by `error` messages. */
 export type ErrorCode =
@@ -148,6 +156,8 @@ export function parseControl(text: string): ControlMessage | null {
         ? { type: "layers", id: value.id, layers }
         : null;
     }
+    case "audio_track":
+      return parseAudioTrackMessage(value);
     default:
       return null;
   }
@@ -162,7 +172,7 @@ export function isControlText(text: string): boolean {
  * Client → relay control messages: each is a member of this union, a case in parseClientControl,
  * and a case in the relay's dispatch (relay/delivery/fanout.ts).
  */
-export type ClientControlMessage = LayersAnnounce | LayerRequest;
+export type ClientControlMessage = LayersAnnounce | LayerRequest | AudioTrackAnnouncement;
 
 /** Parses a client → relay control message; null when it is not one the relay handles. */
 export function parseClientControl(text: string): ClientControlMessage | null {
@@ -186,6 +196,8 @@ export function parseClientControl(text: string): ClientControlMessage | null {
         isLayerId(value.layer)
         ? { type: "layer_request", sender: value.sender, layer: value.layer }
         : null;
+    case "audio_track":
+      return readAudioTrackAnnouncement(value);
     default:
       return null;
   }

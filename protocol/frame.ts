@@ -14,6 +14,8 @@ export const FrameKind = {
   VideoJpeg: 1,
   /** Receiver → relay: "done with this frame" (docs/PROTOCOL.md, Acks). Header only, never forwarded. */
   Ack: 2,
+  /** One Opus packet of 20 ms (protocol/audio.ts, docs/PROTOCOL.md "Audio"). */
+  Audio: 3,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
@@ -32,12 +34,23 @@ export interface KindRule {
   allowedFlags: number;
   /** "media": 1..maxFrameBytes bytes after the header; "none": exactly the header. */
   payload: "media" | "none";
+  /** A cap of this kind's own below maxFrameBytes (audio: one Opus packet). */
+  maxPayloadBytes?: number;
 }
+
+/** Largest Opus packet accepted: RFC 6716 caps one 20 ms frame at 1275 bytes, plus room for padding. */
+export const MAX_AUDIO_PAYLOAD_BYTES = 1500;
 
 /** What each kind is, for validation (relay) and for building frames (clients). */
 export const KIND_RULES: Record<FrameKind, KindRule> = {
   [FrameKind.VideoJpeg]: { forwarded: true, allowedFlags: FrameFlag.LayerMask, payload: "media" },
   [FrameKind.Ack]: { forwarded: false, allowedFlags: 0, payload: "none" },
+  [FrameKind.Audio]: {
+    forwarded: true,
+    allowedFlags: 0,
+    payload: "media",
+    maxPayloadBytes: MAX_AUDIO_PAYLOAD_BYTES,
+  },
 };
 
 /** KIND_RULES indexed by header byte 1, for the hot path (undefined: unknown kind). */
@@ -210,7 +223,7 @@ export function validateFrame(message: Uint8Array, maxFrameBytes: number): Frame
   if ((flags & FrameFlag.LayerMask) >>> LAYER_SHIFT >= MAX_LAYERS) return "bad_flags";
   const bytes = message.byteLength - HEADER_BYTES;
   if (bytes === 0) return "empty_payload";
-  if (bytes > maxFrameBytes) return "too_large";
+  if (bytes > maxFrameBytes || bytes > (rule.maxPayloadBytes ?? bytes)) return "too_large";
   return null;
 }
 

@@ -1,4 +1,5 @@
 // Wire protocol v1: the one module the relay, the client, the bench and the browser page share.
+export * from "./audio.ts";
 export * from "./control.ts";
 export * from "./frame.ts";
 export * from "./layers.ts";

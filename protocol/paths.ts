@@ -26,7 +26,7 @@ export const ACK_PARAM = "ack";
 
 /**
  * Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://); with
- * `ack`, the receiver asks for ack-paced delivery.
+ * `ack`, the receiver asks for ack-paced delivery; `audio: false` asks for no sound.
  */
 export function roomUrl(
   relayUrl: string,
@@ -34,12 +34,15 @@ export function roomUrl(
   name?: string,
   ack = false,
   layers = false,
+  audio = true,
 ): string {
   const url = new URL(roomPath(room), relayUrl);
   if (name) url.searchParams.set("name", name);
   if (ack) url.searchParams.set(ACK_PARAM, "1");
   // Layers need acks: the relay reads a receiver's link from them (protocol/layers.ts).
   if (ack && layers) url.searchParams.set(LAYERS_PARAM, "1");
+  // Without audio the relay sends this receiver no Opus packets (docs/PROTOCOL.md, Audio).
+  if (!audio) url.searchParams.set("audio", "0");
   return url.toString();
 }
 

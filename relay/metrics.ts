@@ -1,7 +1,7 @@
 // Prometheus metrics. The hot path bumps plain numbers in `stats`; prom-client reads them only when
 // /metrics is scraped, so a frame costs a few additions and no label lookups.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import type { RoomRegistry } from "./rooms.ts";
+import { framesDroppedFor, type RoomRegistry } from "./rooms.ts";
 
 export const stats = {
   framesIn: 0,
@@ -11,6 +11,13 @@ export const stats = {
   bytesOut: 0,
   /** Deliveries skipped because a receiver's send buffer was over the backpressure limit. */
   framesDropped: 0,
+  /** Audio (kind 3), counted apart from video frames. */
+  audioPacketsIn: 0,
+  audioBytesIn: 0,
+  audioPacketsOut: 0,
+  audioBytesOut: 0,
+  /** Audio deliveries skipped: the receiver's buffer was over the limit plus the audio headroom. */
+  audioPacketsDropped: 0,
   conversionsToLegacy: 0,
   conversionsToBinary: 0,
   /** Refused messages by reason (frame_too_short, bad_text...). */
@@ -106,7 +113,43 @@ export function createMetricsRegistry(rooms: RoomRegistry): Registry {
     registry,
     "framecast_frames_dropped_total",
     "Deliveries dropped because the receiver was over the backpressure limit",
-    () => stats.framesDropped,
+    () => {
+      // Plus what parked receivers are missing now (counted for good when they come back).
+      let parked = 0;
+      for (const ws of rooms.allPeers())
+        parked += framesDroppedFor(ws.data) - ws.data.framesDropped;
+      return stats.framesDropped + parked;
+    },
+  );
+  totalCounter(
+    registry,
+    "framecast_audio_packets_in_total",
+    "Valid audio packets received from senders",
+    () => stats.audioPacketsIn,
+  );
+  totalCounter(
+    registry,
+    "framecast_audio_bytes_in_total",
+    "Bytes of valid audio packets received",
+    () => stats.audioBytesIn,
+  );
+  totalCounter(
+    registry,
+    "framecast_audio_packets_out_total",
+    "Audio packet deliveries to receivers",
+    () => stats.audioPacketsOut,
+  );
+  totalCounter(
+    registry,
+    "framecast_audio_bytes_out_total",
+    "Bytes of audio packet deliveries to receivers",
+    () => stats.audioBytesOut,
+  );
+  totalCounter(
+    registry,
+    "framecast_audio_packets_dropped_total",
+    "Audio deliveries dropped: the receiver's buffer was over the limit plus the audio headroom",
+    () => stats.audioPacketsDropped,
   );
   new Counter({
     name: "framecast_conversions_total",
@@ -178,7 +221,7 @@ export function createMetricsRegistry(rooms: RoomRegistry): Registry {
         const peer = ws.data;
         this.set(
           { room: peer.room?.name ?? "", peer_id: String(peer.id), peer_name: peer.name },
-          peer.framesDropped,
+          framesDroppedFor(peer),
         );
       }
     },

@@ -1,6 +1,7 @@
 // Room registry: who is in which room, in which wire format. Fan-out itself is Bun's topics.
 import type { ServerWebSocket } from "bun";
 import type { LayerSize, PeerInfo } from "../protocol/index.ts";
+import { stats } from "./metrics.ts";
 import type { PeerGuard } from "./security/rate-limit.ts";
 
 /** Per-connection state, stored by Bun as `ws.data` (PeerGuard: rate limits, publish right). */
@@ -14,6 +15,15 @@ export interface Peer extends PeerGuard {
   layered: boolean;
   /** The layers it sends, once announced (`layers` control message). */
   layers: LayerSize[] | undefined;
+  /** Takes audio (v1 without ?audio=0): subscribed to the room's audio topic. */
+  audio: boolean;
+  /**
+   * Off the room's video topic because its buffer passed the video limit (relay/delivery/
+   * fanout.ts): audio keeps flowing on top; back on the topic once the buffer drains.
+   */
+  videoParked: boolean;
+  /** Room.videoFrames when it was parked: the frames it missed are counted as drops on return. */
+  parkedAtVideoFrame: number;
   /** Asked for at upgrade; checked against the limits when the socket opens. */
   roomName: string;
   /** Set once the peer has been admitted, in the open handler. */
@@ -31,13 +41,27 @@ export type PeerSocket = ServerWebSocket<Peer>;
 
 export class Room {
   readonly peers = new Map<number, PeerSocket>();
-  /** Topic of new-protocol receivers: binary frames plus presence JSON. */
+  /** Video frames for v1 receivers that don't ack (acking ones get per-sender topics). */
   readonly binaryTopic: string;
+  /** Audio packets and audio_track messages for v1 receivers that take audio. */
+  readonly audioTopic: string;
   /** Topic of old-protocol (legacy) receivers: base64 text frames only. */
   readonly legacyTopic: string;
-  /** Presence JSON for acking receivers, who get frames on per-sender topics, not binaryTopic. */
+  /** Presence JSON (join/leave) for every v1 receiver. */
   readonly presenceTopic: string;
   binaryPeers = 0;
+  /** V1 peers on audioTopic. */
+  audioPeers = 0;
+  /** V1 peers off binaryTopic for now (Peer.videoParked). */
+  videoParked = 0;
+  /** Old-protocol peers off legacyTopic for now (Peer.videoParked). */
+  legacyParked = 0;
+  /** Frames published on binaryTopic so far (to count what a parked receiver missed). */
+  videoFrames = 0;
+  /** The same for legacyTopic. */
+  legacyFrames = 0;
+  /** The newest audio_track of each local sender, as forwarded, for everyone who joins later. */
+  readonly audioTracks = new Map<number, string>();
   legacyPeers = 0;
   /** Other relays with participants here (relay/cluster/): frames cross Redis while > 0. */
   remoteNodes = 0;
@@ -50,8 +74,25 @@ export class Room {
 
   constructor(readonly name: string) {
     this.binaryTopic = `b:${name}`;
+    this.audioTopic = `a:${name}`;
     this.legacyTopic = `t:${name}`;
     this.presenceTopic = `p:${name}`;
+  }
+
+  /** Frames published so far on the video topic of that format. */
+  framesOf(legacy: boolean): number {
+    return legacy ? this.legacyFrames : this.videoFrames;
+  }
+
+  /** Video topic of that format. */
+  videoTopicOf(legacy: boolean): string {
+    return legacy ? this.legacyTopic : this.binaryTopic;
+  }
+
+  /** One more (or, with -1, one fewer) receiver of that format parked. */
+  countParked(legacy: boolean, change: 1 | -1): void {
+    if (legacy) this.legacyParked += change;
+    else this.videoParked += change;
   }
 
   get size(): number {
@@ -61,6 +102,13 @@ export class Room {
   peerList(): PeerInfo[] {
     return [...this.peers.values()].map((ws) => peerInfo(ws.data));
   }
+}
+
+/** Frames dropped for a receiver so far, counting those it is missing while its video is parked. */
+export function framesDroppedFor(peer: Peer): number {
+  const parked =
+    peer.videoParked && peer.room ? peer.room.framesOf(peer.legacy) - peer.parkedAtVideoFrame : 0;
+  return peer.framesDropped + parked;
 }
 
 export function peerInfo(peer: Peer): PeerInfo {
@@ -98,6 +146,7 @@ export class RoomRegistry {
     room.peers.set(ws.data.id, ws);
     if (ws.data.legacy) room.legacyPeers++;
     else room.binaryPeers++;
+    if (ws.data.audio) room.audioPeers++;
   }
 
   /** Removes the peer; returns false if it was not in its room (already removed). */
@@ -107,6 +156,16 @@ export class RoomRegistry {
     room.peers.delete(ws.data.id);
     if (ws.data.legacy) room.legacyPeers--;
     else room.binaryPeers--;
+    if (ws.data.audio) room.audioPeers--;
+    if (ws.data.videoParked) {
+      // What it missed while parked becomes its final drop count (relay/delivery/video-parking.ts).
+      const missed = room.framesOf(ws.data.legacy) - ws.data.parkedAtVideoFrame;
+      ws.data.framesDropped += missed;
+      stats.framesDropped += missed;
+      ws.data.videoParked = false;
+      room.countParked(ws.data.legacy, -1);
+    }
+    room.audioTracks.delete(ws.data.id);
     this.forgetIfEmpty(room);
     return true;
   }

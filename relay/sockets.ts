@@ -5,6 +5,7 @@ import type { Server, WebSocketHandler } from "bun";
 import { encodeControl, PROTOCOL_VERSION, type RelayLimits } from "../protocol/index.ts";
 import type { RoomBus } from "./cluster/room-bus.ts";
 import type { RelayConfig } from "./config.ts";
+import { socketBackpressureLimit } from "./delivery/audio-fanout.ts";
 import type { Fanout } from "./delivery/fanout.ts";
 import { log } from "./log.ts";
 import { countRefusedJoin, stats } from "./metrics.ts";
@@ -69,8 +70,11 @@ export function createSocketHandlers(
     if (ws.data.legacy) {
       ws.subscribe(room.legacyTopic);
     } else {
-      // Acking receivers get frames on per-sender topics (relay/delivery/ack-pacing.ts), presence here.
-      ws.subscribe(ws.data.acks ? room.presenceTopic : room.binaryTopic);
+      // Presence for every v1 peer; video on the room topic unless it acks (then per-sender
+      // topics, relay/delivery/ack-pacing.ts); audio on its own topic unless it asked for none.
+      ws.subscribe(room.presenceTopic);
+      if (!ws.data.acks) ws.subscribe(room.binaryTopic);
+      if (ws.data.audio) ws.subscribe(room.audioTopic);
       ws.send(
         encodeControl({
           type: "welcome",
@@ -84,12 +88,12 @@ export function createSocketHandlers(
           ...(ws.data.layered ? { layers: true } : {}),
         }),
       );
+      fanout.audio.replayTracks(ws);
       fanout.pacing.join(ws);
     }
     // Presence goes to new-protocol peers only (old clients would try to show it as a JPEG);
     // ws.publish skips the newcomer, who learnt everything from its welcome.
     const joined = encodeControl({ type: "join", peer: peerInfo(ws.data) });
-    ws.publish(room.binaryTopic, joined);
     ws.publish(room.presenceTopic, joined);
     bus.localJoined(room);
     log("info", "join", {
@@ -102,7 +106,8 @@ export function createSocketHandlers(
 
   return {
     maxPayloadLength: maxMessageBytes(config),
-    backpressureLimit: config.backpressureLimitBytes,
+    // Audio may queue past the video limit (relay/delivery/audio-fanout.ts): video goes first.
+    backpressureLimit: socketBackpressureLimit(config.backpressureLimitBytes),
     closeOnBackpressureLimit: false,
     idleTimeout: config.idleTimeoutSeconds,
     sendPings: true,
@@ -110,6 +115,9 @@ export function createSocketHandlers(
     publishToSelf: false,
     open(ws) {
       admit(ws);
+    },
+    drain(ws) {
+      fanout.parking.onDrain(ws);
     },
     message(ws, message) {
       // The gate (rate limits, view-only) decides first; it never allocates.
@@ -123,7 +131,6 @@ export function createSocketHandlers(
       stats.connectionsClosed++;
       fanout.pacing.leave(ws);
       const left = encodeControl({ type: "leave", id: ws.data.id });
-      getServer().publish(room.binaryTopic, left);
       getServer().publish(room.presenceTopic, left);
       bus.localLeft(room);
       log("info", "leave", {

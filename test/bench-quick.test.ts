@@ -94,8 +94,12 @@ function checkSummary(where: string, s: RunSummary, hasMetrics: boolean): void {
   else expect(s.relayDrops, where).toBeNull();
 }
 
-/** Scenarios measured against the raw Bun.serve baseline (all but cluster, which compares relays). */
-const withBaseline = () => report.scenarios.filter((s) => s.name !== "cluster");
+/**
+ * Scenarios measured against the raw Bun.serve baseline: all but cluster, which compares relays,
+ * and audio, which the baseline can't carry.
+ */
+const withBaseline = () =>
+  report.scenarios.filter((s) => s.name !== "cluster" && s.name !== "audio");
 
 test("every result holds sane figures", () => {
   for (const scenario of withBaseline()) {
@@ -142,6 +146,35 @@ test.skipIf(!withRedis)(
     expect(cross.malformed).toBe(0);
   },
 );
+
+test("audio: every phase reports latency, loss and bit rate; sound-only reports relay CPU", () => {
+  const audio = report.scenarios.find((s) => s.name === "audio") as unknown as {
+    audio: Array<{
+      phase: string;
+      latencyMs: { p50: number; p99: number; count: number };
+      audioSent: number;
+      audioLost: number;
+      kbitPerStream: number;
+      relayCpuUsPerAudioPacket: number | null;
+      slowViewer?: { audioReceived: number };
+    }>;
+  };
+  expect(audio.audio.map((p) => p.phase)).toEqual([
+    "audio-only",
+    "audio-video",
+    "slow-viewer-acks",
+    "slow-viewer-no-acks",
+  ]);
+  for (const phase of audio.audio) {
+    expect(phase.audioSent, phase.phase).toBeGreaterThan(0);
+    expect(phase.latencyMs.count, phase.phase).toBeGreaterThan(0);
+    expect(phase.latencyMs.p50, phase.phase).toBeLessThanOrEqual(phase.latencyMs.p99);
+    expect(phase.audioLost, phase.phase).toBeGreaterThanOrEqual(0);
+    expect(phase.kbitPerStream, phase.phase).toBeGreaterThan(10);
+  }
+  expect(audio.audio[0]?.relayCpuUsPerAudioPacket).toBeGreaterThanOrEqual(0);
+  expect(audio.audio[2]?.slowViewer?.audioReceived).toBeGreaterThan(0);
+});
 
 test("saturation reports its steps and the highest fps each relay sustained", () => {
   const saturation = report.scenarios.find((s) => s.name === "saturation")?.saturation;

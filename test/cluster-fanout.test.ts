@@ -3,8 +3,10 @@
 // one relay never touches Redis's data path.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import {
+  encodeAudioPacket,
   encodeVideoFrame,
   framePayload,
+  isAudioMessage,
   readHeader,
   readSenderId,
   stampSenderId,
@@ -250,6 +252,35 @@ test.skipIf(!hasRedis)(
     } finally {
       acker.close();
       held.close();
+    }
+  },
+  30_000,
+);
+
+test.skipIf(!hasRedis)(
+  "audio crosses relays too, to acking and non-acking receivers, never held by the ack window",
+  async () => {
+    const [a, b] = [relay(0), relay(1)];
+    const sender = await join(a, "talk", "sender");
+    const listener = await join(b, "talk", "listener");
+    const acker = await AckingPeer.join(b.wsUrl, "talk", "held", "manual");
+    try {
+      await sender.waitForControl("join", (j) => j.peer.name === "held");
+      for (let seq = 0; seq < 30; seq++) {
+        sender.ws.send(encodeAudioPacket(new Uint8Array(80).fill(seq), Date.now(), seq));
+        await Bun.sleep(5);
+      }
+      const audioAt = (frames: Uint8Array[]) => frames.filter(isAudioMessage);
+      await listener.waitFor(() => audioAt(listener.binary).length === 30, "30 audio packets");
+      await acker.waitFor(() => audioAt(acker.frames).length === 30, "30 audio packets, unacked");
+      expect(audioAt(listener.binary).map((m) => readHeader(m).sequence)).toEqual(
+        Array.from({ length: 30 }, (_, i) => i),
+      );
+      expect(new Set(audioAt(listener.binary).map(readSenderId))).toEqual(
+        new Set([sender.welcome.id]),
+      );
+    } finally {
+      acker.close();
     }
   },
   30_000,

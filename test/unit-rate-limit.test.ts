@@ -16,6 +16,7 @@ function gate(overrides: Partial<Parameters<typeof createInboundGate>[0]> = {}) 
       maxBytesPerSecond: 0,
       maxControlPerSecond: 5,
       maxAcksPerSecond: 10,
+      maxAudioPerSecond: 10,
       ...overrides,
     },
     1 << 20,

@@ -30,14 +30,15 @@ export interface DrawerCounts {
 export class LatestFrameDrawer<D extends Decoded> {
   readonly counts: DrawerCounts = { received: 0, drawn: 0, dropped: 0, failed: 0 };
   readonly #decode: (jpeg: Uint8Array) => Promise<D>;
-  readonly #draw: (decoded: D, frame: IncomingFrame) => void;
+  /** Returns true to keep `decoded` (the caller then closes it; lip sync holds frames). */
+  readonly #draw: (decoded: D, frame: IncomingFrame) => unknown;
   #busy = false;
   #pending: IncomingFrame | null = null;
   #disposed = false;
 
   constructor(
     decode: (jpeg: Uint8Array) => Promise<D>,
-    draw: (decoded: D, frame: IncomingFrame) => void,
+    draw: (decoded: D, frame: IncomingFrame) => unknown,
   ) {
     this.#decode = decode;
     this.#draw = draw;
@@ -71,7 +72,7 @@ export class LatestFrameDrawer<D extends Decoded> {
       try {
         decoded = await this.#decode(frame.jpeg);
         if (!this.#disposed) {
-          this.#draw(decoded, frame);
+          if (this.#draw(decoded, frame) === true) decoded = null; // kept by the caller
           this.counts.drawn++;
         }
       } catch {

@@ -31,6 +31,9 @@ const ui = {
   roomControls: byId("room-controls", HTMLElement),
   shareButton: byId("share-button", HTMLButtonElement),
   callCameraSelect: byId("call-camera-select", HTMLSelectElement),
+  micButton: byId("mic-button", HTMLButtonElement),
+  muteButton: byId("mute-button", HTMLButtonElement),
+  audioNotice: byId("audio-notice", HTMLElement),
   leaveButton: byId("leave-button", HTMLButtonElement),
   fullscreenButton: byId("fullscreen-button", HTMLButtonElement),
   invite: byId("invite", HTMLElement),
@@ -190,6 +193,8 @@ ui.previewButton.addEventListener("click", () => {
   else void startPreview();
 });
 ui.shareButton.addEventListener("click", () => void session?.toggleCamera());
+ui.micButton.addEventListener("click", () => void session?.toggleMicrophone());
+ui.muteButton.addEventListener("click", () => session?.toggleMute());
 ui.leaveButton.addEventListener("click", () => leave());
 ui.fullscreenButton.addEventListener("click", () => {
   const request = document.fullscreenElement

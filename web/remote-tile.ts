@@ -1,15 +1,31 @@
 // One other participant: a canvas showing their newest frame, their name, live fps and latency.
 // Its data-* attributes expose the same numbers to tests and tooling.
-import { formatLayerSize, type LayerSize, type PeerInfo } from "../protocol/index.ts";
+import {
+  type AudioTrackInfo,
+  formatLayerSize,
+  type LayerSize,
+  type PeerInfo,
+} from "../protocol/index.ts";
+import type { RemoteAudio } from "./audio/remote-audio.ts";
+import { TileAudioBadge } from "./audio/tile-audio-badge.ts";
 import { element } from "./dom.ts";
 import { FrameMeter } from "./frame-meter.ts";
 import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
+import { type HeldFrame, LipSyncQueue } from "./lip-sync.ts";
 import { formatReading } from "./stats-text.ts";
 import { type TileActions, TileView } from "./tile-view.ts";
 
 function decodeJpeg(jpeg: Uint8Array): Promise<ImageBitmap> {
   // The Blob copies the bytes, so the socket's buffer is free as soon as this returns.
   return createImageBitmap(new Blob([jpeg as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }));
+}
+
+/** What a tile needs of the room's sound (web/audio/room-audio.ts). */
+export interface TileAudio {
+  remote(id: number): RemoteAudio | undefined;
+  trackOf(id: number): AudioTrackInfo | undefined;
+  isLocallyMuted(id: number): boolean;
+  setLocallyMuted(id: number, muted: boolean): void;
 }
 
 export class RemoteTile {
@@ -25,11 +41,21 @@ export class RemoteTile {
   #bytes = 0;
   readonly #meter = new FrameMeter();
   readonly #drawer: LatestFrameDrawer<ImageBitmap>;
+  readonly #audio: TileAudio | null;
+  readonly #badge: TileAudioBadge | null;
+  /** Decoded frames waiting for the sound to reach them (lip sync: audio is the clock). */
+  readonly #held = new LipSyncQueue<ImageBitmap>();
+  #context: CanvasRenderingContext2D | null = null;
+  #tickScheduled = false;
+  /** Capture time of the frame on screen (null: none yet). */
+  #shownCaptureMs: number | null = null;
 
   constructor(
     readonly peer: PeerInfo,
     actions: TileActions,
+    audio: TileAudio | null = null,
   ) {
+    this.#audio = audio;
     this.view = new TileView(this.#canvas, {
       name: peer.legacy ? `${peer.name} (old client)` : peer.name,
       stats: "waiting for video…",
@@ -47,9 +73,56 @@ export class RemoteTile {
     this.#canvas.width = 320;
     this.#canvas.height = 240;
     const context = this.#canvas.getContext("2d");
+    this.#context = context;
     this.#drawer = new LatestFrameDrawer(decodeJpeg, (bitmap, frame) =>
-      this.#draw(context, bitmap, frame),
+      this.#arrived(bitmap, frame),
     );
+    this.#badge =
+      audio && !peer.legacy
+        ? new TileAudioBadge(this.element, peer.name, (muted) =>
+            audio.setLocallyMuted(peer.id, muted),
+          )
+        : null;
+  }
+
+  /** Sound of this participant playing now: its capture time (null: none, draw at once). */
+  #audibleMs(): number | null {
+    return this.#audio?.remote(this.peer.id)?.audibleCaptureTimeMs(performance.now()) ?? null;
+  }
+
+  /** A decoded frame: drawn now, or held until the sound reaches it. True: kept (held). */
+  #arrived(bitmap: ImageBitmap, frame: IncomingFrame): boolean {
+    if (this.#held.size === 0 && this.#audibleMs() === null) {
+      this.#draw(this.#context, bitmap, frame.captureTimeMs);
+      return false;
+    }
+    for (const old of this.#held.push(bitmap, frame.captureTimeMs)) old.item.close();
+    this.#scheduleTick();
+    return true;
+  }
+
+  #scheduleTick(): void {
+    if (this.#tickScheduled) return;
+    this.#tickScheduled = true;
+    requestAnimationFrame(() => this.#tick());
+  }
+
+  /** Each display frame while frames are held: show the one matching what is heard. */
+  #tick(): void {
+    this.#tickScheduled = false;
+    const audioMs = this.#audibleMs();
+    const { show, discard } = this.#held.choose(audioMs, this.#shownCaptureMs);
+    for (const frame of discard) frame.item.close();
+    if (show) this.#showHeld(show, audioMs);
+    if (this.#held.size > 0) this.#scheduleTick();
+  }
+
+  #showHeld(frame: HeldFrame<ImageBitmap>, audioMs: number | null): void {
+    this.#draw(this.#context, frame.item, frame.captureTimeMs);
+    frame.item.close();
+    // Sound minus picture capture time: > 0 the sound leads (ITU-R BT.1359: +45 / -125 ms).
+    if (audioMs !== null)
+      this.element.dataset.avOffsetMs = (audioMs - frame.captureTimeMs).toFixed(0);
   }
 
   receive(frame: IncomingFrame, layer = 0, bytes = frame.jpeg.byteLength): void {
@@ -58,14 +131,19 @@ export class RemoteTile {
     this.#drawer.push(frame);
   }
 
-  #draw(context: CanvasRenderingContext2D | null, bitmap: ImageBitmap, frame: IncomingFrame): void {
+  #draw(
+    context: CanvasRenderingContext2D | null,
+    bitmap: ImageBitmap,
+    captureTimeMs: number,
+  ): void {
     if (this.#canvas.width !== bitmap.width || this.#canvas.height !== bitmap.height) {
       this.#canvas.width = bitmap.width;
       this.#canvas.height = bitmap.height;
     }
     context?.drawImage(bitmap, 0, 0);
     const now = performance.timeOrigin + performance.now();
-    this.#meter.record(now, now - frame.captureTimeMs);
+    this.#meter.record(now, now - captureTimeMs);
+    this.#shownCaptureMs = captureTimeMs;
   }
 
   /** Updates the label and data-* from the counters (a few times a second, not per frame). */
@@ -89,10 +167,17 @@ export class RemoteTile {
       this.#layerLabel.textContent = text;
       this.element.title = text;
     }
+    const audio = this.#audio;
+    this.#badge?.update(
+      audio?.trackOf(this.peer.id),
+      audio?.remote(this.peer.id),
+      audio?.isLocallyMuted(this.peer.id) ?? false,
+    );
   }
 
   dispose(): void {
     this.#drawer.dispose();
+    for (const frame of this.#held.drain()) frame.item.close();
     this.element.remove();
   }
 }

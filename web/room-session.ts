@@ -7,9 +7,13 @@ import {
   CloseCode,
   type ErrorMessage,
   encodeLayersAnnounce,
+  isAudioMessage,
   roomUrl,
   type WelcomeMessage,
 } from "../protocol/index.ts";
+import { MicControls, type MicElements } from "./audio/mic-controls.ts";
+import { MicSender } from "./audio/mic-sender.ts";
+import { RoomAudio } from "./audio/room-audio.ts";
 import type { CallLayout } from "./call-layout.ts";
 import { closeCamera, openCamera } from "./camera.ts";
 import { cameraFailure } from "./camera-errors.ts";
@@ -22,7 +26,7 @@ import { RoomConnection } from "./room-connection.ts";
 import { SelfTile } from "./self-tile.ts";
 import { TileGrid } from "./tile-grid.ts";
 
-export interface SessionElements {
+export interface SessionElements extends MicElements {
   app: HTMLElement;
   status: HTMLElement;
   where: HTMLElement;
@@ -64,6 +68,9 @@ export class RoomSession {
   readonly #layerRequests = new LayerRequests((text) => this.#sendText(text));
   readonly #sender: CameraSender;
   readonly #refreshTimer: ReturnType<typeof setInterval>;
+  /** Everyone else's sound, and your microphone (web/audio/). */
+  readonly #audio = new RoomAudio();
+  readonly #mic: MicControls;
   #state: ConnectionState = { kind: "idle" };
   #capture: CaptureSettings;
   #stream: MediaStream | null = null;
@@ -83,7 +90,18 @@ export class RoomSession {
       ack: (frame) => this.#acker.doneWith(frame),
       onChange: () => this.#peopleChanged(),
       requests: this.#layerRequests,
+      audio: this.#audio,
     });
+    // Created during the Join click: the browser lets a page start sound from a user gesture.
+    // Where it still holds sound back (autoplay policy), the next click or key lets it play.
+    this.#audio.start();
+    document.addEventListener("pointerdown", this.#unblockSound);
+    document.addEventListener("keydown", this.#unblockSound);
+    this.#mic = new MicControls(
+      ui,
+      new MicSender(() => this.#connection.socket),
+      this.#audio.support,
+    );
     this.#selfTile.setName(options.name || "guest");
     this.#sender = new CameraSender({
       video: this.#selfTile.video,
@@ -104,9 +122,16 @@ export class RoomSession {
         onState: (state) => this.#setState(state),
         onWelcome: (welcome) => this.#welcome(welcome),
         onControl: (message) => {
+          if (message.type === "audio_track") {
+            this.#audio.track(message.id, message);
+            return;
+          }
           if (message.type === "join") this.#grid.add(message.peer);
           else if (message.type === "layers") this.#grid.setLayers(message.id, message.layers);
-          else if (message.type === "leave") this.#grid.remove(message.id);
+          else if (message.type === "leave") {
+            this.#grid.remove(message.id);
+            this.#audio.remove(message.id);
+          }
         },
         onRefused: (refusal) =>
           this.#showRelayNotice(
@@ -114,7 +139,10 @@ export class RoomSession {
             `refused_${refusal.status}`,
           ),
         onRelayError: (error) => this.#relayError(error),
-        onFrame: (message) => this.#grid.frame(message),
+        onFrame: (message) => {
+          if (isAudioMessage(message)) this.#audio.packet(message);
+          else this.#grid.frame(message);
+        },
         onClosed: (code) => this.#closed(code),
       },
     );
@@ -127,8 +155,14 @@ export class RoomSession {
     this.#connection.start();
   }
 
+  readonly #unblockSound = (): void => this.#audio.resume();
+
   leave(): void {
     this.stopCamera();
+    this.#mic.stop();
+    this.#audio.close();
+    document.removeEventListener("pointerdown", this.#unblockSound);
+    document.removeEventListener("keydown", this.#unblockSound);
     this.#connection.stop();
     clearInterval(this.#refreshTimer);
     this.#grid.clear();
@@ -139,6 +173,17 @@ export class RoomSession {
     this.#ui.alone.hidden = true;
     this.#hideNotice(this.#ui.relayNotice);
     this.#hideNotice(this.#ui.cameraNotice);
+    this.#hideNotice(this.#ui.audioNotice);
+  }
+
+  toggleMicrophone(): Promise<void> {
+    // A click: the moment the browser allows sound to start, if it held it back.
+    this.#audio.resume();
+    return this.#mic.toggle();
+  }
+
+  toggleMute(): void {
+    this.#mic.toggleMute();
   }
 
   async toggleCamera(): Promise<void> {
@@ -235,6 +280,8 @@ export class RoomSession {
     this.#hideNotice(this.#ui.relayNotice);
     this.#self = { id: welcome.id, name: welcome.name };
     this.#grid.clear();
+    this.#audio.clear();
+    this.#mic.welcome();
     for (const peer of welcome.peers) this.#grid.add(peer);
     this.#peopleChanged();
   }
@@ -247,6 +294,7 @@ export class RoomSession {
     // Participant ids belong to one connection: the next welcome brings the room afresh.
     this.#self = null;
     this.#grid.clear();
+    this.#audio.clear();
     this.#ui.alone.hidden = true;
     if (code === CloseCode.MessageTooBig) {
       this.#showRelayNotice(
@@ -273,6 +321,8 @@ export class RoomSession {
     const now = performance.timeOrigin + performance.now();
     this.#grid.refresh(now);
     if (this.#stream) this.#selfTile.refresh(now, this.#sender.counts, this.#state.kind === "live");
+    this.#ui.app.dataset.soundBlocked = String(this.#audio.blocked);
+    this.#mic.refresh();
     if (this.#state.kind === "reconnecting")
       this.#ui.status.textContent = describeState(this.#state, Date.now());
     // Notices above the tiles come and go, the window changes: the layout follows (cheap when

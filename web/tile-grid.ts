@@ -17,7 +17,7 @@ import {
   readSequence,
   validateFrame,
 } from "../protocol/index.ts";
-import { RemoteTile } from "./remote-tile.ts";
+import { RemoteTile, type TileAudio } from "./remote-tile.ts";
 import type { TileActions } from "./tile-view.ts";
 
 export class TileGrid {
@@ -26,6 +26,7 @@ export class TileGrid {
   readonly #actions: TileActions;
   readonly #ack: (frame: AckedFrame) => void;
   readonly #onChange: () => void;
+  readonly #audio: TileAudio | null;
   readonly #requests: LayerRequests | null;
   /** Tiles asking again for a layer when their size changes (layout, window, zoom). */
   readonly #resized: ResizeObserver | null;
@@ -44,8 +45,11 @@ export class TileGrid {
       ack?: (frame: AckedFrame) => void;
       onChange?: () => void;
       requests?: LayerRequests | null;
+      /** The room's sound (web/audio/room-audio.ts): speaking ring, mute, lip sync. */
+      audio?: TileAudio | null;
     },
   ) {
+    this.#audio = options.audio ?? null;
     this.#container = container;
     this.#actions = options.actions;
     this.#ack = options.ack ?? (() => {});
@@ -99,7 +103,7 @@ export class TileGrid {
 
   add(peer: PeerInfo): void {
     if (this.#tiles.has(peer.id)) return;
-    const tile = new RemoteTile(peer, this.#actions);
+    const tile = new RemoteTile(peer, this.#actions, this.#audio);
     this.#tiles.set(peer.id, tile);
     this.#container.append(tile.element);
     this.#resized?.observe(tile.element);

@@ -16,8 +16,7 @@ export interface RemoteFrameSink {
 export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink): LocalDelivery {
   return {
     presence(room, text) {
-      // As for local joins and leaves: the room topic, and the presence topic of acking receivers.
-      server.publish(room.binaryTopic, text);
+      // As for local joins and leaves: the presence topic every v1 participant is on.
       server.publish(room.presenceTopic, text);
     },
     frame(room, message) {

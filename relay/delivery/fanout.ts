@@ -19,8 +19,10 @@ import { stats } from "../metrics.ts";
 import { FRAME_REFUSALS, Refusals, refuseMessage } from "../refusals.ts";
 import type { PeerSocket, Room } from "../rooms.ts";
 import { AckPacing } from "./ack-pacing.ts";
+import { AudioFanout, socketBackpressureLimit } from "./audio-fanout.ts";
 import { layerStats } from "./layer-metrics.ts";
 import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
+import { VideoParking } from "./video-parking.ts";
 
 export interface FanoutLimits {
   maxFrameBytes: number;
@@ -31,6 +33,12 @@ export interface FanoutLimits {
 export class Fanout {
   /** Delivery to receivers that ack (?ack=1): per-sender topics instead of the room topic. */
   readonly pacing: AckPacing;
+  /** Audio packets and tracks (kind 3, audio_track), on their own topic. */
+  readonly audio: AudioFanout;
+  /** Stops video at the video limit for receivers that don't ack, so audio keeps its room. */
+  readonly parking: VideoParking;
+  /** What Bun enforces per socket: the video limit plus the audio headroom. */
+  readonly #socketLimit: number;
   /** Set by attach() once the relay listens, before any socket can open. */
   #server!: Server<unknown>;
   /** Receivers a publish is about to skip (filled by #overLimit, emptied after the publish). */
@@ -41,12 +49,16 @@ export class Fanout {
     private readonly bus: RoomBus,
   ) {
     this.pacing = new AckPacing(limits);
+    this.#socketLimit = socketBackpressureLimit(limits.backpressureLimitBytes);
+    this.audio = new AudioFanout(this.#socketLimit);
+    this.parking = new VideoParking(limits.backpressureLimitBytes);
   }
 
   /** The server whose topics frames go to (Bun creates it when the relay starts listening). */
   attach(server: Server<unknown>): void {
     this.#server = server;
     this.pacing.attach(server);
+    this.audio.attach(server);
   }
 
   /** A binary message from a v1 peer: an ack, a frame, or something malformed. */
@@ -57,6 +69,9 @@ export class Fanout {
     switch (kind) {
       case FrameKind.Ack:
         this.#onAck(ws, message);
+        return;
+      case FrameKind.Audio:
+        this.#onAudio(ws, room, message);
         return;
       case FrameKind.VideoJpeg:
       case null: // unknown kind: validateFrame says which problem
@@ -78,7 +93,22 @@ export class Fanout {
 
   /** A frame stamped by another relay (relay/cluster/): every local receiver, in its format. */
   onRemoteFrame(room: Room, message: Buffer): void {
-    this.#deliver(room, null, message, null);
+    if (frameKind(message) === FrameKind.Audio) this.audio.deliver(room, null, message);
+    else this.#deliver(room, null, message, null);
+  }
+
+  /** An audio packet (kind 3): checked like a frame (its own size cap), then to the audio topic. */
+  #onAudio(ws: PeerSocket, room: Room, message: Buffer): void {
+    const problem = validateFrame(message, this.limits.maxFrameBytes);
+    if (problem !== null) {
+      refuseMessage(ws, FRAME_REFUSALS[problem]);
+      return;
+    }
+    stampSenderId(message, ws.data.id);
+    stats.audioPacketsIn++;
+    stats.audioBytesIn += message.byteLength;
+    this.audio.deliver(room, ws, message);
+    if (room.remoteNodes > 0) this.bus.publishFrame(room, message);
   }
 
   /** A text message: JSON control from v1 peers, a base64 JPEG from legacy ones. */
@@ -138,12 +168,17 @@ export class Fanout {
     if (binary !== null) {
       // Acking receivers get it on the sender's own topic (or are held back); the rest here.
       const paced = this.pacing.onFrame(room, from, binary);
-      const receivers = room.binaryPeers - (from === null || fromLegacy ? 0 : 1) - paced;
+      room.videoFrames++;
+      // Parked receivers (video-parking.ts) are off the topic for now.
+      const parked = room.videoParked - (!fromLegacy && from?.data.videoParked ? 1 : 0);
+      const receivers = room.binaryPeers - (from === null || fromLegacy ? 0 : 1) - paced - parked;
       if (receivers > 0) this.#publish(room, from, false, binary, receivers);
       // Other relays with participants here get it once, through the bus.
       if (from !== null && room.remoteNodes > 0) this.bus.publishFrame(room, binary);
     }
-    const legacyReceivers = room.legacyPeers - (fromLegacy ? 1 : 0);
+    room.legacyFrames++;
+    const legacyParked = room.legacyParked - (fromLegacy && from?.data.videoParked ? 1 : 0);
+    const legacyReceivers = room.legacyPeers - (fromLegacy ? 1 : 0) - legacyParked;
     if (legacyReceivers > 0) {
       this.#publish(room, from, true, text ?? toLegacyText(binary as Buffer), legacyReceivers);
     }
@@ -179,6 +214,8 @@ export class Fanout {
       for (let i = 0; i < dropped; i++) (this.#skipped[i] as PeerSocket).data.framesDropped++;
     }
     if (this.#skipped.length > 0) this.#skipped.length = 0; // hold no closed sockets
+    // Someone has backpressure: whoever passed the video limit leaves the video topic.
+    if (status <= 0) this.parking.parkOverLimit(room, from, legacy);
     const delivered = receivers - dropped;
     stats.framesDropped += dropped;
     stats.framesOut += delivered;
@@ -193,8 +230,9 @@ export class Fanout {
     for (const peer of room.peers.values()) {
       // Acking receivers are not on the room topics; relay/delivery/paced-sender.ts counts theirs.
       if (peer === from || peer.data.legacy !== legacy || peer.data.acks) continue;
-      if (peer.getBufferedAmount() > this.limits.backpressureLimitBytes)
-        this.#skipped[count++] = peer;
+      // Parked receivers are off the topic; uWS skips only those past the socket's limit.
+      if (peer.data.videoParked) continue;
+      if (peer.getBufferedAmount() > this.#socketLimit) this.#skipped[count++] = peer;
     }
     return count;
   }
@@ -223,6 +261,13 @@ export class Fanout {
         else if (problem === "too_many") refuseMessage(ws, Refusals.layerRequestsTooMany);
         return;
       }
+      case "audio_track":
+        if (!ws.data.canPublish) {
+          refuseMessage(ws, Refusals.viewOnly);
+          return;
+        }
+        this.audio.announce(ws, message);
+        return;
       default:
         assertNever(message);
     }
@@ -239,7 +284,7 @@ export class Fanout {
     ws.data.layers = message.layers;
     this.pacing.announce(room, ws.data.id, message.layers.length);
     const text = encodeControl({ type: "layers", id: ws.data.id, layers: message.layers });
-    ws.publish(room.binaryTopic, text);
+    // Every v1 participant is on the presence topic (the room topic carries video only).
     ws.publish(room.presenceTopic, text);
     // Participants on other relays learn it from this relay's roster.
     this.bus.localUpdated(room);

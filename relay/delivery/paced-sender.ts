@@ -14,6 +14,7 @@ import type { Server } from "bun";
 import { stats } from "../metrics.ts";
 import type { PeerSocket } from "../rooms.ts";
 import { ackStats } from "./ack-metrics.ts";
+import { socketBackpressureLimit } from "./audio-fanout.ts";
 import type { LayerAdapter } from "./layer-adaptation.ts";
 import { layerStats } from "./layer-metrics.ts";
 
@@ -85,6 +86,8 @@ export class PacedSender {
   readonly #due: Set<Lane>[];
   readonly #dueMask: number;
   readonly #recentSeq = new Uint32Array(RECENT_FRAMES);
+  /** What Bun enforces per socket: the video limit plus the audio headroom. */
+  readonly #socketLimit: number;
   /** Status of the last publish to the topic: > 0 means no lane can be over the limit now. */
   #lastStatus = 1;
   /** Lanes a publish is about to skip (filled by #overLimit, emptied after the publish). */
@@ -99,6 +102,7 @@ export class PacedSender {
     private readonly limits: PacingLimits,
   ) {
     this.#window = limits.ackWindow;
+    this.#socketLimit = socketBackpressureLimit(limits.backpressureLimitBytes);
     // Due frames lie at most `window` past the latest, so a larger ring never mixes two of them.
     const size = ringSize(this.#window + 1);
     this.#dueMask = size - 1;
@@ -195,6 +199,10 @@ export class PacedSender {
       for (let i = 0; i < dropped; i++) this.#skip(this.#skipped[i] as Lane, n);
     }
     if (this.#skipped.length > 0) this.#skipped.length = 0;
+    // Past the video limit the rest of a receiver's buffer is for sound (audio-fanout.ts): lanes
+    // over it leave the topic having got frame n, as if their window had filled; an ack (theirs
+    // will come, for what is queued) brings them back through resume().
+    if (status <= 0) this.#yieldToAudio(n);
     const delivered = receivers - dropped;
     stats.framesOut += delivered;
     stats.bytesOut += delivered * message.byteLength;
@@ -238,9 +246,15 @@ export class PacedSender {
   resume(lane: Lane): void {
     lane.receiver.idle.delete(lane);
     if (lane.unackedN.length >= this.#window) return;
+    const ws = lane.receiver.ws;
+    if (ws.getBufferedAmount() > this.limits.backpressureLimitBytes) {
+      // Past the video limit the rest of its buffer is for sound (audio-fanout.ts): no video
+      // yet; its next ack (for what is queued) tries again.
+      lane.receiver.idle.add(lane);
+      return;
+    }
     const latest = this.latest;
     if (latest !== null && lane.sentN !== this.latestN) {
-      const ws = lane.receiver.ws;
       if (ws.send(latest) === 0) {
         // Its buffer is full of other frames; its ack for one of them retries this lane.
         ws.data.framesDropped++;
@@ -307,16 +321,27 @@ export class PacedSender {
     ackStats.parks++;
   }
 
-  /** Lanes on the topic whose receiver is over the buffer limit now, into #skipped. */
+  /** Lanes on the topic whose receiver is over the socket's limit now (uWS skips those). */
   #overLimit(): number {
     let count = 0;
     for (const lane of this.lanes.values()) {
       if (!lane.onTopic) continue;
-      if (lane.receiver.ws.getBufferedAmount() > this.limits.backpressureLimitBytes) {
+      if (lane.receiver.ws.getBufferedAmount() > this.#socketLimit) {
         this.#skipped[count++] = lane;
       }
     }
     return count;
+  }
+
+  /** Lanes still on the topic but over the video limit stop here, frame n delivered. */
+  #yieldToAudio(n: number): void {
+    for (const lane of this.lanes.values()) {
+      if (!lane.onTopic) continue;
+      if (lane.receiver.ws.getBufferedAmount() <= this.limits.backpressureLimitBytes) continue;
+      lane.bucket?.delete(lane);
+      this.#leaveTopic(lane, n);
+      if (lane.unackedN.length < this.#window) lane.receiver.idle.add(lane);
+    }
   }
 
   /** uWS skipped frame n for this lane: it leaves the topic having been sent up to n − 1. */

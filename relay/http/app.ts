@@ -2,7 +2,7 @@
 // Upgrades hand the socket to Bun's native handlers (sockets.ts); frames never pass through Elysia.
 import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
-import { cleanName, isValidRoomName, LEGACY_ROOM } from "../../protocol/index.ts";
+import { cleanName, isValidRoomName, LEGACY_ROOM, wantsAudio } from "../../protocol/index.ts";
 import type { RoomBus } from "../cluster/room-bus.ts";
 import { wantsAcks, wantsLayers } from "../delivery/ack-pacing.ts";
 import { log } from "../log.ts";
@@ -26,6 +26,9 @@ function newPeer(bus: RoomBus, roomName: string, rawName: string | null, legacy:
     acks: false,
     layered: false,
     layers: undefined,
+    audio: false,
+    videoParked: false,
+    parkedAtVideoFrame: 0,
     roomName,
     room: undefined,
     legacySequence: 0,
@@ -92,6 +95,7 @@ export function createApp(
       peer.acks = wantsAcks(request.url);
       // Layers need acks: the relay reads a receiver's link from them.
       peer.layered = peer.acks && wantsLayers(request.url);
+      peer.audio = wantsAudio(request.url);
       return upgrade(request, server, peer);
     })
     .get("/", async ({ request, server }) => {

@@ -7,6 +7,9 @@ import { isValidRoomName } from "../../protocol/index.ts";
 import { log } from "../log.ts";
 
 const PAGE_ENTRY = join(import.meta.dir, "..", "..", "web", "index.html");
+/** The sound playback AudioWorklet: its own bundle, loaded by the page at a fixed URL. */
+const WORKLET_ENTRY = join(import.meta.dir, "..", "..", "web", "audio", "playback-worklet.ts");
+const WORKLET_ASSET = "playback-worklet.js";
 export const ASSET_PREFIX = "/assets/";
 
 interface Asset {
@@ -24,7 +27,7 @@ const PAGE_HEADERS = {
   "cache-control": "no-cache",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
-  "permissions-policy": "camera=(self), microphone=()",
+  "permissions-policy": "camera=(self), microphone=(self)",
   // Only our own script, style and socket; frames are drawn from blobs the page itself makes.
   "content-security-policy":
     "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; " +
@@ -52,6 +55,19 @@ async function buildBundle(): Promise<WebBundle> {
     else assets.set(name, { body, type: output.type || "application/octet-stream" });
   }
   if (!page) throw new Error("web page build produced no index.html");
+  // The worklet runs in the AudioWorkletGlobalScope, apart from the page: built on its own.
+  const worklet = await Bun.build({
+    entrypoints: [WORKLET_ENTRY],
+    target: "browser",
+    minify: true,
+  });
+  const workletOutput = worklet.outputs[0];
+  if (!worklet.success || !workletOutput)
+    throw new AggregateError(worklet.logs, "worklet build failed");
+  assets.set(WORKLET_ASSET, {
+    body: new Uint8Array(await workletOutput.arrayBuffer()),
+    type: "text/javascript;charset=utf-8",
+  });
   log("info", "web_page_built", {
     ms: Math.round(performance.now() - started),
     assets: assets.size,
@@ -95,7 +111,9 @@ async function assetResponse(name: string): Promise<Response> {
     return new Response(asset.body, {
       headers: {
         "content-type": asset.type,
-        "cache-control": "public, max-age=31536000, immutable",
+        // Hashed names never change; the worklet's fixed name must be revalidated.
+        "cache-control":
+          name === WORKLET_ASSET ? "no-cache" : "public, max-age=31536000, immutable",
         "x-content-type-options": "nosniff",
       },
     });

@@ -1,6 +1,7 @@
 // Per-connection rate limits, checked before a message reaches the fan-out: token buckets for
-// video frames, bytes, acks (their own budget) and everything else ("control": JSON, malformed
-// messages), kept as plain numbers on the peer, so a message costs a clock read and a few additions, no allocation.
+// video frames, audio packets, bytes, acks (their own budget) and everything else ("control":
+// JSON, malformed messages), kept as plain numbers on the peer, so a message costs a clock read
+// and a few additions, no allocation.
 // Excess is dropped and counted; a connection that keeps going far over its limits is closed.
 import {
   assertNever,
@@ -26,6 +27,8 @@ export interface PeerGuard {
   controlTokens: number;
   /** Acks have their own budget: a receiver legitimately acks every frame of every sender. */
   ackTokens: number;
+  /** Audio packets have their own budget: 50 a second per stream, whatever the video does. */
+  audioTokens: number;
   /** performance.now() at the last refill. */
   refilledAt: number;
   /** Recent drops, leaking away over time; past STRIKE_LIMIT the socket is closed. */
@@ -42,6 +45,8 @@ export interface RateLimits {
   maxControlPerSecond: number;
   /** Acks a receiver may send: every sender's frames at the frame limit (0 = off). */
   maxAcksPerSecond: number;
+  /** Audio packets a sender may send (one 20 ms Opus stream is 50/s; 0 = off). */
+  maxAudioPerSecond: number;
 }
 
 /** Each bucket holds this many seconds of its rate: room for a burst after a quiet moment. */
@@ -59,6 +64,7 @@ export function newPeerGuard(canPublish: boolean): PeerGuard {
     byteTokens: Number.POSITIVE_INFINITY,
     controlTokens: Number.POSITIVE_INFINITY,
     ackTokens: Number.POSITIVE_INFINITY,
+    audioTokens: Number.POSITIVE_INFINITY,
     refilledAt: performance.now(),
     strikes: 0,
     limited: 0,
@@ -67,7 +73,12 @@ export function newPeerGuard(canPublish: boolean): PeerGuard {
 }
 
 /** Which budget a message is charged to. */
-const MessageKind = { Frame: 0, Ack: 1, /** JSON and anything malformed. */ Control: 2 } as const;
+const MessageKind = {
+  Frame: 0,
+  Ack: 1,
+  /** JSON and anything malformed. */ Control: 2,
+  Audio: 3,
+} as const;
 type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
 /** The budget of a binary message: well-formed frames and acks have their own, the rest is control. */
@@ -81,6 +92,8 @@ function budgetOf(message: Uint8Array): MessageKind {
       return payloadBytes(message) > 0 ? MessageKind.Frame : MessageKind.Control;
     case FrameKind.Ack:
       return message.byteLength === HEADER_BYTES ? MessageKind.Ack : MessageKind.Control;
+    case FrameKind.Audio:
+      return payloadBytes(message) > 0 ? MessageKind.Audio : MessageKind.Control;
     case null:
       return MessageKind.Control;
     default:
@@ -104,6 +117,8 @@ export function createInboundGate(limits: RateLimits, maxMessageBytes: number): 
   const byteCap = capacity(limits.maxBytesPerSecond, maxMessageBytes);
   const controlCap = capacity(limits.maxControlPerSecond);
   const ackCap = capacity(limits.maxAcksPerSecond);
+  const audioCap = capacity(limits.maxAudioPerSecond);
+  const audioRate = limits.maxAudioPerSecond / 1000;
   const frameRate = limits.maxFramesPerSecond / 1000;
   const byteRate = limits.maxBytesPerSecond / 1000;
   const controlRate = limits.maxControlPerSecond / 1000;
@@ -117,6 +132,7 @@ export function createInboundGate(limits: RateLimits, maxMessageBytes: number): 
     guard.byteTokens = Math.min(byteCap, guard.byteTokens + elapsed * byteRate);
     guard.controlTokens = Math.min(controlCap, guard.controlTokens + elapsed * controlRate);
     guard.ackTokens = Math.min(ackCap, guard.ackTokens + elapsed * ackRate);
+    guard.audioTokens = Math.min(audioCap, guard.audioTokens + elapsed * audioRate);
     if (guard.strikes > 0) guard.strikes = Math.max(0, guard.strikes - elapsed * strikeLeak);
   }
 
@@ -132,12 +148,15 @@ export function createInboundGate(limits: RateLimits, maxMessageBytes: number): 
     } else if (kind === MessageKind.Ack) {
       if (guard.ackTokens < 1) return limited(ws, "rate_limited_acks");
       guard.ackTokens--;
+    } else if (kind === MessageKind.Audio) {
+      if (guard.audioTokens < 1) return limited(ws, "rate_limited_audio");
+      guard.audioTokens--;
     } else {
       if (guard.controlTokens < 1) return limited(ws, "rate_limited_control");
       guard.controlTokens--;
     }
     guard.byteTokens -= bytes;
-    if (isFrame && !guard.canPublish) return viewOnly(ws);
+    if ((isFrame || kind === MessageKind.Audio) && !guard.canPublish) return viewOnly(ws);
     return true;
   }
 

@@ -17,6 +17,8 @@ export interface SecurityConfig {
   tlsKeyPath: string | null;
   /** Per-connection token buckets; 0 turns a limit off. */
   maxFramesPerSecond: number;
+  /** Audio packets per second per sender, on their own budget (issue 12). */
+  maxAudioPerSecond: number;
   maxBytesPerSecond: number;
   maxControlPerSecond: number;
   /** WebSocket upgrade attempts per client address per minute; 0 turns the limit off. */
@@ -76,6 +78,12 @@ export const SECURITY_OPTIONS = {
     env: "RELAY_MAX_FPS",
     default: "120",
     help: "video frames per second per sender (2 s burst); excess is dropped; 0: no limit",
+  },
+  maxAudioPerSecond: {
+    flag: "max-audio-pps",
+    env: "RELAY_MAX_AUDIO_PPS",
+    default: "75",
+    help: "audio packets per second per sender (one 20 ms Opus stream is 50; 2 s burst); excess is dropped; 0: no limit",
   },
   maxBytesPerSecond: {
     flag: "max-bytes-per-second",
@@ -170,6 +178,7 @@ export function parseSecurityConfig(tools: SecurityParseTools): SecurityConfig {
     tlsCertPath,
     tlsKeyPath,
     maxFramesPerSecond: rate("maxFramesPerSecond", 100_000),
+    maxAudioPerSecond: rate("maxAudioPerSecond", 100_000),
     maxBytesPerSecond: tools.bytes(
       read("maxBytesPerSecond") ?? SECURITY_OPTIONS.maxBytesPerSecond.default,
       "--max-bytes-per-second",

@@ -2,16 +2,20 @@
 // the kernel stops draining its socket and the relay's buffer for it fills up.
 import { type Subprocess, spawn } from "bun";
 
-// Prints its welcome, then "frames N" whenever the count of binary messages it got changes.
+// Prints its welcome, then "frames N audio M" whenever the count of binary messages it got
+// changes (M: those of them that are audio packets, kind 3).
 const CHILD_SCRIPT = `
 const ws = new WebSocket(process.argv[1]);
-let frames = 0, printed = 0;
+ws.binaryType = "arraybuffer";
+let frames = 0, audio = 0, printed = 0;
 ws.onmessage = (e) => {
-  if (typeof e.data !== "string") frames++;
-  else if (e.data.includes('"welcome"')) console.log(e.data);
+  if (typeof e.data !== "string") {
+    frames++;
+    if (new Uint8Array(e.data)[1] === 3) audio++;
+  } else if (e.data.includes('"welcome"')) console.log(e.data);
 };
 ws.onclose = () => process.exit(0);
-setInterval(() => { if (frames !== printed) console.log("frames " + (printed = frames)); }, 50);
+setInterval(() => { if (frames !== printed) console.log("frames " + (printed = frames) + " audio " + audio); }, 50);
 `;
 
 export interface StalledPeer {
@@ -23,6 +27,8 @@ export interface StalledPeer {
   resume(): void;
   /** Binary messages it has reported receiving so far. */
   frames(): number;
+  /** Of those, audio packets. */
+  audio(): number;
   kill(): Promise<void>;
 }
 
@@ -44,6 +50,7 @@ export async function joinStalledPeer(roomUrl: string): Promise<StalledPeer> {
     throw new Error("stalled peer did not get a welcome");
   }
   let frames = 0;
+  let audio = 0;
   void (async () => {
     const decoder = new TextDecoder();
     let pending = "";
@@ -53,7 +60,13 @@ export async function joinStalledPeer(roomUrl: string): Promise<StalledPeer> {
       pending += decoder.decode(chunk);
       const lines = pending.split("\n");
       pending = lines.pop() ?? "";
-      for (const line of lines) if (line.startsWith("frames ")) frames = Number(line.slice(7));
+      for (const line of lines) {
+        const match = /^frames (\d+) audio (\d+)/.exec(line);
+        if (match) {
+          frames = Number(match[1]);
+          audio = Number(match[2]);
+        }
+      }
     }
   })().catch(() => {});
   return {
@@ -62,6 +75,7 @@ export async function joinStalledPeer(roomUrl: string): Promise<StalledPeer> {
     stall: () => proc.kill("SIGSTOP"),
     resume: () => proc.kill("SIGCONT"),
     frames: () => frames,
+    audio: () => audio,
     kill: async () => {
       proc.kill("SIGKILL");
       await proc.exited;

@@ -1,0 +1,72 @@
+// Audio (kind 3) to every v1 receiver that takes it, on the room's audio topic: one native
+// publish per packet, like video, but never paced by acks (the window counts video only) and
+// never held back by video backpressure: receivers' sockets accept AUDIO_HEADROOM_BYTES more
+// than the video limit, and video is parked at that limit (video-parking.ts), so a slow receiver
+// loses pictures before sound. Old-protocol receivers are never on the topic.
+import type { Server } from "bun";
+import {
+  type AudioTrackAnnouncement,
+  audioTrackMessage,
+  encodeControl,
+} from "../../protocol/index.ts";
+import { stats } from "../metrics.ts";
+import type { PeerSocket, Room } from "../rooms.ts";
+
+/** Bytes a receiver's socket may hold beyond the video limit, for audio only (minutes of it). */
+export const AUDIO_HEADROOM_BYTES = 256 * 1024;
+
+/** The socket limit Bun enforces: video stops at `backpressureLimitBytes`, audio goes on to this. */
+export function socketBackpressureLimit(backpressureLimitBytes: number): number {
+  return backpressureLimitBytes + AUDIO_HEADROOM_BYTES;
+}
+
+export class AudioFanout {
+  #server!: Server<unknown>;
+
+  constructor(private readonly socketLimitBytes: number) {}
+
+  attach(server: Server<unknown>): void {
+    this.#server = server;
+  }
+
+  /** A validated, stamped packet from `from` (null: from another relay). */
+  deliver(room: Room, from: PeerSocket | null, message: Buffer): void {
+    const receivers = room.audioPeers - (from?.data.audio ? 1 : 0);
+    if (receivers <= 0) return;
+    const status =
+      from !== null
+        ? from.publish(room.audioTopic, message)
+        : this.#server.publish(room.audioTopic, message);
+    // 0: uWS dropped it for someone over the socket limit (video long parked, still not reading).
+    const dropped = status === 0 ? this.#chargeDrops(room, from) : 0;
+    stats.audioPacketsDropped += dropped;
+    stats.audioPacketsOut += receivers - dropped;
+    stats.audioBytesOut += (receivers - dropped) * message.byteLength;
+  }
+
+  /** A checked audio_track from a local sender: kept for late joiners and passed on. */
+  announce(ws: PeerSocket, track: AudioTrackAnnouncement): void {
+    const room = ws.data.room;
+    if (!room) return;
+    const { type: _, ...info } = track;
+    const text = encodeControl(audioTrackMessage(ws.data.id, info));
+    room.audioTracks.set(ws.data.id, text);
+    ws.publish(room.audioTopic, text);
+  }
+
+  /** Right after a welcome: every kept track, so the newcomer can set up decoders first. */
+  replayTracks(ws: PeerSocket): void {
+    const room = ws.data.room;
+    if (!room || !ws.data.audio) return;
+    for (const [id, text] of room.audioTracks) if (id !== ws.data.id) ws.send(text);
+  }
+
+  #chargeDrops(room: Room, from: PeerSocket | null): number {
+    let dropped = 0;
+    for (const peer of room.peers.values()) {
+      if (peer === from || !peer.data.audio) continue;
+      if (peer.getBufferedAmount() > this.socketLimitBytes) dropped++;
+    }
+    return dropped;
+  }
+}
