@@ -1,12 +1,17 @@
 // Capture stamps for Opus packets read from ffmpeg. A packet arrives some time after its sound
-// was captured (encoder lookahead, page flush, pipe); its granule position says exactly where
-// it lies in the stream. Stamp = (earliest arrival seen − stream time at that arrival) + the
-// packet's stream start time: smooth (no pipe jitter), and on the same footing as the video's
-// arrival stamps. Pure, so it is tested with made-up arrivals.
+// was captured (encoder lookahead, page flush, pipe); its granule position says exactly where it
+// lies in the stream. Stamp = origin + the packet's stream start time, where origin is a slowly
+// moving average of (arrival − stream end time): smooth (no pipe jitter in the stamps), following
+// a sound card's clock drift, and with the same typical delay the video's arrival stamps carry
+// (ffmpeg releases a picture when the sound output has caught up with it: one process, one
+// pace), so a flash and a beep made together are stamped together. Pure: tested with made-up
+// arrivals.
 import { OPUS_GRANULE_RATE } from "./ogg-opus.ts";
 
 /** Opus packets are 20 ms: 960 samples at 48 kHz. */
 const PACKET_SAMPLES = 960;
+/** Weight of each new packet in the average (about the last 50 packets, one second). */
+const SMOOTHING = 0.02;
 
 export class AudioClock {
   /** Wall-clock time (ms since epoch) of stream time 0, or NaN before the first packet. */
@@ -23,7 +28,9 @@ export class AudioClock {
   stamp(granule: number, arrivalMs: number): number {
     const endMs = ((granule - this.#preSkip) / OPUS_GRANULE_RATE) * 1000;
     const origin = arrivalMs - endMs;
-    if (!(origin >= this.#origin)) this.#origin = origin; // NaN or earlier: take it
+    this.#origin = Number.isNaN(this.#origin)
+      ? origin
+      : this.#origin + (origin - this.#origin) * SMOOTHING;
     return this.#origin + endMs - (PACKET_SAMPLES / OPUS_GRANULE_RATE) * 1000;
   }
 }

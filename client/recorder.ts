@@ -62,6 +62,8 @@ interface Recording {
   audio: AudioPipe | null;
   /** Sound waiting for the output to open. */
   pendingAudio: TimedPacket[];
+  /** How much later than their capture times the pictures sit in the file (smoothed), or null. */
+  videoLagMs: number | null;
   firstAtMs: number;
   /** Time of grid slot 0. */
   originMs: number;
@@ -219,6 +221,7 @@ export class Recorder implements FrameSink {
       track,
       audio: null,
       pendingAudio: track ? earlier : [],
+      videoLagMs: null,
       firstAtMs: now,
       originMs: 0,
       frames: 0,
@@ -287,7 +290,8 @@ export class Recorder implements FrameSink {
   #writeAudio(recording: Recording, packet: TimedPacket): void {
     const audio = recording.audio;
     if (!audio) return;
-    const endMs = packet.timeMs - recording.originMs + AUDIO_PACKET_MS;
+    const endMs =
+      packet.timeMs - recording.originMs + AUDIO_PACKET_MS + (recording.videoLagMs ?? 0);
     if (endMs <= 0) return; // before the file's first picture
     const granule = Math.round(endMs * OGG_GRANULES_PER_MS);
     if (granule <= audio.granule) return; // late or repeated: the timeline only goes forward
@@ -319,6 +323,13 @@ export class Recorder implements FrameSink {
     // One write for the repeats and the frame: they land in the file together or not at all.
     if (output.writer.write(parts.length === 1 ? frame.jpeg : concat(parts))) {
       recording.frames += parts.length;
+      // Where the picture landed against its capture time (a frame early for a taken slot goes
+      // one later): the sound follows the same offset, so both stay together in the file.
+      const lagMs = ((recording.frames - 1) * 1000) / fps - (frame.timeMs - recording.originMs);
+      recording.videoLagMs =
+        recording.videoLagMs === null
+          ? lagMs
+          : recording.videoLagMs + (lagMs - recording.videoLagMs) * 0.1;
     } else {
       recording.dropped += parts.length;
     }

@@ -38,6 +38,7 @@ async function join(room: string, name: string, options: { audio?: boolean; ack?
     room,
     name,
     options.ack ?? false,
+    false,
     options.audio ?? true,
   );
   const peer = await TestPeer.joinWith(url);

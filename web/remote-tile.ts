@@ -79,9 +79,7 @@ export class RemoteTile {
     );
     this.#badge =
       audio && !peer.legacy
-        ? new TileAudioBadge(this.element, peer.name, (muted) =>
-            audio.setLocallyMuted(peer.id, muted),
-          )
+        ? new TileAudioBadge(this.view, peer.name, (muted) => audio.setLocallyMuted(peer.id, muted))
         : null;
   }
 

@@ -19,6 +19,7 @@ export class TileView {
   readonly #stats = element("span", "stats");
   readonly #pinButton = element("button", "tile-button pin", "⤢");
   readonly #fullscreenButton = element("button", "tile-button fullscreen", "⛶");
+  readonly #buttons = element("div", "tile-buttons");
 
   constructor(
     picture: HTMLElement,
@@ -35,7 +36,7 @@ export class TileView {
     this.#fullscreenButton.type = "button";
     this.#fullscreenButton.title = "Full screen";
     this.#fullscreenButton.setAttribute("aria-label", "show this tile full screen");
-    const buttons = element("div", "tile-buttons");
+    const buttons = this.#buttons;
     buttons.append(this.#pinButton, this.#fullscreenButton);
     const label = element("footer", "label");
     label.append(this.#name, this.#stats);
@@ -69,6 +70,14 @@ export class TileView {
 
   addBadge(badge: HTMLElement): void {
     this.badges.append(badge);
+  }
+
+  /** A button of another feature (e.g. mute this participant), before pin and full screen. */
+  addButton(button: HTMLButtonElement): void {
+    button.classList.add("tile-button");
+    // The tile itself pins on click: a button's click is its own.
+    button.addEventListener("click", (event) => event.stopPropagation());
+    this.#buttons.prepend(button);
   }
 
   async toggleFullscreen(): Promise<void> {

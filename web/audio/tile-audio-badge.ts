@@ -4,14 +4,16 @@
 // data-jitter-ms (queued sound), data-jitter-target-ms, data-concealed, data-late.
 import type { AudioTrackInfo } from "../../protocol/index.ts";
 import { element } from "../dom.ts";
+import type { TileView } from "../tile-view.ts";
 import type { RemoteAudio } from "./remote-audio.ts";
 
 export class TileAudioBadge {
   readonly #tile: HTMLElement;
   readonly #mutedIcon = element("span", "muted-icon", "🔇");
-  readonly #button = element("button", "local-mute", "Mute");
+  readonly #button = element("button", "local-mute", "🔊");
 
-  constructor(tile: HTMLElement, name: string, onLocalMute: (muted: boolean) => void) {
+  constructor(view: TileView, name: string, onLocalMute: (muted: boolean) => void) {
+    const tile = view.element;
     this.#tile = tile;
     this.#mutedIcon.title = `${name} muted their microphone`;
     this.#mutedIcon.setAttribute("aria-label", `${name} is muted`);
@@ -27,7 +29,8 @@ export class TileAudioBadge {
     tile.dataset.speaking = "false";
     tile.dataset.muted = "false";
     tile.dataset.locallyMuted = "false";
-    tile.append(this.#mutedIcon, this.#button);
+    view.addBadge(this.#mutedIcon);
+    view.addButton(this.#button);
   }
 
   update(
@@ -37,7 +40,8 @@ export class TileAudioBadge {
   ): void {
     const data = this.#tile.dataset;
     this.#button.hidden = track === undefined;
-    this.#button.textContent = locallyMuted ? "Unmute" : "Mute";
+    this.#button.textContent = locallyMuted ? "🔇" : "🔊";
+    this.#button.setAttribute("aria-label", locallyMuted ? "unmute for you" : "mute for you");
     this.#button.setAttribute("aria-pressed", String(locallyMuted));
     data.locallyMuted = String(locallyMuted);
     data.hasAudio = String(track !== undefined);
