@@ -75,10 +75,14 @@ export class MicControls {
     const { app, micButton, muteButton } = this.#ui;
     app.dataset.mic = state;
     const live = state === "on" || state === "muted" || state === "starting";
-    micButton.textContent = live ? "Stop microphone" : "Share microphone";
+    // Short labels: the control bar keeps one row at 1280 px (the titles say it in full).
+    micButton.textContent = live ? "Stop mic" : "Share mic";
+    micButton.title = live ? "Stop sharing your microphone" : "Share microphone";
     micButton.setAttribute("aria-pressed", String(live));
     muteButton.hidden = !(state === "on" || state === "muted");
-    muteButton.textContent = state === "muted" ? "Unmute" : "Mute";
+    muteButton.textContent = state === "muted" ? "🔇" : "🎤";
+    muteButton.title = state === "muted" ? "Unmute your microphone" : "Mute your microphone";
+    muteButton.setAttribute("aria-label", state === "muted" ? "unmute" : "mute");
     muteButton.setAttribute("aria-pressed", String(state === "muted"));
   }
 
