@@ -13,6 +13,7 @@ import {
   describeCaptureProblem,
   listFormatsArgs,
 } from "./capture-args.ts";
+import { FrameClock } from "./frame-clock.ts";
 import { MjpegSplitter } from "./mjpeg-splitter.ts";
 import { OggOpusReader } from "./ogg-opus.ts";
 import type { CaptureSource } from "./options.ts";
@@ -170,10 +171,12 @@ export class Capture {
     const layerFds = fds.slice(0, Math.max(0, layers - 1));
     for (const fd of layerFds) outputs.push(Bun.file(fd).stream());
     const audioFd = withAudio ? (process.stdio[audioPipeFd(layers)] as unknown as number) : null;
+    // With sound in the same ffmpeg, pictures come in bursts: stamp them on a smooth clock.
+    const frameClock = withAudio ? new FrameClock(1000 / this.#options.settings.fps) : null;
     const stderr = collectTail(process.stderr as ReadableStream<Uint8Array>, STDERR_LINES_KEPT);
     try {
       await Promise.all([
-        ...outputs.map((output, layer) => this.#readLayer(output, layer)),
+        ...outputs.map((output, layer) => this.#readLayer(output, layer, frameClock)),
         audioFd === null ? undefined : this.#readAudio(audioFd),
       ]);
     } finally {
@@ -204,8 +207,13 @@ export class Capture {
     }
   }
 
-  async #readLayer(output: ReadableStream<Uint8Array>, layer: number): Promise<void> {
+  async #readLayer(
+    output: ReadableStream<Uint8Array>,
+    layer: number,
+    clock: FrameClock | null,
+  ): Promise<void> {
     let chunkTime = 0;
+    let index = 0;
     const splitter = new MjpegSplitter({
       headroom: this.#options.headroom,
       maxFrameBytes: this.#options.maxFrameBytes,
@@ -213,7 +221,9 @@ export class Capture {
         if (layer === 0) this.framesCaptured++;
         this.#everProducedFrame = true;
         this.#resolveFirstFrame();
-        this.#options.onFrame(jpeg, chunkTime, layer);
+        const stamp = clock ? clock.stamp(index, chunkTime) : chunkTime;
+        index++;
+        this.#options.onFrame(jpeg, stamp, layer);
       },
       onDrop: (reason, bytes) =>
         this.#options.log(

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { AudioClock } from "../client/audio-clock.ts";
 import { AudioPlayer, playArgs } from "../client/audio-player.ts";
 import { captureArgs } from "../client/capture-args.ts";
+import { FrameClock } from "../client/frame-clock.ts";
 import { OggOpusReader, type OpusPacket } from "../client/ogg-opus.ts";
 import { type ClientOptions, parseCommand, UsageError } from "../client/options.ts";
 import { recordArgs } from "../client/recorder.ts";
@@ -204,4 +205,16 @@ describe("--view's sound", () => {
       expect(player.players).toBe(0);
     },
   );
+});
+
+test("the frame clock stamps a bursty constant-rate picture stream smoothly", () => {
+  const clock = new FrameClock(1000 / 30);
+  // Frames arrive in bursts of three, 10-40 ms late, 100 ms apart.
+  const stamps = Array.from({ length: 300 }, (_, k) =>
+    clock.stamp(k, 1_000_000 + Math.floor(k / 3) * 100 + 40 - (k % 3) * 10 + 0),
+  );
+  // Arrival gaps are 0-100 ms; the stamps' gaps stay within 2 ms of 33.3 ms.
+  for (let k = 1; k < 300; k++) {
+    expect(Math.abs((stamps[k] as number) - (stamps[k - 1] as number) - 1000 / 30)).toBeLessThan(2);
+  }
 });
