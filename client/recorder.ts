@@ -147,6 +147,14 @@ export class Recorder implements FrameSink {
 
   audioTrack(stream: StreamInfo, track: AudioTrackInfo): void {
     this.#tracks.set(stream.id, track);
+    const recording = this.#open.get(stream.id);
+    if (recording && !recording.track && recording.output?.fps !== null) {
+      // Sound started after the picture (camera first, microphone later): this file has no
+      // sound track, so it ends here and the next picture opens one with both.
+      this.#open.delete(stream.id);
+      this.#finishing.push(this.#finish(recording));
+      this.#log(`${stream.name} started sending sound: continuing in a new file`);
+    }
   }
 
   audio(stream: StreamInfo, opus: Uint8Array, captureTimeMs: number): void {
