@@ -84,7 +84,7 @@ describe("capture", () => {
     const device = { kind: "device" as const, path: "/dev/video0" };
     const copy = captureArgs(device, settings, true);
     expect(copy.join(" ")).toContain(
-      "-input_format mjpeg -i /dev/video0 -map 0:v -an -c:v copy -f mjpeg pipe:1",
+      "-input_format mjpeg -i /dev/video0 -an -c:v copy -f mjpeg pipe:1",
     );
     const encode = captureArgs(device, settings, false).join(" ");
     expect(encode).toContain("-f v4l2 -framerate 15 -video_size 160x120 -i /dev/video0");
