@@ -25,6 +25,8 @@ export const USAGE = `Usage: npm run bench -- [options]      (with Bun installed
   --no-baseline           skip the raw Bun.serve baseline (no ratios)
   --acks                  framecast's participants join with ?ack=1 and ack every frame
                           (receiver-paced delivery; the baseline knows no acks)
+  --e2ee                  publishers seal every frame end to end (AES-GCM, a bench room key),
+                          as encrypted rooms do; the relays forward them unread (v1 scenarios)
   -h, --help              this text
   --version               print the version
 `;
@@ -45,6 +47,8 @@ export interface BenchOptions {
   relayArgs: string[];
   baseline: boolean;
   acks: boolean;
+  /** Publishers send end-to-end encrypted frames (bench --e2ee). */
+  e2ee: boolean;
 }
 
 function positive(name: string, value: string | undefined, integer = true): number | undefined {
@@ -91,6 +95,7 @@ function parseOrThrow(argv: string[]): BenchOptions | "help" | "version" {
       "relay-arg": { type: "string", multiple: true, default: [] },
       "no-baseline": { type: "boolean", default: false },
       acks: { type: "boolean", default: false },
+      e2ee: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },
@@ -129,5 +134,6 @@ function parseOrThrow(argv: string[]): BenchOptions | "help" | "version" {
     relayArgs: values["relay-arg"] ?? [],
     baseline: !values["no-baseline"],
     acks: values.acks ?? false,
+    e2ee: values.e2ee ?? false,
   };
 }

@@ -10,6 +10,8 @@ export interface ParticipantSpec {
   publishes: boolean;
   /** Joins with ?ack=1 and acks every frame on arrival (bench --acks, framecast only). */
   ack?: boolean;
+  /** Room key: publishers seal each frame with it, receivers expect sealed sizes (bench --e2ee). */
+  e2eeKey?: string;
 }
 
 export interface SetupMessage {

@@ -4,6 +4,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
 import { versionLine } from "../cli/version.ts";
 import { findFfmpeg } from "../client/find-ffmpeg.ts";
+import { generateRoomKey } from "../protocol/index.ts";
 import { audioLines, runAudioScenario } from "./audio-scenario.ts";
 import { killAll } from "./child-processes.ts";
 import { type BenchOptions, BenchUsageError, parseOptions, USAGE } from "./cli-options.ts";
@@ -32,10 +33,19 @@ function targetsFor(options: BenchOptions): TargetSpec[] {
     ? { name: "framecast", script: null, args: [], url: options.url }
     : { name: "framecast", script: options.relayScript, args: options.relayArgs, url: null };
   framecast.acks = options.acks;
+  // Both relays get the same sealed frames: neither reads them, so the baseline stays the floor.
+  const e2eeKey = options.e2ee ? generateRoomKey() : undefined;
+  framecast.e2eeKey = e2eeKey;
   if (!options.url && !existsSync(options.relayScript)) {
     throw new Error(`relay script ${options.relayScript} not found (run from the repository root)`);
   }
-  const baseline: TargetSpec = { name: "baseline", script: BASELINE_RELAY, args: [], url: null };
+  const baseline: TargetSpec = {
+    name: "baseline",
+    script: BASELINE_RELAY,
+    args: [],
+    url: null,
+    e2eeKey,
+  };
   return options.baseline ? [baseline, framecast] : [framecast];
 }
 
@@ -185,7 +195,8 @@ async function main(): Promise<number> {
   const machine = machineInfo();
   console.log(
     `framecast bench ${startedAt.toISOString().slice(0, 10)} · ${machine.cores} cores ${machine.cpuModel} · ` +
-      `bun ${Bun.version} · ${options.quick ? "quick" : `${plan.rounds}×${plan.seconds} s per target`}\n`,
+      `bun ${Bun.version} · ${options.quick ? "quick" : `${plan.rounds}×${plan.seconds} s per target`}` +
+      `${options.e2ee ? " · frames end-to-end encrypted (--e2ee)" : ""}${options.acks ? " · acks" : ""}\n`,
   );
   if (results.length > 0) console.log(resultsTable(results));
   const ratioText = ratiosTable(results);

@@ -1,8 +1,11 @@
 // One bench participant: a WebSocket that may publish frames and always counts what it receives.
 // Receiving does the least work that still proves delivery: read the capture time, check size.
 import {
+  ENCRYPTION_OVERHEAD,
   encodeVideoFrame,
+  FrameSealer,
   HEADER_BYTES,
+  importRoomKey,
   isControlText,
   parseControl,
   readCaptureTime,
@@ -42,6 +45,9 @@ export class Participant {
   private readonly expectedTextLength: number;
   private readonly ackMessage = new Uint8Array(HEADER_BYTES);
   private ownId = -1;
+  /** bench --e2ee: seals each frame before it is sent, as an encrypted room's client does. */
+  private sealer: FrameSealer | null = null;
+  private readonly keyReady: Promise<void>;
   private tally: PhaseTally | null = null;
   closedReason: string | null = null;
 
@@ -49,7 +55,13 @@ export class Participant {
     this.spec = spec;
     this.jpeg = jpeg;
     this.legacyFrame = jpeg.slice();
-    this.expectedBinaryBytes = HEADER_BYTES + jpeg.byteLength;
+    this.expectedBinaryBytes =
+      HEADER_BYTES + jpeg.byteLength + (spec.e2eeKey ? ENCRYPTION_OVERHEAD : 0);
+    this.keyReady = spec.e2eeKey
+      ? importRoomKey(spec.e2eeKey).then((key) => {
+          this.sealer = new FrameSealer(key);
+        })
+      : Promise.resolve();
     this.expectedTextLength = Math.ceil(jpeg.byteLength / 3) * 4;
     this.socket = new WebSocket(spec.url);
     this.socket.binaryType = "arraybuffer";
@@ -61,7 +73,11 @@ export class Participant {
   }
 
   /** Resolves once the relay has us in the room: welcome on /v1, open on the old protocol. */
-  ready(): Promise<void> {
+  async ready(): Promise<void> {
+    await Promise.all([this.joined(), this.keyReady]);
+  }
+
+  private joined(): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${this.spec.name}: no welcome within 10 s`)),
@@ -106,6 +122,10 @@ export class Participant {
     if (this.spec.legacy) {
       writeStamp(this.legacyFrame, captureTime, this.spec.index, seq);
       this.socket.send(Buffer.from(this.legacyFrame).toString("base64"));
+    } else if (this.sealer) {
+      void this.sealer.seal(encodeVideoFrame(this.jpeg, captureTime, seq)).then((message) => {
+        if (this.socket.readyState === WebSocket.OPEN) this.socket.send(message);
+      });
     } else {
       // encodeVideoFrame allocates a plain ArrayBuffer; its declared type is just wider.
       this.socket.send(encodeVideoFrame(this.jpeg, captureTime, seq) as Uint8Array<ArrayBuffer>);

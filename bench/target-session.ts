@@ -23,6 +23,8 @@ export interface TargetSpec {
   url: string | null;
   /** Every /v1 participant joins with ?ack=1 and acks each frame (bench --acks). */
   acks?: boolean;
+  /** Publishers seal frames with this room key (bench --e2ee). */
+  e2eeKey?: string;
 }
 
 const STALLED_RECEIVER = new URL("./stalled-receiver.ts", import.meta.url).pathname;
@@ -63,6 +65,7 @@ function participantsFor(
   relayUrl: string,
   room: string,
   acks: boolean,
+  e2eeKey: string | undefined,
 ): ParticipantSpec[] {
   const total = scenario.publishers + scenario.receivers;
   return Array.from({ length: total }, (_, index) => {
@@ -77,6 +80,8 @@ function participantsFor(
       legacy: scenario.legacy,
       publishes,
       ack: acks && !scenario.legacy,
+      // The old protocol has no header to flag encryption in: its rooms stay plain.
+      e2eeKey: scenario.legacy ? undefined : e2eeKey,
     };
   });
 }
@@ -120,7 +125,13 @@ export async function openSession(
     if (!relayUrl) throw new Error(`target ${target.name} has neither a script nor a url`);
     // A fresh room per session: an external relay may still hold an earlier run's peers.
     const room = `bench-${scenario.name}-${process.pid}-${Date.now().toString(36)}`;
-    const participants = participantsFor(scenario, relayUrl, room, target.acks ?? false);
+    const participants = participantsFor(
+      scenario,
+      relayUrl,
+      room,
+      target.acks ?? false,
+      target.e2eeKey,
+    );
     const stalledUrl = scenario.legacy
       ? `${relayUrl.replace(/\/+$/, "")}/`
       : roomUrl(relayUrl, room, "stalled");

@@ -1,6 +1,7 @@
 // The audio send path: announce the track after each welcome, then send every Opus packet as it
 // comes. Audio is never skipped to make room for video (it is ~100 bytes per 20 ms); only a
 // socket backed up by over a second of everything is spared more.
+import type { FrameEncryptor } from "../client-core/frame-encryptor.ts";
 import { audioTrackAnnouncement, encodeAudioPacket } from "../protocol/index.ts";
 
 /** Past this many unsent bytes the link is gone for now: drop sound rather than pile it up. */
@@ -13,8 +14,12 @@ export class AudioSender {
   skipped = 0;
   sentBytes = 0;
 
-  constructor(socket: () => WebSocket | null) {
+  /** In an end-to-end encrypted room: the session's one encryptor, shared with the pictures. */
+  readonly #encryptor: FrameEncryptor | null;
+
+  constructor(socket: () => WebSocket | null, encryptor: FrameEncryptor | null = null) {
     this.#socket = socket;
+    this.#encryptor = encryptor;
   }
 
   /** After every welcome (first join and reconnects): the relay forgets tracks with the socket. */
@@ -34,6 +39,20 @@ export class AudioSender {
       return;
     }
     const message = encodeAudioPacket(opus, captureTimeMs, this.#sequence++);
+    if (this.#encryptor) {
+      void this.#encryptor.seal(message).then((sealed) => {
+        // The socket may have dropped while sealing: the packet is gone, like any late one.
+        const current = this.#socket();
+        if (!current) {
+          this.skipped++;
+          return;
+        }
+        current.send(sealed);
+        this.sent++;
+        this.sentBytes += sealed.byteLength;
+      });
+      return;
+    }
     socket.send(message);
     this.sent++;
     this.sentBytes += message.byteLength;

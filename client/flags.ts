@@ -85,6 +85,19 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "PEM CA certificate to trust for wss:// (e.g. a self-signed relay)",
   },
   {
+    name: "e2ee-key",
+    type: "string",
+    env: "FRAMECAST_E2EE_KEY",
+    value: "KEY|LINK",
+    help: "end-to-end encrypt: the room key (22 characters) or the room link with #key=... (its relay and room apply unless --relay is given)",
+  },
+  {
+    name: "e2ee-new-key",
+    type: "boolean",
+    env: "FRAMECAST_E2EE_NEW_KEY",
+    help: "end-to-end encrypt with a fresh room key; prints the key and the room link to share",
+  },
+  {
     name: "room",
     type: "string",
     env: "FRAMECAST_ROOM",
@@ -203,6 +216,7 @@ export function helpText(): string {
     "framecast client: send your camera to a framecast room and receive everyone else's.",
     "",
     "Usage: npm run client -- (--device PATH | --source test|flash | --file PATH | --no-send) [--audio ...] [options]",
+    "       npm run client -- keygen    print a fresh room key for --e2ee-key",
     "       (with Bun installed: bun run client ...)",
     "",
     "Options (a flag wins over its environment variable):",
@@ -220,6 +234,10 @@ export function helpText(): string {
     "Without --view or --record, a live status line per participant shows fps, kB/s,",
     "latency from the capture timestamp and dropped frames. Ctrl-C leaves cleanly.",
     "",
+    "End-to-end encryption: everyone in the room uses the same key (--e2ee-key, or the #key=",
+    "of the page's room link); the relay forwards frames it cannot read. Prefer the environment",
+    "variable to the flag on shared machines: other users can read command lines.",
+    "",
     "Examples:",
     "  npm run client -- --device /dev/video0 --relay ws://relay.example.org:8765 --room team --view",
     "  npm run client -- --source test --relay ws://relay.example.org:8765/v1/rooms/team",
@@ -227,6 +245,7 @@ export function helpText(): string {
     "  npm run client -- --source test --wire base64 --relay ws://127.0.0.1:8765/",
     "  npm run client -- --device /dev/video0 --audio --view   # camera, microphone, hear everyone",
     "  npm run client -- --source flash --audio-source beep --tone 1000   # A/V sync test signal",
+    "  npm run client -- --source test --e2ee-key 'http://relay.example.org:8765/r/team#key=...'",
   );
   return `${lines.join("\n")}\n`;
 }

@@ -1,6 +1,7 @@
 // The receive path: attribute each incoming frame to its sender and hand it to the outputs.
 // Binary frames need no decoding (the JPEG is a view into the message); base64 text frames
 // are decoded in the worker pool.
+import type { SenderCryptoState } from "../client-core/frame-decryptor.ts";
 import {
   framePayload,
   looksLikeJpeg,
@@ -46,8 +47,8 @@ export class FrameReceiver {
     this.#onDone = options.onDone ?? (() => {});
   }
 
-  binary(buffer: ArrayBuffer): void {
-    const message = new Uint8Array(buffer);
+  /** A binary video frame from the relay (opened already in an encrypted room). */
+  binary(message: Uint8Array): void {
     const problem = validateFrame(message, this.maxFrameBytes);
     if (problem) {
       this.#warnOnce(`ignored a malformed frame from the relay (${problem})`);
@@ -58,6 +59,7 @@ export class FrameReceiver {
     const jpeg = framePayload(message);
     const captureTimeMs = readCaptureTime(message);
     const stats = this.#statsOf(stream.id);
+    stats.cryptoState = "ok";
     stats.record(jpeg.byteLength, captureTimeMs, readSequence(message));
     stats.layer = readLayer(message);
     this.#deliver(stream, jpeg, captureTimeMs);
@@ -86,6 +88,23 @@ export class FrameReceiver {
     this.#newestDecoded = order;
     stats.record(jpeg.byteLength, null, null);
     this.#deliver(LEGACY_STREAM, jpeg, null);
+  }
+
+  /**
+   * A frame of `senderId` that was dropped undecrypted (wrong key, tampered, unencrypted in an
+   * encrypted room, no key): the status line says why. A video frame is still acked (`ack`), so
+   * the relay keeps sending newer ones.
+   */
+  undecryptable(
+    message: Uint8Array,
+    senderId: number,
+    state: SenderCryptoState,
+    ack: boolean,
+  ): void {
+    const stats = this.#statsOf(this.#roster.streamOf(senderId).id);
+    stats.cryptoState = state;
+    stats.undecryptable++;
+    if (ack) this.#onDone(message);
   }
 
   /** The participant left: close its outputs and forget its counters. */

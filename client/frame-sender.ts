@@ -1,7 +1,15 @@
 // The send path: stamp and send each captured frame, or skip it. Latest frame wins: when the
 // socket still holds a few frames' worth of unsent bytes, the new frame is skipped rather than
 // queued, so a slow uplink lowers the frame rate instead of raising the latency.
-import { FrameKind, HEADER_BYTES, layerFlags, MAX_LAYERS, writeHeader } from "../protocol/index.ts";
+import type { FrameEncryptor } from "../client-core/frame-encryptor.ts";
+import {
+  ENCRYPTION_OVERHEAD,
+  FrameKind,
+  HEADER_BYTES,
+  layerFlags,
+  MAX_LAYERS,
+  writeHeader,
+} from "../protocol/index.ts";
 import type { CodecPool } from "./codec-pool.ts";
 import type { Wire } from "./options.ts";
 
@@ -13,6 +21,8 @@ export class FrameSender {
   readonly #pool: CodecPool | null;
   readonly #socket: () => WebSocket | null;
   readonly #log: (line: string) => void;
+  /** Seals every frame when the room is end-to-end encrypted. */
+  readonly #encryptor: FrameEncryptor | null;
   #sequence = 0;
   /** Per layer: frames of one picture share a sequence number (the k-th frame of each layer). */
   readonly #layerSequence = new Array<number>(MAX_LAYERS).fill(0);
@@ -35,7 +45,9 @@ export class FrameSender {
     pool: CodecPool | null;
     socket: () => WebSocket | null;
     log: (line: string) => void;
+    encryptor?: FrameEncryptor | null;
   }) {
+    this.#encryptor = options.encryptor ?? null;
     this.#wire = options.wire;
     this.#pool = options.pool;
     this.#socket = options.socket;
@@ -54,7 +66,9 @@ export class FrameSender {
       this.skipped++;
       return;
     }
-    if (jpeg.byteLength > this.maxFrameBytes) {
+    // Sealing adds ENCRYPTION_OVERHEAD bytes, which count against the relay's limit too.
+    const overhead = this.#encryptor ? ENCRYPTION_OVERHEAD : 0;
+    if (jpeg.byteLength + overhead > this.maxFrameBytes) {
       this.skipped++;
       if (!this.#warnedTooLarge) {
         this.#warnedTooLarge = true;
@@ -94,7 +108,27 @@ export class FrameSender {
       captureTimeMs,
       sequence,
     });
+    if (this.#encryptor) {
+      void this.#sendSealed(message, layer);
+      return;
+    }
     socket.send(message);
+    this.#count(message, layer);
+  }
+
+  async #sendSealed(frame: Uint8Array, layer: number): Promise<void> {
+    const message = await (this.#encryptor as FrameEncryptor).seal(frame);
+    // The socket may have dropped while sealing: a reconnect brings newer frames.
+    const socket = this.#socket();
+    if (!socket) {
+      this.skipped++;
+      return;
+    }
+    socket.send(message);
+    this.#count(message, layer);
+  }
+
+  #count(message: Uint8Array, layer: number): void {
     if (layer === 0) this.sent++;
     this.sentBytes += message.byteLength;
     (this.sentPerLayer[layer] as number)++;

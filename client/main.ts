@@ -2,6 +2,7 @@
 // is missing, 2 for bad flags or values, 130 on a second Ctrl-C (no clean-up).
 import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
 import { versionLine } from "../cli/version.ts";
+import { generateRoomKey, importRoomKey } from "../protocol/index.ts";
 import { findFfmpeg, findFfplay, MissingToolError } from "./find-ffmpeg.ts";
 import { helpText } from "./flags.ts";
 import { parseCommand, UsageError } from "./options.ts";
@@ -18,6 +19,12 @@ const DUPLICATE_SIGNAL_MS = 500;
 
 async function main(): Promise<void> {
   exitQuietlyOnClosedStdout();
+  if (process.argv[2] === "keygen") {
+    if (process.argv.length > 3) fail("keygen takes no arguments", 2);
+    // A fresh end-to-end room key for --e2ee-key / FRAMECAST_E2EE_KEY, alone on stdout for scripts.
+    writeStdout(`${generateRoomKey()}\n`);
+    return;
+  }
   let command: ReturnType<typeof parseCommand>;
   try {
     command = parseCommand(process.argv.slice(2), process.env);
@@ -45,8 +52,9 @@ async function main(): Promise<void> {
     throw error;
   }
 
+  const roomKey = options.e2eeKey === null ? null : await importRoomKey(options.e2eeKey);
   const terminal = new Terminal();
-  const session = new ClientSession(options, { ffmpeg, ffplay }, terminal);
+  const session = new ClientSession(options, { ffmpeg, ffplay, roomKey }, terminal);
   let stopping: Promise<void> | null = null;
   let stopRequestedAt = 0;
   const stop = (code: number) => {

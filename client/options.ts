@@ -5,9 +5,11 @@ import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { flagErrorText } from "../cli/flag-errors.ts";
 import { layerLadder } from "../client-core/layer-choice.ts";
+import { KeyArgumentError, keyFromFragment, parseKeyArgument } from "../client-core/room-key.ts";
 import {
   cleanName,
   formatLayerSize,
+  generateRoomKey,
   isValidRoomName,
   type LayerSize,
   MAX_LAYERS,
@@ -55,6 +57,10 @@ export interface ClientOptions {
   token: string | null;
   /** PEM file of an extra CA to trust for wss:// (e.g. a self-signed relay). */
   ca: string | null;
+  /** End-to-end room key (22 base64url characters), or null for an unencrypted room. */
+  e2eeKey: string | null;
+  /** The key was made for this run (--e2ee-new-key): print it and the room link. */
+  e2eeKeyIsNew: boolean;
 }
 
 export type ParsedCommand =
@@ -92,18 +98,25 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
   };
 
   const send = !readBoolean("no-send");
+  // The page's room link carries the key after #key=: given as --relay it is used too.
+  const relayText = read("relay");
+  const e2ee = readE2ee(
+    read("e2ee-key") ?? (hasKeyFragment(relayText) ? relayText : undefined),
+    readBoolean("e2ee-new-key"),
+  );
   const audio = readAudio(read, readBoolean("audio"), send);
   const source = readSource(read, send, audio !== null);
   const sizeText = read("size");
   const layersText = read("layers");
-  const wire = readWire(read("wire") ?? "binary");
+  const wire = readWireFor(read("wire") ?? "binary", e2ee.key !== null);
   if (audio && wire === "base64") {
     throw new UsageError("the base64 protocol carries no sound: drop --audio or use --wire binary");
   }
   const layers = readLayers(layersText, sizeText, wire);
   const { width, height } = layers[0] as LayerSize;
   const maxSizeText = read("max-size");
-  const target = readRelay(read("relay") ?? "ws://127.0.0.1:8765", wire);
+  // Without --relay, a room link given as --e2ee-key says where to go (its room and token too).
+  const target = readRelay(relayText ?? e2ee.link ?? "ws://127.0.0.1:8765", wire);
   const name = read("name") ?? target.name ?? undefined;
   return {
     help: false,
@@ -129,6 +142,8 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       ffplay: read("ffplay") ?? null,
       token: readToken(read("token") ?? target.token ?? undefined),
       ca: readCaFile(read("ca")),
+      e2eeKey: e2ee.key,
+      e2eeKeyIsNew: e2ee.isNew,
     },
   };
 }
@@ -389,6 +404,43 @@ function readRoom(
 function readWire(raw: string): Wire {
   if (raw === "binary" || raw === "base64") return raw;
   throw new UsageError(`--wire must be 'binary' or 'base64', not '${raw}'`);
+}
+
+function readWireFor(raw: string, encrypted: boolean): Wire {
+  const wire = readWire(raw);
+  if (wire === "base64" && encrypted) {
+    throw new UsageError("end-to-end encryption needs protocol v1: drop --wire base64");
+  }
+  return wire;
+}
+
+function hasKeyFragment(raw: string | undefined): boolean {
+  if (raw === undefined) return false;
+  try {
+    return keyFromFragment(new URL(raw).hash) !== null;
+  } catch {
+    return false; // readRelay says what is wrong with it
+  }
+}
+
+function readE2ee(
+  raw: string | undefined,
+  fresh: boolean,
+): { key: string | null; isNew: boolean; link: string | null } {
+  if (fresh) {
+    if (raw !== undefined && raw !== "") {
+      throw new UsageError("give --e2ee-key or --e2ee-new-key, not both");
+    }
+    return { key: generateRoomKey(), isNew: true, link: null };
+  }
+  if (raw === undefined || raw === "") return { key: null, isNew: false, link: null };
+  try {
+    const parsed = parseKeyArgument(raw);
+    return { key: parsed.key, isNew: false, link: parsed.relay === null ? null : raw.trim() };
+  } catch (error) {
+    if (error instanceof KeyArgumentError) throw new UsageError(`--e2ee-key: ${error.message}`);
+    throw error;
+  }
 }
 
 function readRecordDir(raw: string | undefined): string | null {

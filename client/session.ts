@@ -1,15 +1,22 @@
 // One client run: capture → sender → relay → receiver → outputs, plus presence and status.
 
 import { Acker } from "../client-core/acker.ts";
+import { FrameDecryptor } from "../client-core/frame-decryptor.ts";
+import { FrameEncryptor } from "../client-core/frame-encryptor.ts";
 import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
+import { pageLinkFor } from "../client-core/room-key.ts";
 import {
   encodeLayersAnnounce,
   HEADER_BYTES,
   isAudioMessage,
   isControlText,
+  isEncryptedFrame,
   type LayerSize,
+  type PeerInfo,
   parseControl,
+  type RoomKey,
   roomUrl,
+  withE2eeParam,
 } from "../protocol/index.ts";
 import { AudioPlayer } from "./audio-player.ts";
 import { AudioReceiver } from "./audio-receiver.ts";
@@ -36,6 +43,8 @@ export interface SessionTools {
   ffmpeg: string;
   /** Needed only with --view. */
   ffplay: string | null;
+  /** The imported --e2ee-key, or null for an unencrypted room. */
+  roomKey?: RoomKey | null;
 }
 
 export class ClientSession {
@@ -51,6 +60,8 @@ export class ClientSession {
   readonly #peerLayers = new Map<number, LayerSize[]>();
   readonly #receiver: FrameReceiver;
   readonly #audioReceiver: AudioReceiver;
+  /** Opens every binary frame first in an encrypted room (any kind), then it is dispatched. */
+  readonly #decryptor: FrameDecryptor | null;
   readonly #sender: FrameSender | null;
   readonly #audioSender: AudioSender | null;
   readonly #capture: Capture | null;
@@ -86,18 +97,20 @@ export class ClientSession {
       log,
       onDone: (frame) => this.#acker.done(frame),
     });
+    const roomKey = tools.roomKey ?? null;
+    // Even without a key: encrypted senders are then reported, never passed on as JPEG.
+    this.#decryptor = legacy ? null : new FrameDecryptor(roomKey);
 
     // Recordings keep one size: a recorder takes full-size frames only (no ?layers=1).
-    const url = legacy
-      ? options.relay
-      : roomUrl(
-          options.relay,
-          options.room,
-          options.name,
-          options.ack,
-          !options.record,
-          options.playAudio,
-        );
+    const v1Url = roomUrl(
+      options.relay,
+      options.room,
+      options.name,
+      options.ack,
+      !options.record,
+      options.playAudio,
+    );
+    const url = legacy ? options.relay : roomKey ? withE2eeParam(v1Url) : v1Url;
     this.#connection = new RelayConnection(
       url,
       {
@@ -110,15 +123,21 @@ export class ClientSession {
       connectionOptions(options),
     );
 
+    // One encryptor for the whole run, pictures and sound: its nonces never repeat, reconnects
+    // included.
+    const encryptor = roomKey && !legacy ? new FrameEncryptor(roomKey) : null;
     const sender = options.source
       ? new FrameSender({
           wire: options.wire,
           pool: this.#pool,
           socket: () => this.#connection.socket,
           log,
+          encryptor,
         })
       : null;
-    const audioSender = options.audio ? new AudioSender(() => this.#connection.socket) : null;
+    const audioSender = options.audio
+      ? new AudioSender(() => this.#connection.socket, encryptor)
+      : null;
     this.#sender = sender;
     this.#audioSender = audioSender;
     if (options.source || options.audio) {
@@ -140,6 +159,16 @@ export class ClientSession {
   }
 
   start(): void {
+    const key = this.#options.e2eeKey;
+    if (key && this.#options.e2eeKeyIsNew) {
+      this.#terminal.log(
+        `end-to-end encrypted with a new room key: ${key}\n` +
+          `  share the room link (the key stays in its #fragment, never sent to the relay):\n` +
+          `  ${pageLinkFor(this.#options.relay, this.#options.room, key)}`,
+      );
+    } else if (key) {
+      this.#terminal.log("end-to-end encrypted: frames are sealed with the room key (AES-GCM)");
+    }
     if (this.#options.wire === "base64" && this.#options.room !== "lobby") {
       this.#terminal.log("--wire base64 has no rooms: the relay puts you in its lobby");
     }
@@ -211,10 +240,14 @@ export class ClientSession {
 
   #message(data: ArrayBuffer | string): void {
     if (typeof data !== "string") {
-      const bytes = new Uint8Array(data);
-      // Sound never goes through the video path (no acks: audio is not paced).
-      if (isAudioMessage(bytes)) this.#audioReceiver.packet(bytes);
-      else this.#receiver.binary(data);
+      const message = new Uint8Array(data);
+      const decryptor = this.#decryptor;
+      // Plain frames in a room without a key take the synchronous path, as before.
+      if (decryptor && (decryptor.encrypted || isEncryptedFrame(message))) {
+        void this.#openThenDispatch(decryptor, message);
+      } else {
+        this.#dispatch(message);
+      }
       return;
     }
     if (!isControlText(data)) {
@@ -233,7 +266,9 @@ export class ClientSession {
         if (this.#sender) this.#sender.maxFrameBytes = control.limits.maxFrameBytes;
         this.#receiver.maxFrameBytes = control.limits.maxFrameBytes;
         this.#audioSender?.announce();
-        const others = control.peers.map((peer) => `${peer.name} #${peer.id}`).join(", ");
+        const others = control.peers
+          .map((peer) => `${peer.name} #${peer.id}${this.#peerNote(peer)}`)
+          .join(", ");
         this.#terminal.log(
           `joined room ${control.room} as ${control.name} #${control.id}; ` +
             `${others ? `here: ${others}` : "nobody else here yet"}`,
@@ -244,7 +279,7 @@ export class ClientSession {
         this.#roster.join(control.peer);
         this.#offered(control.peer.id, control.peer.layers);
         this.#terminal.log(
-          `${control.peer.name} #${control.peer.id} joined${control.peer.legacy ? " (base64 client)" : ""}`,
+          `${control.peer.name} #${control.peer.id} joined${this.#peerNote(control.peer)}`,
         );
         break;
       case "leave": {
@@ -270,6 +305,36 @@ export class ClientSession {
         // A newer relay may send messages we don't know; ignoring them keeps us compatible.
         break;
     }
+  }
+
+  /** A binary message, plain (or opened), to the receiver of its kind. */
+  #dispatch(message: Uint8Array): void {
+    // Sound never goes through the video path (no acks: audio is not paced).
+    if (isAudioMessage(message)) this.#audioReceiver.packet(message);
+    else this.#receiver.binary(message);
+  }
+
+  async #openThenDispatch(decryptor: FrameDecryptor, message: Uint8Array): Promise<void> {
+    const result = await decryptor.open(message);
+    if (result.ok) this.#dispatch(result.frame);
+    else {
+      // Counted on the sender's status line; only video frames are acked.
+      const video = !isAudioMessage(message);
+      this.#receiver.undecryptable(message, result.senderId, result.state, video);
+    }
+  }
+
+  /** What is special about a peer in this room: an old client, or encryption that differs from ours. */
+  #peerNote(peer: PeerInfo): string {
+    if (peer.legacy) {
+      return this.#options.e2eeKey
+        ? " (base64 client: it cannot see encrypted video, and its own is hidden here)"
+        : " (base64 client)";
+    }
+    if (peer.e2ee === undefined) return "";
+    if (peer.e2ee && !this.#options.e2eeKey) return " (end-to-end encrypted: you have no key)";
+    if (!peer.e2ee && this.#options.e2eeKey) return " (not encrypting: hidden here)";
+    return "";
   }
 
   /** A sender's layers: with --max-size, ask for the largest that fits. */

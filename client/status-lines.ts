@@ -1,4 +1,6 @@
 // Formats the live status block: one line for what we send, one per participant we receive.
+
+import { CRYPTO_STATE_TEXT } from "../client-core/frame-decryptor.ts";
 import { formatLayerSize, type LayerSize } from "../protocol/index.ts";
 import type { RecordingProgress } from "./recorder.ts";
 import type { StreamStats } from "./stream-stats.ts";
@@ -42,6 +44,10 @@ export function streamLine(
   const window = stats.takeWindow();
   const latency = window.latencyMs === null ? "-" : `${Math.round(window.latencyMs)} ms`;
   const who = stream.id === 0 ? stream.name : `${stream.name} #${stream.id}`;
+  if (stats.cryptoState !== "ok") {
+    // Say why there is no picture rather than show rates of frames nobody can see.
+    return `${who}: ${CRYPTO_STATE_TEXT[stats.cryptoState]}, ${stats.undecryptable} frames dropped`;
+  }
   return (
     `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s, latency ${latency}` +
     `${layerText(stats.layer, layers)}, dropped ${stats.dropped}, frames ${stats.totalFrames}` +

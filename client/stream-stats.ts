@@ -1,5 +1,6 @@
 // Per-stream counters for the status line: rates over the last window plus totals. Updated
 // once per frame with plain number fields (no allocation on the hot path).
+import type { SenderCryptoState } from "../client-core/frame-decryptor.ts";
 
 export class StreamStats {
   totalFrames = 0;
@@ -8,6 +9,10 @@ export class StreamStats {
   dropped = 0;
   /** Layer of the newest frame (null: legacy frames, which carry none). */
   layer: number | null = null;
+  /** End-to-end rooms: what we can show of this sender (see client-core/frame-decryptor.ts). */
+  cryptoState: SenderCryptoState = "ok";
+  /** Frames dropped because they did not open (wrong key, tampered) or were not encrypted. */
+  undecryptable = 0;
   #windowFrames = 0;
   #windowBytes = 0;
   #latencySum = 0;

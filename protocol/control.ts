@@ -22,6 +22,11 @@ export interface PeerInfo {
   legacy: boolean;
   /** The layers this participant sends (protocol/layers.ts), once it announced them. */
   layers?: LayerSize[];
+  /**
+   * True when the participant joined with `?e2ee=1`: its frames are end-to-end encrypted, and
+   * only holders of the room key can see them. Absent from relays that predate it.
+   */
+  e2ee?: boolean;
 }
 
 export interface RelayLimits {

@@ -19,8 +19,16 @@ export const FrameKind = {
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
+/**
+ * Bytes an encrypted payload has on top of its plaintext: 12 nonce + 16 tag
+ * (protocol/frame-encryption.ts). An encrypted payload no longer than this carries nothing.
+ */
+export const ENCRYPTION_OVERHEAD = 28;
+
 /** Bits of the header's flags field (bytes 2-3). Unknown bits are reserved: frames carrying them are refused. */
 export const FrameFlag = {
+  /** The payload is sealed with the room key (protocol/frame-encryption.ts); the relay can't read it. */
+  Encrypted: 0x0001,
   /** Bits 1-2: layer id 0..2 of a video frame, 0 = full size (protocol/layers.ts); 3 is refused. */
   LayerMask: 0x0006,
 } as const;
@@ -43,11 +51,16 @@ export const MAX_AUDIO_PAYLOAD_BYTES = 1500;
 
 /** What each kind is, for validation (relay) and for building frames (clients). */
 export const KIND_RULES: Record<FrameKind, KindRule> = {
-  [FrameKind.VideoJpeg]: { forwarded: true, allowedFlags: FrameFlag.LayerMask, payload: "media" },
+  [FrameKind.VideoJpeg]: {
+    forwarded: true,
+    allowedFlags: FrameFlag.Encrypted | FrameFlag.LayerMask,
+    payload: "media",
+  },
   [FrameKind.Ack]: { forwarded: false, allowedFlags: 0, payload: "none" },
   [FrameKind.Audio]: {
     forwarded: true,
-    allowedFlags: 0,
+    // Sound is end-to-end encrypted like pictures (protocol/frame-encryption.ts).
+    allowedFlags: FrameFlag.Encrypted,
     payload: "media",
     maxPayloadBytes: MAX_AUDIO_PAYLOAD_BYTES,
   },
@@ -223,6 +236,9 @@ export function validateFrame(message: Uint8Array, maxFrameBytes: number): Frame
   if ((flags & FrameFlag.LayerMask) >>> LAYER_SHIFT >= MAX_LAYERS) return "bad_flags";
   const bytes = message.byteLength - HEADER_BYTES;
   if (bytes === 0) return "empty_payload";
+  if (bytes <= ENCRYPTION_OVERHEAD && (flags & FrameFlag.Encrypted) !== 0) {
+    return "empty_payload"; // nonce and tag around nothing
+  }
   if (bytes > maxFrameBytes || bytes > (rule.maxPayloadBytes ?? bytes)) return "too_large";
   return null;
 }

@@ -2,5 +2,6 @@
 export * from "./audio.ts";
 export * from "./control.ts";
 export * from "./frame.ts";
+export * from "./frame-encryption.ts";
 export * from "./layers.ts";
 export * from "./paths.ts";

@@ -20,6 +20,8 @@ export const stats = {
   audioPacketsDropped: 0,
   conversionsToLegacy: 0,
   conversionsToBinary: 0,
+  /** Deliveries not made: encrypted frames are never converted for old-protocol receivers. */
+  e2eeNotConverted: 0,
   /** Refused messages by reason (frame_too_short, bad_text...). */
   rejected: new Map<string, number>(),
   /** Refused joins by reason (room_full, too_many_rooms, bad_room...). */
@@ -162,6 +164,12 @@ export function createMetricsRegistry(rooms: RoomRegistry): Registry {
       this.inc({ to: "binary" }, stats.conversionsToBinary);
     },
   });
+  totalCounter(
+    registry,
+    "framecast_e2ee_frames_not_converted_total",
+    "Deliveries not made to old-protocol receivers because the frame was end-to-end encrypted",
+    () => stats.e2eeNotConverted,
+  );
   reasonCounter(
     registry,
     "framecast_rejected_messages_total",

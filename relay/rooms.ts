@@ -9,6 +9,8 @@ export interface Peer extends PeerGuard {
   id: number;
   name: string;
   legacy: boolean;
+  /** Joined with ?e2ee=1: says its frames are end-to-end encrypted (shown in presence). */
+  e2ee: boolean;
   /** Joined with ?ack=1: frames are paced by this receiver's acks (relay/delivery/ack-pacing.ts). */
   acks: boolean;
   /** Joined with ?layers=1 (and ?ack=1): gets whichever layer it asks for and its link takes. */
@@ -71,6 +73,8 @@ export class Room {
    */
   binaryTopicStatus = 1;
   legacyTopicStatus = 1;
+  /** Senders whose encrypted frames old-protocol receivers here were denied (logged once each). */
+  readonly e2eeNotedSenders = new Set<number>();
 
   constructor(readonly name: string) {
     this.binaryTopic = `b:${name}`;
@@ -114,6 +118,7 @@ export function framesDroppedFor(peer: Peer): number {
 export function peerInfo(peer: Peer): PeerInfo {
   const info: PeerInfo = { id: peer.id, name: peer.name, legacy: peer.legacy };
   if (peer.layers) info.layers = peer.layers;
+  if (peer.e2ee) info.e2ee = true;
   return info;
 }
 

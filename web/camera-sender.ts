@@ -2,8 +2,14 @@
 // size, encode it as JPEG and send it as one binary frame. Latest frame wins: while an encode is
 // still running or the socket holds unsent bytes from earlier frames, the tick is skipped rather
 // than queued, so a slow uplink lowers the frame rate instead of raising the latency.
+import type { FrameEncryptor } from "../client-core/frame-encryptor.ts";
 import { layerLadder } from "../client-core/layer-choice.ts";
-import { encodeVideoFrame, HEADER_BYTES, type LayerSize } from "../protocol/index.ts";
+import {
+  ENCRYPTION_OVERHEAD,
+  encodeVideoFrame,
+  HEADER_BYTES,
+  type LayerSize,
+} from "../protocol/index.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
 import { LayerEncoder } from "./layer-encoder.ts";
 
@@ -35,6 +41,8 @@ export class CameraSender {
   readonly #socket: () => WebSocket | null;
   readonly #onTooLarge: (bytes: number, limit: number) => void;
   readonly #encoder = new LayerEncoder();
+  /** Seals every frame in an end-to-end encrypted room (one per page: nonces never repeat). */
+  readonly #encryptor: FrameEncryptor | null;
   #settings: CaptureSettings;
   #timer: ReturnType<typeof setInterval> | undefined;
   #encoding = false;
@@ -46,7 +54,9 @@ export class CameraSender {
     socket: () => WebSocket | null;
     settings: CaptureSettings;
     onTooLarge: (bytes: number, limit: number) => void;
+    encryptor?: FrameEncryptor | null;
   }) {
+    this.#encryptor = options.encryptor ?? null;
     this.#video = options.video;
     this.#socket = options.socket;
     this.#settings = options.settings;
@@ -132,7 +142,9 @@ export class CameraSender {
     const socket = this.#socket();
     const full = jpegs[0];
     if (!socket || !this.running || !full) return;
-    if (full.byteLength > this.maxFrameBytes) {
+    // Sealing adds ENCRYPTION_OVERHEAD bytes, which count against the relay's limit too.
+    const overhead = this.#encryptor ? ENCRYPTION_OVERHEAD : 0;
+    if (full.byteLength + overhead > this.maxFrameBytes) {
       this.counts.tooLarge++;
       this.#onTooLarge(full.byteLength, this.maxFrameBytes);
       return;
@@ -142,10 +154,33 @@ export class CameraSender {
       this.counts.skipped++;
       return;
     }
+    const frames = jpegs.map((jpeg, layer) =>
+      jpeg ? encodeVideoFrame(jpeg, captureTimeMs, sequence, 0, layer) : null,
+    );
+    if (!this.#encryptor) {
+      this.#sendGrab(socket, frames);
+      return;
+    }
+    // Every layer is sealed (its layer bits stay readable for the relay, and authenticated).
+    // One grab in the works at a time, sealing included.
+    this.#encoding = true;
+    const encryptor = this.#encryptor;
+    void Promise.all(frames.map((frame) => (frame ? encryptor.seal(frame) : null))).then(
+      (sealed) => {
+        this.#encoding = false;
+        const current = this.#socket();
+        if (current && this.running) this.#sendGrab(current, sealed);
+      },
+      () => {
+        this.#encoding = false;
+      },
+    );
+  }
+
+  #sendGrab(socket: WebSocket, messages: (Uint8Array<ArrayBuffer> | null)[]): void {
     let grabBytes = 0;
-    jpegs.forEach((jpeg, layer) => {
-      if (!jpeg) return;
-      const message = encodeVideoFrame(jpeg, captureTimeMs, sequence, 0, layer);
+    messages.forEach((message, layer) => {
+      if (!message) return;
       socket.send(message);
       grabBytes += message.byteLength;
       this.counts.sentBytes += message.byteLength;

@@ -9,6 +9,7 @@ import { byId } from "./dom.ts";
 import { tokenFromPage } from "./join-link.ts";
 import { relayBaseUrl, roomFromPath, roomPagePath } from "./page-url.ts";
 import { ParticipantList } from "./participant-list.ts";
+import { canEncrypt, chooseKey, fragmentFor, importKey } from "./room-encryption.ts";
 import { RoomLink } from "./room-link.ts";
 import { RoomSession } from "./room-session.ts";
 import { loadSettings, saveSettings } from "./settings.ts";
@@ -22,6 +23,9 @@ const ui = {
   joinForm: byId("join-form", HTMLFormElement),
   roomInput: byId("room-input", HTMLInputElement),
   nameInput: byId("name-input", HTMLInputElement),
+  e2eeInput: byId("e2ee-input", HTMLInputElement),
+  e2eeBadge: byId("e2ee-badge", HTMLElement),
+  e2eeNotice: byId("e2ee-notice", HTMLElement),
   nameHint: byId("name-hint", HTMLElement),
   cameraSelect: byId("camera-select", HTMLSelectElement),
   previewButton: byId("preview-button", HTMLButtonElement),
@@ -60,6 +64,9 @@ if (joinLink?.name) {
   ui.nameInput.readOnly = true;
   ui.nameHint.hidden = false;
 }
+// A link with #key=... is an encrypted room's link: join it encrypted.
+ui.e2eeInput.checked = location.hash.includes("key=");
+if (!canEncrypt()) ui.e2eeInput.title = "needs https:// (or localhost)";
 let session: RoomSession | null = null;
 let rejoinOnShow = false;
 let preview: MediaStream | null = null;
@@ -131,20 +138,40 @@ function stopPreview(): void {
   ui.previewButton.setAttribute("aria-pressed", "false");
 }
 
-function join(room: string, name: string): void {
+async function join(room: string, name: string): Promise<void> {
+  const choice = chooseKey(location.hash, ui.e2eeInput.checked);
+  if (!choice.ok) {
+    ui.e2eeNotice.textContent = choice.message;
+    ui.e2eeNotice.hidden = false;
+    return;
+  }
+  ui.e2eeNotice.hidden = true;
+  const roomKey = await importKey(choice.key);
   settings.room = room;
   if (!joinLink?.name) settings.name = name;
   saveSettings(settings);
   const path = roomPagePath(room);
   // The token stays in the address bar (a reload must still get in), never in the shared link.
-  if (location.pathname !== path) history.pushState(null, "", `${path}${location.search}`);
+  // The room key lives in the fragment only: the address bar and the shared link carry it,
+  // nothing stores it, and browsers never send it to the relay.
+  const fragment = fragmentFor(choice.key);
+  if (location.pathname !== path) {
+    history.pushState(null, "", `${path}${location.search}${fragment}`);
+  } else if (location.hash !== fragment) {
+    const here = new URL(location.href);
+    here.hash = fragment;
+    history.replaceState(null, "", here);
+  }
+  ui.app.dataset.e2ee = String(choice.key !== null);
+  ui.e2eeBadge.hidden = choice.key === null;
   ui.joinForm.hidden = true;
   ui.roomControls.hidden = false;
   ui.peopleButton.hidden = false;
   ui.app.dataset.joined = "true";
   document.title = `${room} · framecast`;
   const base = relayBaseUrl(location.href);
-  void roomLink.offerFor(room, new URL(path, location.href).toString(), base, joinLink !== null);
+  const shareLink = new URL(path + fragment, location.href).toString();
+  void roomLink.offerFor(room, shareLink, base, joinLink !== null);
   session = new RoomSession(ui, {
     relayBaseUrl: base,
     room,
@@ -154,6 +181,7 @@ function join(room: string, name: string): void {
     layout,
     participants,
     hasToken: joinLink !== null,
+    roomKey,
   });
   // A camera previewed before joining goes straight into the call.
   const stream = preview;
@@ -173,6 +201,8 @@ function leave(): void {
   ui.peopleButton.hidden = true;
   ui.app.dataset.joined = "false";
   delete ui.app.dataset.selfId;
+  delete ui.app.dataset.e2ee;
+  ui.e2eeBadge.hidden = true;
   document.title = "framecast";
   if (document.fullscreenElement) void document.exitFullscreen().catch(() => {});
 }
@@ -185,7 +215,7 @@ ui.joinForm.addEventListener("submit", (event) => {
     ui.roomInput.reportValidity();
     return;
   }
-  join(room, cleanName(ui.nameInput.value, ""));
+  void join(room, cleanName(ui.nameInput.value, ""));
 });
 ui.roomInput.addEventListener("input", () => ui.roomInput.setCustomValidity(""));
 ui.previewButton.addEventListener("click", () => {
@@ -218,5 +248,5 @@ globalThis.addEventListener("pagehide", () => {
 globalThis.addEventListener("pageshow", (event: PageTransitionEvent) => {
   if (!event.persisted || !rejoinOnShow) return;
   rejoinOnShow = false;
-  join(settings.room, settings.name);
+  void join(settings.room, settings.name);
 });

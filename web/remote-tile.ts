@@ -1,5 +1,6 @@
 // One other participant: a canvas showing their newest frame, their name, live fps and latency.
 // Its data-* attributes expose the same numbers to tests and tooling.
+import { CRYPTO_STATE_TEXT, type SenderCryptoState } from "../client-core/frame-decryptor.ts";
 import {
   type AudioTrackInfo,
   formatLayerSize,
@@ -41,6 +42,9 @@ export class RemoteTile {
   #bytes = 0;
   readonly #meter = new FrameMeter();
   readonly #drawer: LatestFrameDrawer<ImageBitmap>;
+  /** End-to-end rooms: what we can show of this sender, said in the tile's overlay. */
+  #cryptoState: SenderCryptoState = "ok";
+  #undecryptable = 0;
   readonly #audio: TileAudio | null;
   readonly #badge: TileAudioBadge | null;
   /** Decoded frames waiting for the sound to reach them (lip sync: audio is the clock). */
@@ -68,6 +72,10 @@ export class RemoteTile {
     this.element.dataset.name = peer.name;
     this.element.dataset.frames = "0";
     this.element.dataset.hasVideo = "false";
+    this.element.dataset.e2ee = "ok";
+    this.element.dataset.undecryptable = "0";
+    if (peer.e2ee !== undefined) this.element.dataset.peerE2ee = String(peer.e2ee);
+    this.view.overlay.setAttribute("role", "status");
     this.#canvas.setAttribute("role", "img");
     this.#canvas.setAttribute("aria-label", `${peer.name}'s video`);
     this.#canvas.width = 320;
@@ -124,9 +132,33 @@ export class RemoteTile {
   }
 
   receive(frame: IncomingFrame, layer = 0, bytes = frame.jpeg.byteLength): void {
+    if (this.#cryptoState !== "ok") this.#setCryptoState("ok");
     this.#layer = layer;
     this.#bytes += bytes;
     this.#drawer.push(frame);
+  }
+
+  /**
+   * A frame (or sound packet) of this sender was dropped undecrypted (wrong key, tampered,
+   * unencrypted in an encrypted room, or encrypted and we have no key): say so instead of
+   * showing anything.
+   */
+  undecryptable(state: SenderCryptoState): void {
+    this.#undecryptable++;
+    if (state !== this.#cryptoState) this.#setCryptoState(state);
+  }
+
+  #setCryptoState(state: SenderCryptoState): void {
+    this.#cryptoState = state;
+    this.element.dataset.e2ee = state;
+    const blocked = state !== "ok";
+    this.view.overlay.hidden = !blocked;
+    this.view.overlay.textContent = CRYPTO_STATE_TEXT[state];
+    if (blocked) {
+      // Whatever was drawn before must not stay up as if it were live.
+      this.#canvas.getContext("2d")?.clearRect(0, 0, this.#canvas.width, this.#canvas.height);
+      this.view.setStats(CRYPTO_STATE_TEXT[state]);
+    }
   }
 
   #draw(
@@ -155,9 +187,11 @@ export class RemoteTile {
     data.failed = String(failed);
     data.fps = reading.fps.toFixed(1);
     data.latencyMs = reading.latencyMs === null ? "" : reading.latencyMs.toFixed(0);
-    data.hasVideo = String(drawn > 0);
+    data.undecryptable = String(this.#undecryptable);
+    data.hasVideo = String(drawn > 0 && this.#cryptoState === "ok");
     data.bytes = String(this.#bytes);
-    if (drawn > 0) this.view.setStats(formatReading(reading));
+    if (this.#cryptoState !== "ok") this.view.setStats(CRYPTO_STATE_TEXT[this.#cryptoState]);
+    else if (drawn > 0) this.view.setStats(formatReading(reading));
     if (this.#layer !== null) {
       const size = this.layers?.[this.#layer];
       const text = `layer ${this.#layer}${size ? ` · ${formatLayerSize(size)}` : ""} · ${reading.fps.toFixed(1)} fps`;

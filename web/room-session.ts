@@ -2,14 +2,19 @@
 // notices that describe them. Lives from Join to Leave.
 
 import { Acker } from "../client-core/acker.ts";
+import { FrameDecryptor } from "../client-core/frame-decryptor.ts";
+import { FrameEncryptor } from "../client-core/frame-encryptor.ts";
 import { LayerRequests } from "../client-core/layer-choice.ts";
 import {
   CloseCode,
   type ErrorMessage,
   encodeLayersAnnounce,
   isAudioMessage,
+  isEncryptedFrame,
+  type RoomKey,
   roomUrl,
   type WelcomeMessage,
+  withE2eeParam,
 } from "../protocol/index.ts";
 import { MicControls, type MicElements } from "./audio/mic-controls.ts";
 import { MicSender } from "./audio/mic-sender.ts";
@@ -48,6 +53,8 @@ export interface SessionOptions {
   participants: ParticipantList;
   /** The page came from a join link (its token goes with the socket URL). */
   hasToken: boolean;
+  /** The room key from the link's #fragment; null for an unencrypted room. */
+  roomKey?: RoomKey | null;
 }
 
 /** How often labels, counters and the reconnect countdown are redrawn. */
@@ -68,6 +75,8 @@ export class RoomSession {
   readonly #layerRequests = new LayerRequests((text) => this.#sendText(text));
   readonly #sender: CameraSender;
   readonly #refreshTimer: ReturnType<typeof setInterval>;
+  /** Opens encrypted frames (or, without a key, reports senders who encrypt). */
+  readonly #decryptor: FrameDecryptor;
   /** Everyone else's sound, and your microphone (web/audio/). */
   readonly #audio = new RoomAudio();
   readonly #mic: MicControls;
@@ -79,6 +88,10 @@ export class RoomSession {
 
   constructor(ui: SessionElements, options: SessionOptions) {
     this.#ui = ui;
+    const roomKey = options.roomKey ?? null;
+    this.#decryptor = new FrameDecryptor(roomKey);
+    // One encryptor for the page's whole stay, camera and microphone: nonces never repeat.
+    const encryptor = roomKey ? new FrameEncryptor(roomKey) : null;
     this.#capture = options.capture;
     this.#layout = options.layout;
     this.#participants = options.participants;
@@ -99,7 +112,7 @@ export class RoomSession {
     document.addEventListener("keydown", this.#unblockSound);
     this.#mic = new MicControls(
       ui,
-      new MicSender(() => this.#connection.socket),
+      new MicSender(() => this.#connection.socket, encryptor),
       this.#audio.support,
     );
     this.#selfTile.setName(options.name || "guest");
@@ -107,48 +120,60 @@ export class RoomSession {
       video: this.#selfTile.video,
       socket: () => this.#connection.socket,
       settings: options.capture,
+      encryptor,
       onTooLarge: (bytes, limit) =>
         this.#showRelayNotice(
           `A ${Math.round(bytes / 1024)} kB frame is over the relay's ${Math.round(limit / 1024)} kB limit: choose a smaller size or lower quality.`,
           "frame_too_large",
         ),
     });
-    this.#connection = new RoomConnection(
-      withPageToken(
-        roomUrl(options.relayBaseUrl, options.room, options.name || undefined, true, true),
-        location.href,
-      ),
-      {
-        onState: (state) => this.#setState(state),
-        onWelcome: (welcome) => this.#welcome(welcome),
-        onControl: (message) => {
-          if (message.type === "audio_track") {
-            this.#audio.track(message.id, message);
-            return;
-          }
-          if (message.type === "join") this.#grid.add(message.peer);
-          else if (message.type === "layers") this.#grid.setLayers(message.id, message.layers);
-          else if (message.type === "leave") {
-            this.#grid.remove(message.id);
-            this.#audio.remove(message.id);
-          }
-        },
-        onRefused: (refusal) =>
-          this.#showRelayNotice(
-            explainRefusal(refusal, this.#hasToken),
-            `refused_${refusal.status}`,
-          ),
-        onRelayError: (error) => this.#relayError(error),
-        onFrame: (message) => {
-          if (isAudioMessage(message)) this.#audio.packet(message);
-          else this.#grid.frame(message);
-        },
-        onClosed: (code) => this.#closed(code),
-      },
+    const url = withPageToken(
+      roomUrl(options.relayBaseUrl, options.room, options.name || undefined, true, true),
+      location.href,
     );
+    this.#connection = new RoomConnection(roomKey ? withE2eeParam(url) : url, {
+      onState: (state) => this.#setState(state),
+      onWelcome: (welcome) => this.#welcome(welcome),
+      onControl: (message) => {
+        if (message.type === "audio_track") {
+          this.#audio.track(message.id, message);
+          return;
+        }
+        if (message.type === "join") this.#grid.add(message.peer);
+        else if (message.type === "layers") this.#grid.setLayers(message.id, message.layers);
+        else if (message.type === "leave") {
+          this.#grid.remove(message.id);
+          this.#audio.remove(message.id);
+        }
+      },
+      onRefused: (refusal) =>
+        this.#showRelayNotice(explainRefusal(refusal, this.#hasToken), `refused_${refusal.status}`),
+      onRelayError: (error) => this.#relayError(error),
+      onFrame: (message) => this.#frame(message),
+      onClosed: (code) => this.#closed(code),
+    });
     this.#refreshTimer = setInterval(() => this.#refresh(), REFRESH_MS);
     this.#ui.where.textContent = `room ${options.room}`;
     this.#setCameraState("off");
+  }
+
+  #frame(message: Uint8Array): void {
+    // Plain frames in an unencrypted room go straight to their tile, as before.
+    if (!this.#decryptor.encrypted && !isEncryptedFrame(message)) {
+      this.#dispatch(message);
+      return;
+    }
+    void this.#decryptor.open(message).then((result) => {
+      if (result.ok) this.#dispatch(result.frame);
+      // Counted on the sender's tile; only video frames are acked.
+      else this.#grid.undecryptable(message, result.state, !isAudioMessage(message));
+    });
+  }
+
+  /** A plain (or opened) binary frame to what plays or shows its kind. */
+  #dispatch(message: Uint8Array): void {
+    if (isAudioMessage(message)) this.#audio.packet(message);
+    else this.#grid.frame(message);
   }
 
   start(): void {

@@ -1,5 +1,6 @@
 // Everyone else's tiles: one per other participant, added and removed with presence, each fed
 // its frames. Frames from ids we don't know (a participant who just left) are ignored.
+import type { SenderCryptoState } from "../client-core/frame-decryptor.ts";
 import {
   devicePixels,
   fitInside,
@@ -147,6 +148,21 @@ export class TileGrid {
       readLayer(message),
       message.byteLength,
     );
+  }
+
+  /**
+   * A frame that was not shown because it could not (or must not) be decrypted: counted on its
+   * sender's tile, and acked when it is a video frame (`ack`), so the relay sends newer ones.
+   */
+  undecryptable(message: Uint8Array, state: SenderCryptoState, ack = true): void {
+    const senderId = readSenderId(message);
+    this.#tiles.get(senderId)?.undecryptable(state);
+    if (!ack) return;
+    this.#ack({
+      senderId,
+      captureTimeMs: readCaptureTime(message),
+      sequence: readSequence(message),
+    });
   }
 
   refresh(nowMs: number): void {

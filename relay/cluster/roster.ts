@@ -54,6 +54,7 @@ export function decodeRoster(text: string): Roster | null {
       // The sizes it sends (docs/PROTOCOL.md, Layers): kept when valid, dropped otherwise.
       const layers = p.layers === undefined ? null : validLayerList(p.layers);
       if (layers) peer.layers = layers;
+      if (p.e2ee === true) peer.e2ee = true;
       return peer;
     }),
   };

@@ -8,9 +8,11 @@ import {
   FrameKind,
   frameKind,
   isControlText,
+  isEncryptedFrame,
   type LayersAnnounce,
   parseClientControl,
   readLayer,
+  readSenderId,
   stampSenderId,
   validateFrame,
 } from "../../protocol/index.ts";
@@ -20,6 +22,7 @@ import { FRAME_REFUSALS, Refusals, refuseMessage } from "../refusals.ts";
 import type { PeerSocket, Room } from "../rooms.ts";
 import { AckPacing } from "./ack-pacing.ts";
 import { AudioFanout, socketBackpressureLimit } from "./audio-fanout.ts";
+import { skipForLegacy } from "./encrypted-frames.ts";
 import { layerStats } from "./layer-metrics.ts";
 import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
 import { VideoParking } from "./video-parking.ts";
@@ -179,6 +182,11 @@ export class Fanout {
     room.legacyFrames++;
     const legacyParked = room.legacyParked - (fromLegacy && from?.data.videoParked ? 1 : 0);
     const legacyReceivers = room.legacyPeers - (fromLegacy ? 1 : 0) - legacyParked;
+    // Old clients would show the base64 of ciphertext as a broken JPEG: they get nothing.
+    if (legacyReceivers > 0 && text === null && isEncryptedFrame(binary as Buffer)) {
+      skipForLegacy(room, from, readSenderId(binary as Buffer), legacyReceivers);
+      return;
+    }
     if (legacyReceivers > 0) {
       this.#publish(room, from, true, text ?? toLegacyText(binary as Buffer), legacyReceivers);
     }

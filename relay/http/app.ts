@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import { cleanName, isValidRoomName, LEGACY_ROOM, wantsAudio } from "../../protocol/index.ts";
 import type { RoomBus } from "../cluster/room-bus.ts";
 import { wantsAcks, wantsLayers } from "../delivery/ack-pacing.ts";
+import { declaresE2ee } from "../delivery/encrypted-frames.ts";
 import { log } from "../log.ts";
 import { countRefusedJoin } from "../metrics.ts";
 import type { Peer, RoomRegistry } from "../rooms.ts";
@@ -29,6 +30,7 @@ function newPeer(bus: RoomBus, roomName: string, rawName: string | null, legacy:
     audio: false,
     videoParked: false,
     parkedAtVideoFrame: 0,
+    e2ee: false,
     roomName,
     room: undefined,
     legacySequence: 0,
@@ -96,6 +98,7 @@ export function createApp(
       // Layers need acks: the relay reads a receiver's link from them.
       peer.layered = peer.acks && wantsLayers(request.url);
       peer.audio = wantsAudio(request.url);
+      peer.e2ee = declaresE2ee(request.url);
       return upgrade(request, server, peer);
     })
     .get("/", async ({ request, server }) => {

@@ -71,6 +71,7 @@ export class FakeSocket {
       audio: false,
       videoParked: false,
       parkedAtVideoFrame: 0,
+      e2ee: false,
       roomName: "room",
       room: undefined,
       legacySequence: 0,

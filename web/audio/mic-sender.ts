@@ -2,6 +2,7 @@
 // MediaStreamTrackProcessor → WebCodecs AudioEncoder (Opus, 20 ms, 32 kbit/s) → one kind-3
 // message per packet. Announces the track (audio_track) on start, on every welcome and on
 // mute/unmute; while muted the track is disabled and nothing is sent.
+import type { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
 import { audioTrackAnnouncement, encodeAudioPacket } from "../../protocol/index.ts";
 
 // Chromium's MediaStreamTrackProcessor, which TypeScript's DOM library does not describe yet.
@@ -35,8 +36,12 @@ export class MicSender {
   #origin = Number.POSITIVE_INFINITY;
   muted = false;
 
-  constructor(socket: () => WebSocket | null) {
+  /** In an end-to-end encrypted room: the page's one encryptor, shared with the camera. */
+  readonly #encryptor: FrameEncryptor | null;
+
+  constructor(socket: () => WebSocket | null, encryptor: FrameEncryptor | null = null) {
     this.#socket = socket;
+    this.#encryptor = encryptor;
   }
 
   get running(): boolean {
@@ -146,6 +151,19 @@ export class MicSender {
     const opus = new Uint8Array(chunk.byteLength);
     chunk.copyTo(opus);
     const message = encodeAudioPacket(opus, captureTimeMs, sequence);
+    if (this.#encryptor) {
+      void this.#encryptor.seal(message).then((sealed) => this.#sendMessage(sealed));
+      return;
+    }
+    this.#sendMessage(message);
+  }
+
+  #sendMessage(message: Uint8Array<ArrayBuffer>): void {
+    const socket = this.#socket();
+    if (!socket) {
+      this.counts.skipped++;
+      return;
+    }
     socket.send(message);
     this.counts.sent++;
     this.counts.sentBytes += message.byteLength;

@@ -1,0 +1,35 @@
+// End-to-end encrypted frames (docs/PROTOCOL.md, "Encrypted frames") as the relay sees them: it
+// reads the Encrypted flag and nothing else. It never converts them for old-protocol receivers
+// (the base64 of ciphertext would be shown as a broken JPEG); it counts what they miss and logs
+// it once per sender. Senders announce encryption with ?e2ee=1, shown in presence.
+import { E2EE_PARAM } from "../../protocol/index.ts";
+import { log } from "../log.ts";
+import { stats } from "../metrics.ts";
+import type { PeerSocket, Room } from "../rooms.ts";
+
+/** The join URL says the participant encrypts its frames (`?e2ee=1`). */
+export function declaresE2ee(requestUrl: string): boolean {
+  return new URL(requestUrl).searchParams.get(E2EE_PARAM) === "1";
+}
+
+/**
+ * An encrypted frame the room's old-protocol receivers won't get. Counted per frame and
+ * receiver; logged once per sender per room, so an operator can tell why they see nothing.
+ */
+export function skipForLegacy(
+  room: Room,
+  from: PeerSocket | null,
+  senderId: number,
+  legacyReceivers: number,
+): void {
+  stats.e2eeNotConverted += legacyReceivers;
+  if (room.e2eeNotedSenders.has(senderId)) return;
+  room.e2eeNotedSenders.add(senderId);
+  log("info", "e2ee_not_converted", {
+    room: room.name,
+    id: senderId,
+    name: from?.data.name ?? null,
+    legacyPeers: room.legacyPeers,
+    reason: "old-protocol receivers get no end-to-end encrypted frames",
+  });
+}
