@@ -9,10 +9,14 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  ENCRYPTED_FLAG,
   framePayload,
   generateRoomKey,
   isEncryptedFrame,
+  looksLikeJpeg,
+  readFlags,
   readHeader,
+  readLayer,
   readSenderId,
 } from "../protocol/index.ts";
 import { decodeRecording, killAllClients, runClient } from "./fixtures/client/run-client.ts";
@@ -182,6 +186,33 @@ browserTest(
     }
     expect(await kim.page.isVisible("#e2ee-badge")).toBe(false);
     await kim.context.close();
+
+    // Layers are sealed too: a keyed CLI that wants 80x60 gets both senders' small layer (1),
+    // decrypted; a keyless v1 peer asking for ana's layer 1 gets it encrypted, layer bits readable.
+    const small = runClient(
+      ["--no-send", "--e2ee-key", key, "--relay", relay.wsUrl, "--room", ROOM].concat([
+        "--name",
+        "small",
+        "--max-size",
+        "80x60",
+      ]),
+    );
+    await small.waitFor(/ana #\d+: [1-9][\d.]* fps .*layer 1 \(80x60\)/, 20_000);
+    await small.waitFor(/cli #\d+: [1-9][\d.]* fps .*layer 1 \(80x60\)/, 20_000);
+    const layered = await TestPeer.joinWith(
+      `${relay.wsUrl}/v1/rooms/${ROOM}?name=layered&ack=1&layers=1`,
+    );
+    peers.push(layered);
+    const anaPeerId = layered.welcome.peers.find((p) => p.name === "ana")?.id as number;
+    layered.ws.send(JSON.stringify({ type: "layer_request", sender: anaPeerId, layer: 1 }));
+    const smallFrame = await layered.until(
+      () => layered.binary.find((m) => readSenderId(m) === anaPeerId && readLayer(m) === 1),
+      "a layer-1 frame of ana",
+      15_000,
+    );
+    expect(readFlags(smallFrame)).toBe(ENCRYPTED_FLAG | (1 << 1));
+    expect(looksLikeJpeg(framePayload(smallFrame))).toBe(false);
+    expect(decodesAsJpeg(framePayload(smallFrame))).toBe(false);
 
     // Right key, CLI: the watcher sees both senders at a frame rate.
     await watcher.waitFor(/ana #\d+: [1-9][\d.]* fps/, 20_000);
