@@ -2,7 +2,7 @@
 import type { ServerWebSocket } from "bun";
 import type { LayerSize, PeerInfo } from "../protocol/index.ts";
 import { stats } from "./metrics.ts";
-import type { PeerGuard } from "./security/rate-limit.ts";
+import { newPeerGuard, type PeerGuard } from "./security/rate-limit.ts";
 
 /** Per-connection state, stored by Bun as `ws.data` (PeerGuard: rate limits, publish right). */
 export interface Peer extends PeerGuard {
@@ -40,6 +40,29 @@ export interface Peer extends PeerGuard {
 }
 
 export type PeerSocket = ServerWebSocket<Peer>;
+
+/** A connection's state before it is admitted: nothing opted into, nothing counted yet. */
+export function newPeer(id: number, name: string, legacy: boolean, roomName: string): Peer {
+  return {
+    id,
+    name,
+    legacy,
+    acks: false,
+    layered: false,
+    layers: undefined,
+    audio: false,
+    videoParked: false,
+    parkedAtVideoFrame: 0,
+    e2ee: false,
+    roomName,
+    room: undefined,
+    legacySequence: 0,
+    framesDropped: 0,
+    rejected: 0,
+    joinedAt: Date.now(),
+    ...newPeerGuard(true),
+  };
+}
 
 export class Room {
   readonly peers = new Map<number, PeerSocket>();

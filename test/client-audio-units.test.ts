@@ -6,25 +6,10 @@ import { AudioPlayer, playArgs } from "../client/audio-player.ts";
 import { captureArgs } from "../client/capture-args.ts";
 import { FrameClock } from "../client/frame-clock.ts";
 import { OggOpusReader, type OpusPacket } from "../client/ogg-opus.ts";
-import { type ClientOptions, parseCommand, UsageError } from "../client/options.ts";
+import { parseCommand } from "../client/options.ts";
 import { recordArgs } from "../client/recorder.ts";
+import { options, usageError } from "./support/client-options.ts";
 import { available, FFMPEG, FFPLAY } from "./support/tools.ts";
-
-function options(argv: string[]): ClientOptions {
-  const parsed = parseCommand(argv, {});
-  if (!("options" in parsed)) throw new Error("unexpected --help or --version");
-  return parsed.options;
-}
-
-function usageError(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseCommand(argv, env);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`no error for ${argv.join(" ")}`);
-}
 
 describe("sound flags", () => {
   test("--audio, --audio-device, --audio-source and --tone", () => {

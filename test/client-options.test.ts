@@ -1,25 +1,9 @@
 // Flags, environment variables, defaults, and the one-line errors with exit code 2.
 import { describe, expect, test } from "bun:test";
 import { FLAGS } from "../client/flags.ts";
-import { type ClientOptions, parseCommand, UsageError } from "../client/options.ts";
 import { Backoff } from "../client-core/backoff.ts";
 import { runClient } from "./fixtures/client/run-client.ts";
-
-function options(argv: string[], env: Record<string, string> = {}): ClientOptions {
-  const parsed = parseCommand(argv, env);
-  if (!("options" in parsed)) throw new Error("unexpected --help or --version");
-  return parsed.options;
-}
-
-function usageError(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseCommand(argv, env);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`no error for ${argv.join(" ")}`);
-}
+import { options, usageError } from "./support/client-options.ts";
 
 describe("options", () => {
   test("defaults", () => {

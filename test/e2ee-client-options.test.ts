@@ -1,28 +1,18 @@
 // The CLI's end-to-end flags: --e2ee-key (a key or a whole room link), --e2ee-new-key, keygen.
 import { afterAll, expect, test } from "bun:test";
-import { type ClientOptions, parseCommand, UsageError } from "../client/options.ts";
 import { parseRoomKey } from "../protocol/index.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
+import { options as parse, usageError as refusal } from "./support/client-options.ts";
 
 const KEY = "AAECAwQFBgcICQoLDA0ODw";
 
 afterAll(killAllClients);
 
-function options(argv: string[], env: Record<string, string> = {}): ClientOptions {
-  const parsed = parseCommand(["--no-send", ...argv], env);
-  if (parsed.help || parsed.version) throw new Error("unexpected help or version");
-  return parsed.options;
-}
-
-function usageError(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseCommand(["--no-send", ...argv], env);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`no error for ${argv.join(" ")}`);
-}
+// These flags need no capture: every command line here only receives.
+const options = (argv: string[], env: Record<string, string> = {}) =>
+  parse(["--no-send", ...argv], env);
+const usageError = (argv: string[], env: Record<string, string> = {}) =>
+  refusal(["--no-send", ...argv], env);
 
 test("no key: an unencrypted room", () => {
   expect(options([])).toMatchObject({ e2eeKey: null, e2eeKeyIsNew: false });

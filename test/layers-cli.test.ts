@@ -4,26 +4,11 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import jpeg from "jpeg-js";
 import { Capture } from "../client/capture.ts";
 import { captureArgs } from "../client/capture-args.ts";
-import { type ClientOptions, parseCommand, UsageError } from "../client/options.ts";
+import { parseCommand } from "../client/options.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
+import { options, usageError } from "./support/client-options.ts";
 import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { FFMPEG } from "./support/tools.ts";
-
-function options(argv: string[]): ClientOptions {
-  const parsed = parseCommand(argv, {});
-  if (parsed.help || parsed.version) throw new Error("unexpected help or version");
-  return parsed.options;
-}
-
-function usageError(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseCommand(argv, env);
-  } catch (error) {
-    if (error instanceof UsageError) return error.message;
-    throw error;
-  }
-  throw new Error(`no error for ${argv.join(" ")}`);
-}
 
 describe("flags", () => {
   test("default: the capture size and a quarter of each side; --layers sets them, one stays possible", () => {

@@ -8,9 +8,8 @@ import { wantsAcks, wantsLayers } from "../delivery/ack-pacing.ts";
 import { declaresE2ee } from "../delivery/encrypted-frames.ts";
 import { log } from "../log.ts";
 import { countRefusedJoin } from "../metrics.ts";
-import type { Peer, RoomRegistry } from "../rooms.ts";
+import { newPeer, type Peer, type RoomRegistry } from "../rooms.ts";
 import type { UpgradeGate } from "../security/auth.ts";
-import { newPeerGuard } from "../security/rate-limit.ts";
 import type { AdminCheck } from "./admin-access.ts";
 import { pageResponse, webPage } from "./web-page.ts";
 
@@ -18,27 +17,9 @@ function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
 }
 
-function newPeer(bus: RoomBus, roomName: string, rawName: string | null, legacy: boolean): Peer {
+function peerFor(bus: RoomBus, roomName: string, rawName: string | null, legacy: boolean): Peer {
   const id = bus.allocatePeerId();
-  return {
-    id,
-    name: cleanName(rawName, `${legacy ? "legacy" : "guest"}-${id}`),
-    legacy,
-    acks: false,
-    layered: false,
-    layers: undefined,
-    audio: false,
-    videoParked: false,
-    parkedAtVideoFrame: 0,
-    e2ee: false,
-    roomName,
-    room: undefined,
-    legacySequence: 0,
-    framesDropped: 0,
-    rejected: 0,
-    joinedAt: Date.now(),
-    ...newPeerGuard(true),
-  };
+  return newPeer(id, cleanName(rawName, `${legacy ? "legacy" : "guest"}-${id}`), legacy, roomName);
 }
 
 export function createApp(
@@ -92,7 +73,7 @@ export function createApp(
       if (!isUpgrade(request)) return plain(426, "this endpoint takes a WebSocket upgrade");
       // In a cluster: learn who is on the other relays first, for this peer's welcome.
       await bus.prepareRoom(params.room);
-      const peer = newPeer(bus, params.room, admission.name, false);
+      const peer = peerFor(bus, params.room, admission.name, false);
       peer.canPublish = admission.canPublish;
       peer.acks = wantsAcks(request.url);
       // Layers need acks: the relay reads a receiver's link from them.
@@ -106,7 +87,7 @@ export function createApp(
       if (!isUpgrade(request)) return pageResponse();
       const admission = await gate.check(request, server?.requestIP(request)?.address, LEGACY_ROOM);
       if (admission instanceof Response) return admission;
-      const peer = newPeer(bus, LEGACY_ROOM, admission.name, true);
+      const peer = peerFor(bus, LEGACY_ROOM, admission.name, true);
       peer.canPublish = admission.canPublish;
       return upgrade(request, server, peer);
     });

@@ -4,8 +4,7 @@
 // (per receiver: dropped when its buffer is already over the limit, -1 when the bytes had to
 // queue, their length when they went straight out; one status for all, the worst).
 import type { Server } from "bun";
-import type { Peer, PeerSocket } from "../../relay/rooms.ts";
-import { newPeerGuard } from "../../relay/security/rate-limit.ts";
+import { newPeer, type Peer, type PeerSocket } from "../../relay/rooms.ts";
 
 export class FakeServer {
   readonly topics = new Map<string, Set<FakeSocket>>();
@@ -61,26 +60,7 @@ export class FakeSocket {
     fields: Partial<Peer> = {},
   ) {
     const id = nextId++;
-    this.data = {
-      id,
-      name: `peer-${id}`,
-      legacy: false,
-      acks: false,
-      layered: false,
-      layers: undefined,
-      audio: false,
-      videoParked: false,
-      parkedAtVideoFrame: 0,
-      e2ee: false,
-      roomName: "room",
-      room: undefined,
-      legacySequence: 0,
-      framesDropped: 0,
-      rejected: 0,
-      joinedAt: Date.now(),
-      ...newPeerGuard(true),
-      ...fields,
-    };
+    this.data = { ...newPeer(id, `peer-${id}`, false, "room"), ...fields };
   }
 
   get ws(): PeerSocket {
