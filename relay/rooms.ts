@@ -1,6 +1,6 @@
 // Room registry: who is in which room, in which wire format. Fan-out itself is Bun's topics.
 import type { ServerWebSocket } from "bun";
-import type { LayerSize, PeerInfo } from "../protocol/index.ts";
+import type { AudioTrackInfo, LayerSize, PeerInfo } from "../protocol/index.ts";
 import { stats } from "./metrics.ts";
 import { newPeerGuard, type PeerGuard } from "./security/rate-limit.ts";
 
@@ -19,6 +19,8 @@ export interface Peer extends PeerGuard {
   layers: LayerSize[] | undefined;
   /** Takes audio (v1 without ?audio=0): subscribed to the room's audio topic. */
   audio: boolean;
+  /** Its newest `audio_track`, once announced (other relays learn it from the roster). */
+  audioTrack: AudioTrackInfo | undefined;
   /**
    * Off the room's video topic because its buffer passed the video limit (relay/delivery/
    * fanout.ts): audio keeps flowing on top; back on the topic once the buffer drains.
@@ -51,6 +53,7 @@ export function newPeer(id: number, name: string, legacy: boolean, roomName: str
     layered: false,
     layers: undefined,
     audio: false,
+    audioTrack: undefined,
     videoParked: false,
     parkedAtVideoFrame: 0,
     e2ee: false,
@@ -85,7 +88,10 @@ export class Room {
   videoFrames = 0;
   /** The same for legacyTopic. */
   legacyFrames = 0;
-  /** The newest audio_track of each local sender, as forwarded, for everyone who joins later. */
+  /**
+   * The newest audio_track of each local sender, as forwarded, for everyone who joins later
+   * (senders on other relays: RoomBus.remoteAudioTracks).
+   */
   readonly audioTracks = new Map<number, string>();
   legacyPeers = 0;
   /** Other relays with participants here (relay/cluster/): frames cross Redis while > 0. */

@@ -88,7 +88,7 @@ export function createSocketHandlers(
           ...(ws.data.layered ? { layers: true } : {}),
         }),
       );
-      fanout.audio.replayTracks(ws);
+      fanout.audio.replayTracks(ws, bus.remoteAudioTracks(room.name));
       fanout.pacing.join(ws);
     }
     // Presence goes to new-protocol peers only (old clients would try to show it as a JPEG);

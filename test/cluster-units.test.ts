@@ -52,6 +52,25 @@ test("rosters round-trip; malformed ones and peers of another node are refused",
   expect(decodeRoster(encodeRoster(withLayers))).toEqual(withLayers);
   const badLayers = { ...roster, peers: [{ ...roster.peers[0], layers: [{ width: 1 }] }] };
   expect(decodeRoster(encodeRoster(badLayers as Roster))).toEqual(roster);
+  // A peer's audio track travels with it, checked like an announcement: a bad one is dropped.
+  const track = { codec: "opus" as const, sampleRate: 48000, channels: 1 as const, muted: true };
+  const withTrack: Roster = { ...roster, peers: [{ ...roster.peers[0], audio: track } as never] };
+  expect(decodeRoster(encodeRoster(withTrack))).toEqual(withTrack);
+  for (const audio of [
+    { ...track, codec: "aac" },
+    { ...track, sampleRate: 44100 },
+    { ...track, channels: 6 },
+    { ...track, muted: "yes" },
+    "opus",
+    null,
+    [track],
+  ]) {
+    const bad = { ...roster, peers: [{ ...roster.peers[0], audio }] };
+    expect(decodeRoster(encodeRoster(bad as Roster))).toEqual(roster);
+  }
+  // Unknown fields in it never travel on to receivers.
+  const extra = { ...roster, peers: [{ ...roster.peers[0], audio: { ...track, html: "<b>" } }] };
+  expect(decodeRoster(encodeRoster(extra as Roster))).toEqual(withTrack);
   const versions = new RosterVersions();
   const a = versions.next();
   expect(versions.next()).toBeGreaterThan(a);
@@ -66,6 +85,7 @@ test("remote presence: joins and leaves from roster diffs, newest roster wins, d
     joined: [peer(2, 1)],
     left: [],
     relayered: [],
+    retracked: [],
   });
   expect(presence.remoteNodes).toBe(1);
   // Same roster again (a refresh): nothing to announce.
@@ -74,6 +94,7 @@ test("remote presence: joins and leaves from roster diffs, newest roster wins, d
     joined: [peer(2, 2)],
     left: [id(2, 1)],
     relayered: [],
+    retracked: [],
   });
   // An older roster arriving late changes nothing.
   expect(presence.apply({ node: 2, version: 9, peers: [peer(2, 1)] })).toBeNull();
@@ -85,6 +106,7 @@ test("remote presence: joins and leaves from roster diffs, newest roster wins, d
     joined: [],
     left: [id(2, 2)],
     relayered: [],
+    retracked: [],
   });
   expect(presence.remoteNodes).toBe(1);
   expect(presence.apply({ node: 2, version: 12, peers: [peer(2, 2)] })).toBeNull();
@@ -94,11 +116,41 @@ test("remote presence: joins and leaves from roster diffs, newest roster wins, d
     joined: [],
     left: [],
     relayered: [layered],
+    retracked: [],
   });
   expect(presence.apply({ node: 5, version: 3, peers: [layered, peer(5, 2)] })).toBeNull();
   expect(presence.dropNode(5)).toEqual([id(5, 1), id(5, 2)]);
   expect(presence.remoteNodes).toBe(0);
   expect(presence.peers()).toEqual([]);
+});
+
+test("remote presence: a sender's audio track, each change of it, never in presence, gone on leave", () => {
+  const id = 2 * 2 ** 22 + 1;
+  const peer = { id, name: "ann", legacy: false };
+  const track = { codec: "opus" as const, sampleRate: 48000, channels: 1 as const, muted: false };
+  const presence = new RemotePresence();
+  // Joined with its track: a join (without the track) and the track, as an audio_track message.
+  expect(presence.apply({ node: 2, version: 1, peers: [{ ...peer, audio: track }] })).toEqual({
+    joined: [peer],
+    left: [],
+    relayered: [],
+    retracked: [{ type: "audio_track", id, ...track }],
+  });
+  expect(presence.peers()).toEqual([peer]);
+  expect(presence.audioTracks()).toEqual([{ type: "audio_track", id, ...track }]);
+  // A refresh with the same track says nothing; a mute is told.
+  expect(presence.apply({ node: 2, version: 2, peers: [{ ...peer, audio: track }] })).toBeNull();
+  const muted = { ...track, muted: true };
+  expect(presence.apply({ node: 2, version: 3, peers: [{ ...peer, audio: muted }] })).toEqual({
+    joined: [],
+    left: [],
+    relayered: [],
+    retracked: [{ type: "audio_track", id, ...muted }],
+  });
+  expect(presence.audioTracks()).toEqual([{ type: "audio_track", id, ...muted }]);
+  // It leaves: its track is forgotten with it.
+  expect(presence.apply({ node: 2, version: 4, peers: [] })?.left).toEqual([id]);
+  expect(presence.audioTracks()).toEqual([]);
 });
 
 test("--redis / REDIS_URL: off by default, checked when given, the flag wins", () => {

@@ -1,6 +1,6 @@
 // The bus of a lone relay: no other relays, so nothing to share. Rooms never get remoteNodes,
 // so the fan-out never calls publishFrame.
-import type { PeerInfo } from "../../protocol/index.ts";
+import type { AudioTrackMessage, PeerInfo } from "../../protocol/index.ts";
 import type { RoomBus } from "./room-bus.ts";
 
 export class LocalBus implements RoomBus {
@@ -16,6 +16,10 @@ export class LocalBus implements RoomBus {
   async prepareRoom(): Promise<void> {}
 
   remotePeers(): PeerInfo[] {
+    return [];
+  }
+
+  remoteAudioTracks(): AudioTrackMessage[] {
     return [];
   }
 

@@ -1,6 +1,7 @@
 // How the cluster hands other relays' presence and frames to this relay's participants: the same
 // topics local presence and frames use, so receivers cannot tell a remote peer from a local one.
 import type { Server } from "bun";
+import { encodeControl } from "../../protocol/index.ts";
 import type { Room } from "../rooms.ts";
 import type { LocalDelivery } from "./room-bus.ts";
 
@@ -25,6 +26,11 @@ export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink):
     senderLayers(room, id, count) {
       // Its receivers here move off layers it no longer sends (relay/delivery/ack-pacing.ts).
       fanout.pacing.announce(room, id, count);
+    },
+    audioTrack(room, track) {
+      // As a local sender's: on the audio topic, to every v1 participant that takes audio. Late
+      // joiners get it from RoomBus.remoteAudioTracks, so nothing is kept on the Room.
+      server.publish(room.audioTopic, encodeControl(track));
     },
     senderLeft(room, id) {
       // Acking receivers had a per-sender topic for it (relay/delivery/ack-pacing.ts).

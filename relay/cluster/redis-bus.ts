@@ -4,6 +4,7 @@
 // another relay has someone in the room (Room.remoteNodes > 0), once per frame.
 import type { Registry } from "prom-client";
 import {
+  type AudioTrackMessage,
   encodeControl,
   HEADER_BYTES,
   type PeerInfo,
@@ -25,7 +26,14 @@ import { ClusterPeerIds, nodeOfPeer, randomNodeId } from "./peer-ids.ts";
 import { RedisLink } from "./redis-link.ts";
 import { type PresenceChange, RemotePresence } from "./remote-presence.ts";
 import type { LocalDelivery, RoomBus } from "./room-bus.ts";
-import { decodeRoster, encodeRoster, type Roster, RosterVersions } from "./roster.ts";
+import {
+  decodeRoster,
+  encodeRoster,
+  type Roster,
+  type RosterPeer,
+  RosterVersions,
+  rosterPeers,
+} from "./roster.ts";
 
 interface TrackedRoom {
   readonly name: string;
@@ -115,6 +123,11 @@ export class RedisBus implements RoomBus {
     return this.#tracked.get(roomName)?.remote.peers() ?? [];
   }
 
+  /** Audio tracks of senders on other relays, replayed to a newcomer after its `welcome`. */
+  remoteAudioTracks(roomName: string): AudioTrackMessage[] {
+    return this.#tracked.get(roomName)?.remote.audioTracks() ?? [];
+  }
+
   /**
    * Before upgrading a join to a room: starts following it and waits (briefly) for the other
    * relays' rosters, so that the newcomer's `welcome` already lists their peers.
@@ -134,20 +147,20 @@ export class RedisBus implements RoomBus {
   localJoined(room: Room): void {
     const tracked = this.#tracked.get(room.name) ?? this.#track(room.name);
     room.remoteNodes = tracked.remote.remoteNodes;
-    this.#publishRoster(tracked, room.peerList());
+    this.#publishRoster(tracked, rosterPeers(room));
   }
 
-  /** A local participant's presence changed (it announced its layers): republish the roster. */
+  /** A local participant announced its layers or audio track: republish the roster. */
   localUpdated(room: Room): void {
     const tracked = this.#tracked.get(room.name);
-    if (tracked) this.#publishRoster(tracked, room.peerList());
+    if (tracked) this.#publishRoster(tracked, rosterPeers(room));
   }
 
   localLeft(room: Room): void {
     const tracked = this.#tracked.get(room.name);
     if (!tracked) return;
     if (room.size > 0) {
-      this.#publishRoster(tracked, room.peerList());
+      this.#publishRoster(tracked, rosterPeers(room));
       return;
     }
     this.#untrack(tracked); // last one out
@@ -204,7 +217,7 @@ export class RedisBus implements RoomBus {
     this.#link.subscriber.unsubscribe(tracked.frames, tracked.control).catch(ignore);
   }
 
-  #publishRoster(tracked: TrackedRoom, peers: PeerInfo[]): void {
+  #publishRoster(tracked: TrackedRoom, peers: RosterPeer[]): void {
     if (!this.#link.up || !this.#claimed) return; // #resync publishes everything when back
     const text = encodeRoster({ node: this.nodeId, version: this.#versions.next(), peers });
     const pipeline = this.#link.commands.pipeline();
@@ -289,6 +302,8 @@ export class RedisBus implements RoomBus {
       delivery.presence(room, encodeControl({ type: "layers", id, layers }));
       delivery.senderLayers(room, id, layers.length);
     }
+    // After the joins, so receivers know the sender before they learn its track.
+    for (const track of change.retracked) delivery.audioTrack(room, track);
   }
 
   #countRemotePeers(): void {
@@ -305,7 +320,7 @@ export class RedisBus implements RoomBus {
       clusterStats.linkUp = 1;
       for (const tracked of this.#tracked.values()) {
         const room = this.rooms.rooms.get(tracked.name);
-        this.#publishRoster(tracked, room ? room.peerList() : []);
+        this.#publishRoster(tracked, room ? rosterPeers(room) : []);
         tracked.ready = this.#follow(tracked);
       }
     } catch (error) {
@@ -372,7 +387,7 @@ export class RedisBus implements RoomBus {
             const text = encodeRoster({
               node: this.nodeId,
               version: this.#versions.next(),
-              peers: room.peerList(),
+              peers: rosterPeers(room),
             });
             this.#link.commands
               .pipeline()
@@ -415,7 +430,7 @@ export class RedisBus implements RoomBus {
       const left = tracked.remote.dropNode(node);
       if (left.length === 0) continue;
       removed += left.length;
-      this.#announce(tracked, { joined: [], left, relayered: [] });
+      this.#announce(tracked, { joined: [], left, relayered: [], retracked: [] });
       this.#link.commands.hdel(tracked.key, String(node)).catch(ignore);
     }
     // A relay that only left empty rosters behind (it shut down cleanly) needs no warning.

@@ -1,22 +1,30 @@
 // Who other relays have in one room, built from their rosters. Turns each roster into the
 // join/leave messages local peers need, and counts the relays that want this room's frames.
-import type { PeerInfo } from "../../protocol/index.ts";
-import type { Roster } from "./roster.ts";
+import { type AudioTrackMessage, audioTrackMessage, type PeerInfo } from "../../protocol/index.ts";
+import { presenceOf, type Roster, type RosterPeer } from "./roster.ts";
 
 export interface PresenceChange {
+  /** Presence entries of the newcomers (no relay-only state). */
   joined: PeerInfo[];
   left: number[];
   /** Peers still there whose layers changed (docs/PROTOCOL.md, Layers). */
   relayered: PeerInfo[];
+  /** Senders (new or not) whose audio track is new or changed, e.g. muted (Audio). */
+  retracked: AudioTrackMessage[];
 }
 
 function sameLayers(a: PeerInfo, b: PeerInfo): boolean {
   return JSON.stringify(a.layers ?? null) === JSON.stringify(b.layers ?? null);
 }
 
+/** Tracks come out of decodeRoster normalised (same fields, same order): text compares them. */
+function sameTrack(a: RosterPeer | undefined, b: RosterPeer): boolean {
+  return JSON.stringify(a?.audio ?? null) === JSON.stringify(b.audio ?? null);
+}
+
 interface NodeRoster {
   version: number;
-  peers: Map<number, PeerInfo>;
+  peers: Map<number, RosterPeer>;
 }
 
 export class RemotePresence {
@@ -33,9 +41,23 @@ export class RemotePresence {
     return this.#nodes.keys();
   }
 
+  /** Their presence entries, for a newcomer's `welcome`. */
   peers(): PeerInfo[] {
     const list: PeerInfo[] = [];
-    for (const roster of this.#nodes.values()) list.push(...roster.peers.values());
+    for (const roster of this.#nodes.values()) {
+      for (const peer of roster.peers.values()) list.push(presenceOf(peer));
+    }
+    return list;
+  }
+
+  /** Their newest audio tracks, replayed to a newcomer after its welcome like local ones. */
+  audioTracks(): AudioTrackMessage[] {
+    const list: AudioTrackMessage[] = [];
+    for (const roster of this.#nodes.values()) {
+      for (const peer of roster.peers.values()) {
+        if (peer.audio) list.push(audioTrackMessage(peer.id, peer.audio));
+      }
+    }
     return list;
   }
 
@@ -44,16 +66,22 @@ export class RemotePresence {
     const known = this.#nodes.get(roster.node);
     if (known && known.version >= roster.version) return null;
     const next = new Map(roster.peers.map((peer) => [peer.id, peer]));
-    const joined = roster.peers.filter((peer) => !known?.peers.has(peer.id));
+    const joined = roster.peers.filter((peer) => !known?.peers.has(peer.id)).map(presenceOf);
     const left = known ? [...known.peers.keys()].filter((id) => !next.has(id)) : [];
-    const relayered = roster.peers.filter((peer) => {
-      const before = known?.peers.get(peer.id);
-      return before !== undefined && !sameLayers(before, peer);
-    });
+    const relayered = roster.peers
+      .filter((peer) => {
+        const before = known?.peers.get(peer.id);
+        return before !== undefined && !sameLayers(before, peer);
+      })
+      .map(presenceOf);
+    // A track is never withdrawn while its sender stays (only replaced): nothing to say then.
+    const retracked = roster.peers
+      .filter((peer) => peer.audio && !sameTrack(known?.peers.get(peer.id), peer))
+      .map((peer) => audioTrackMessage(peer.id, peer.audio as NonNullable<RosterPeer["audio"]>));
     // An empty roster stays as a tombstone, so an older one arriving late cannot revive it.
     this.#nodes.set(roster.node, { version: roster.version, peers: next });
-    return joined.length > 0 || left.length > 0 || relayered.length > 0
-      ? { joined, left, relayered }
+    return joined.length > 0 || left.length > 0 || relayered.length > 0 || retracked.length > 0
+      ? { joined, left, relayered, retracked }
       : null;
   }
 

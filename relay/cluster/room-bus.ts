@@ -2,7 +2,7 @@
 // (relay/server.ts), as livekit's pkg/routing picks a local or a Redis router and centrifuge
 // defaults to its memory broker: a lone relay gets LocalBus (does nothing), a cluster RedisBus.
 import type { Registry } from "prom-client";
-import type { PeerInfo } from "../../protocol/index.ts";
+import type { AudioTrackMessage, PeerInfo } from "../../protocol/index.ts";
 import type { Room } from "../rooms.ts";
 
 /** How frames and presence from other relays reach this relay's participants. */
@@ -13,6 +13,8 @@ export interface LocalDelivery {
   frame(room: Room, message: Buffer): void;
   /** A sender on another relay now sends `count` layers (docs/PROTOCOL.md, Layers). */
   senderLayers(room: Room, id: number, count: number): void;
+  /** A sender on another relay announced (or changed, e.g. muted) its audio track. */
+  audioTrack(room: Room, track: AudioTrackMessage): void;
   /** A sender on another relay is gone (after its leave was announced): drop its state. */
   senderLeft(room: Room, id: number): void;
 }
@@ -24,9 +26,11 @@ export interface RoomBus {
   prepareRoom(name: string): Promise<void>;
   /** Participants of the room on other relays. */
   remotePeers(roomName: string): PeerInfo[];
+  /** Audio tracks of senders on other relays, replayed to a newcomer after its welcome. */
+  remoteAudioTracks(roomName: string): AudioTrackMessage[];
   /** After a local participant was admitted to `room`. */
   localJoined(room: Room): void;
-  /** After a local participant's presence entry changed (it announced its layers). */
+  /** After a local participant announced its layers or its audio track (roster changed). */
   localUpdated(room: Room): void;
   /** After a local participant left `room` (already removed from it). */
   localLeft(room: Room): void;

@@ -1,13 +1,46 @@
 // A roster: who one relay has in one room. It is the only control message on the bus and the
 // value kept in Redis, always whole, so a lost or reordered message is healed by the next one.
-import { type PeerInfo, validLayerList } from "../../protocol/index.ts";
+import {
+  type AudioTrackInfo,
+  type PeerInfo,
+  readAudioTrack,
+  validLayerList,
+} from "../../protocol/index.ts";
+import { peerInfo, type Room } from "../rooms.ts";
 import { MAX_NODE_ID, nodeOfPeer } from "./peer-ids.ts";
+
+/** A participant as other relays learn it: its presence entry, plus relay-only state. */
+export interface RosterPeer extends PeerInfo {
+  /** Its newest `audio_track` (docs/PROTOCOL.md, Audio), once it announced one. */
+  audio?: AudioTrackInfo;
+}
 
 export interface Roster {
   node: number;
   /** Grows with every roster a node sends (across its restarts too): newest wins. */
   version: number;
-  peers: PeerInfo[];
+  peers: RosterPeer[];
+}
+
+/** This relay's participants in `room`, as its roster lists them. */
+export function rosterPeers(room: Room): RosterPeer[] {
+  return [...room.peers.values()].map((ws) => {
+    const peer: RosterPeer = peerInfo(ws.data);
+    if (ws.data.audioTrack) peer.audio = ws.data.audioTrack;
+    return peer;
+  });
+}
+
+/** The presence entry alone (what `welcome` and `join` carry), without relay-only state. */
+export function presenceOf(peer: RosterPeer): PeerInfo {
+  const { audio: _, ...info } = peer;
+  return info;
+}
+
+/** A roster entry's track, checked like a sender's own announcement; null when not valid. */
+function validAudioTrack(value: unknown): AudioTrackInfo | null {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
+  return readAudioTrack({ ...value, type: "audio_track" });
 }
 
 const MAX_ROSTER_PEERS = 100_000;
@@ -49,12 +82,15 @@ export function decodeRoster(text: string): Roster | null {
   return {
     node: node as number,
     version,
-    peers: peers.map((p: PeerInfo) => {
-      const peer: PeerInfo = { id: p.id, name: p.name, legacy: p.legacy };
+    peers: peers.map((p: RosterPeer) => {
+      const peer: RosterPeer = { id: p.id, name: p.name, legacy: p.legacy };
       // The sizes it sends (docs/PROTOCOL.md, Layers): kept when valid, dropped otherwise.
       const layers = p.layers === undefined ? null : validLayerList(p.layers);
       if (layers) peer.layers = layers;
       if (p.e2ee === true) peer.e2ee = true;
+      // Its audio track, checked like the sender's own announcement: dropped when not valid.
+      const audio = p.audio === undefined ? null : validAudioTrack(p.audio);
+      if (audio) peer.audio = audio;
       return peer;
     }),
   };

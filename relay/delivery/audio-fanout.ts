@@ -6,6 +6,7 @@
 import type { Server } from "bun";
 import {
   type AudioTrackAnnouncement,
+  type AudioTrackMessage,
   audioTrackMessage,
   encodeControl,
 } from "../../protocol/index.ts";
@@ -44,21 +45,30 @@ export class AudioFanout {
     stats.audioBytesOut += (receivers - dropped) * message.byteLength;
   }
 
-  /** A checked audio_track from a local sender: kept for late joiners and passed on. */
-  announce(ws: PeerSocket, track: AudioTrackAnnouncement): void {
+  /**
+   * A checked audio_track from a local sender: kept for late joiners and passed on here (the
+   * caller republishes the roster, which carries it to other relays). False: not in a room.
+   */
+  announce(ws: PeerSocket, track: AudioTrackAnnouncement): boolean {
     const room = ws.data.room;
-    if (!room) return;
+    if (!room) return false;
     const { type: _, ...info } = track;
+    ws.data.audioTrack = info;
     const text = encodeControl(audioTrackMessage(ws.data.id, info));
     room.audioTracks.set(ws.data.id, text);
     ws.publish(room.audioTopic, text);
+    return true;
   }
 
-  /** Right after a welcome: every kept track, so the newcomer can set up decoders first. */
-  replayTracks(ws: PeerSocket): void {
+  /**
+   * Right after a welcome: every kept track, local and (`remote`) on other relays, so the
+   * newcomer can set up decoders first.
+   */
+  replayTracks(ws: PeerSocket, remote: AudioTrackMessage[] = []): void {
     const room = ws.data.room;
     if (!room || !ws.data.audio) return;
     for (const [id, text] of room.audioTracks) if (id !== ws.data.id) ws.send(text);
+    for (const track of remote) ws.send(encodeControl(track));
   }
 
   #chargeDrops(room: Room, from: PeerSocket | null): number {

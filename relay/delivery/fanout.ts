@@ -274,7 +274,8 @@ export class Fanout {
           refuseMessage(ws, Refusals.viewOnly);
           return;
         }
-        this.audio.announce(ws, message);
+        // Participants on other relays learn it (and each change) from this relay's roster.
+        if (this.audio.announce(ws, message) && ws.data.room) this.bus.localUpdated(ws.data.room);
         return;
       default:
         assertNever(message);
