@@ -240,7 +240,12 @@ browserTest(
     await page.waitForFunction(() => document.fullscreenElement?.id === "app", null, {
       timeout: 5000,
     });
-    expect(await page.textContent("#fullscreen-button")).toBe("Exit full screen");
+    // The button's label follows the fullscreenchange event, which lands just after the element.
+    await page.waitForFunction(
+      () => document.querySelector("#fullscreen-button")?.textContent === "Exit full screen",
+      null,
+      { timeout: 5000 },
+    );
     await page.click("#fullscreen-button");
     await page.waitForFunction(() => document.fullscreenElement === null, null, { timeout: 5000 });
     expect(viewer.errors).toEqual([]);
