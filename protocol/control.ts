@@ -129,15 +129,20 @@ function isPeer(value: unknown): value is PeerInfo {
   );
 }
 
-/** Parses a relay → client control message; null when the text is not one we understand. */
-export function parseControl(text: string): ControlMessage | null {
-  let value: unknown;
+/** A JSON object, or null for anything else (bad JSON, an array, a number...). */
+function parseJsonObject(text: string): Record<string, unknown> | null {
   try {
-    value = JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    return isRecord(value) ? value : null;
   } catch {
     return null;
   }
-  if (!isRecord(value)) return null;
+}
+
+/** Parses a relay → client control message; null when the text is not one we understand. */
+export function parseControl(text: string): ControlMessage | null {
+  const value = parseJsonObject(text);
+  if (value === null) return null;
   switch (value.type) {
     case "welcome":
       return typeof value.id === "number" &&
@@ -181,13 +186,8 @@ export type ClientControlMessage = LayersAnnounce | LayerRequest | AudioTrackAnn
 
 /** Parses a client → relay control message; null when it is not one the relay handles. */
 export function parseClientControl(text: string): ClientControlMessage | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!isRecord(value)) return null;
+  const value = parseJsonObject(text);
+  if (value === null) return null;
   switch (value.type) {
     case "layers": {
       const layers = validLayerList(value.layers);
