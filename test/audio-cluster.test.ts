@@ -3,7 +3,7 @@
 // sender's track and each change of it (mute), late joiners there get it replayed right after
 // their welcome (on a relay already in the room, and on one that only reads Redis), `?audio=0`
 // receivers never do, and once the sender leaves its track is no longer replayed.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import {
   type AudioTrackMessage,
   audioTrackAnnouncement,
@@ -12,32 +12,14 @@ import {
 } from "../protocol/index.ts";
 import { controlChannel } from "../relay/cluster/bus-names.ts";
 import { MAX_NODE_ID } from "../relay/cluster/peer-ids.ts";
-import { startClusterRelay } from "./support/cluster.ts";
+import { type ClusterRelay, clusterForFile } from "./support/cluster.ts";
 import { TestPeer } from "./support/peer.ts";
-import { REDIS_SERVER, TestRedis } from "./support/redis.ts";
-
-type ClusterRelay = Awaited<ReturnType<typeof startClusterRelay>>;
-
-const inCI = process.env.CI === "true" || process.env.CI === "1";
-if (!REDIS_SERVER && inCI) throw new Error("redis-server is required in CI (.ci/run installs it)");
+import { hasRedis } from "./support/redis.ts";
 
 const ROOM = "cluster-audio";
-let redis: TestRedis | undefined;
-const relays: ClusterRelay[] = [];
-const peers: TestPeer[] = [];
-
-beforeAll(async () => {
-  if (!REDIS_SERVER) return;
-  redis = await TestRedis.start();
-  const url = redis.url;
-  relays.push(...(await Promise.all([0, 1, 2].map(() => startClusterRelay(url)))));
-}, 30_000);
-
-afterAll(async () => {
-  for (const peer of peers) peer.close();
-  await Promise.all(relays.map((r) => r.stop()));
-  await redis?.stop();
-}, 30_000);
+const cluster = clusterForFile(3);
+const { relays } = cluster;
+const peers = cluster.closeAfter as TestPeer[];
 
 async function join(relay: ClusterRelay, name: string, audio = true) {
   const peer = await TestPeer.joinWith(roomUrl(relay.wsUrl, ROOM, name, false, false, audio));
@@ -56,7 +38,7 @@ function replayed(peer: TestPeer): ControlMessage[] {
   return end === -1 ? after : after.slice(0, end);
 }
 
-test.skipIf(!REDIS_SERVER)(
+test.skipIf(!hasRedis)(
   "a sender's audio_track and its mute reach the other relays' receivers, late joiners too",
   async () => {
     const [a, b, c] = relays as [ClusterRelay, ClusterRelay, ClusterRelay];
@@ -107,7 +89,7 @@ test.skipIf(!REDIS_SERVER)(
     const oddId = forged * 2 ** 22 + 2;
     const channel = controlChannel(ROOM);
     for (const text of ["{", JSON.stringify({ type: "roster", node: forged, peers: 7 })]) {
-      expect(await redis?.command("PUBLISH", channel, text)).toBeGreaterThan(0);
+      expect(await cluster.redis?.command("PUBLISH", channel, text)).toBeGreaterThan(0);
     }
     const forgedRoster = {
       type: "roster",
@@ -118,14 +100,14 @@ test.skipIf(!REDIS_SERVER)(
         { id: oddId, name: "odd", legacy: false, audio: { ...stereo, type: "x", html: "<b>" } },
       ],
     };
-    await redis?.command("PUBLISH", channel, JSON.stringify(forgedRoster));
+    await cluster.redis?.command("PUBLISH", channel, JSON.stringify(forgedRoster));
     const odd = await early.waitForControl("audio_track", (m) => m.id === oddId);
     expect(odd).toEqual({ ...stereo, id: oddId });
     await early.waitForControl("join", (m) => m.peer.id === badId);
     expect(tracksOf(early, badId)).toEqual([]);
     // Gone again (an empty roster from it), so the rest of the test sees only real senders.
     const empty = { ...forgedRoster, version: Date.now() + 1, peers: [] };
-    await redis?.command("PUBLISH", channel, JSON.stringify(empty));
+    await cluster.redis?.command("PUBLISH", channel, JSON.stringify(empty));
     await early.waitForControl("leave", (m) => m.id === oddId);
 
     // The sender leaves: its track is forgotten there (no longer replayed), the other's stays.

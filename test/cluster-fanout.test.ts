@@ -1,7 +1,7 @@
 // Three relays sharing rooms through a real redis-server: every frame reaches every other peer
 // exactly once, byte-for-byte, whichever relay either is on; presence spans the relays; a room on
 // one relay never touches Redis's data path.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import {
   encodeAudioPacket,
   encodeVideoFrame,
@@ -14,30 +14,23 @@ import {
 } from "../protocol/index.ts";
 import { nodeOfPeer } from "../relay/cluster/peer-ids.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
-import { knownPeers, metric, sameSet, startClusterRelay, waitUntil } from "./support/cluster.ts";
+import {
+  type ClusterRelay,
+  clusterForFile,
+  knownPeers,
+  metric,
+  sameSet,
+  waitUntil,
+} from "./support/cluster.ts";
 import { makeJpeg, makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { hasRedis, TestRedis } from "./support/redis.ts";
+import { hasRedis, type TestRedis } from "./support/redis.ts";
 
-type ClusterRelay = Awaited<ReturnType<typeof startClusterRelay>>;
 type V1Peer = TestPeer & { welcome: WelcomeMessage };
 
-let redis: TestRedis | undefined;
-const relays: ClusterRelay[] = [];
-const peers: TestPeer[] = [];
-
-beforeAll(async () => {
-  if (!hasRedis) return;
-  redis = await TestRedis.start();
-  const url = redis.url;
-  relays.push(...(await Promise.all([0, 1, 2].map(() => startClusterRelay(url)))));
-}, 30_000);
-
-afterAll(async () => {
-  for (const peer of peers) peer.close();
-  await Promise.all(relays.map((r) => r.stop()));
-  await redis?.stop();
-}, 30_000);
+const cluster = clusterForFile(3);
+const { relays } = cluster;
+const peers = cluster.closeAfter as TestPeer[];
 
 function relay(i: number): ClusterRelay {
   return relays[i] as ClusterRelay;
@@ -190,7 +183,7 @@ test.skipIf(!hasRedis)(
     expect(await metric(a, "framecast_cluster_frames_sent_total")).toBe(sentBefore);
     const subscribers = async (room: string) =>
       (
-        (await (redis as TestRedis).command("PUBSUB", "NUMSUB", `framecast:f:${room}`)) as [
+        (await (cluster.redis as TestRedis).command("PUBSUB", "NUMSUB", `framecast:f:${room}`)) as [
           string,
           number,
         ]

@@ -1,7 +1,7 @@
 // Layers across relays sharing a room through a real redis-server (docs/PROTOCOL.md, "Layers"):
 // a sender's layers reach participants on the other relay (a `layers` message, then their
 // welcome), and a receiver there gets the layer it asks for; plain receivers the full one.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import {
   encodeLayerRequest,
   encodeLayersAnnounce,
@@ -9,15 +9,10 @@ import {
   readLayer,
 } from "../protocol/index.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
-import { startClusterRelay } from "./support/cluster.ts";
+import { type ClusterRelay, clusterForFile } from "./support/cluster.ts";
 import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { REDIS_SERVER, TestRedis } from "./support/redis.ts";
-
-type ClusterRelay = Awaited<ReturnType<typeof startClusterRelay>>;
-
-const inCI = process.env.CI === "true" || process.env.CI === "1";
-if (!REDIS_SERVER && inCI) throw new Error("redis-server is required in CI (.ci/run installs it)");
+import { hasRedis } from "./support/redis.ts";
 
 const LAYERS = [
   { width: 640, height: 480 },
@@ -25,26 +20,13 @@ const LAYERS = [
   { width: 160, height: 120 },
 ];
 const JPEGS = [makeJpeg(64, 48, 1), makeJpeg(32, 24, 2), makeJpeg(16, 16, 3)];
-let redis: TestRedis | undefined;
-const relays: ClusterRelay[] = [];
-const sockets: { close(): void }[] = [];
+const cluster = clusterForFile(2);
+const { relays } = cluster;
+const sockets = cluster.closeAfter;
 let timer: ReturnType<typeof setInterval> | undefined;
+afterAll(() => clearInterval(timer));
 
-beforeAll(async () => {
-  if (!REDIS_SERVER) return;
-  redis = await TestRedis.start();
-  const url = redis.url;
-  relays.push(...(await Promise.all([0, 1].map(() => startClusterRelay(url)))));
-}, 30_000);
-
-afterAll(async () => {
-  clearInterval(timer);
-  for (const socket of sockets) socket.close();
-  await Promise.all(relays.map((r) => r.stop()));
-  await redis?.stop();
-}, 30_000);
-
-test.skipIf(!REDIS_SERVER)(
+test.skipIf(!hasRedis)(
   "a sender's layers reach the other relay's participants, who get the layer they ask for",
   async () => {
     const [a, b] = relays as [ClusterRelay, ClusterRelay];

@@ -1,6 +1,8 @@
 // Helpers for cluster tests: relays joined to one Redis, their /metrics, and what a peer
 // currently believes the room holds (its welcome, then every join and leave since).
+import { afterAll, beforeAll } from "bun:test";
 import type { TestPeer } from "./peer.ts";
+import { hasRedis, TestRedis } from "./redis.ts";
 import { type SpawnedRelay, startRelay } from "./relay.ts";
 
 /** Starts a relay with --redis and waits until it has claimed its node id. */
@@ -64,4 +66,33 @@ export async function waitUntil(
 export function sameSet(a: Set<number>, b: Iterable<number>): boolean {
   const other = new Set(b);
   return a.size === other.size && [...a].every((x) => other.has(x));
+}
+
+export type ClusterRelay = Awaited<ReturnType<typeof startClusterRelay>>;
+
+/**
+ * For one test file: a real redis-server and `count` relays on it, started before the file's
+ * tests; after them, everything in `closeAfter` is closed and every process stopped. Without
+ * redis-server (outside CI: `hasRedis` has said so, and the tests skip) nothing is started.
+ */
+export function clusterForFile(count: number) {
+  const cluster = {
+    redis: undefined as TestRedis | undefined,
+    relays: [] as ClusterRelay[],
+    closeAfter: [] as { close(): void }[],
+  };
+  beforeAll(async () => {
+    if (!hasRedis) return;
+    const redis = await TestRedis.start();
+    cluster.redis = redis;
+    cluster.relays.push(
+      ...(await Promise.all(Array.from({ length: count }, () => startClusterRelay(redis.url)))),
+    );
+  }, 30_000);
+  afterAll(async () => {
+    for (const item of cluster.closeAfter) item.close();
+    await Promise.all(cluster.relays.map((relay) => relay.stop()));
+    await cluster.redis?.stop();
+  }, 30_000);
+  return cluster;
 }
