@@ -3,15 +3,14 @@
 // says how far it is, a missing camera that fails before anyone sees a join, --version, one-line
 // flag errors with exit code 2 from all three programs, `--help | head` without a crash, and the
 // relay's startup line naming the page to open.
-import { afterEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FRAMECAST_VERSION } from "../cli/version.ts";
 import { estimateFps } from "../client/frame-rate-estimate.ts";
 import { pageUrls } from "../relay/http/page-urls.ts";
-import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
+import { clientTestScope, runClient } from "./fixtures/client/run-client.ts";
+import type { SpawnedRelay } from "./support/relay.ts";
 import { SECRET, token } from "./support/secure-peer.ts";
 import { FFPROBE } from "./support/tools.ts";
 
@@ -22,14 +21,8 @@ const PROGRAMS = {
   bench: join(ROOT, "bench", "main.ts"),
 } as const;
 
+const scope = clientTestScope();
 let relay: SpawnedRelay | null = null;
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllClients();
-  await relay?.stop();
-  relay = null;
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 const testPattern = (fps: number) => [
   "--source",
@@ -60,7 +53,7 @@ function rFrameRate(path: string): string {
 
 describe("the client in a room", () => {
   test("the status line names you as the relay does (a join token's name beats --name)", async () => {
-    relay = await startRelay(["--auth-secret", SECRET]);
+    relay = await scope.startRelay(["--auth-secret", SECRET]);
     const client = runClient(
       [...testPattern(10), "--relay", relay.wsUrl, "--room", "team", "--name", "root"],
       { FRAMECAST_TOKEN: await token("team", "carol") },
@@ -73,7 +66,7 @@ describe("the client in a room", () => {
   }, 30_000);
 
   test("--relay ws://HOST/v1/rooms/team joins room team; a page link brings its room too", async () => {
-    relay = await startRelay();
+    relay = await scope.startRelay();
     const byUrl = runClient(["--no-send", "--relay", `${relay.wsUrl}/v1/rooms/team`]);
     await byUrl.waitFor(/joined room team as /);
     const byLink = runClient(["--no-send", "--relay", `${relay.httpUrl}/r/crew?name=dee`]);
@@ -90,9 +83,8 @@ describe("the client in a room", () => {
   }, 30_000);
 
   test("--record says what it records while it records; the file declares the sender's fps", async () => {
-    relay = await startRelay();
-    const dir = mkdtempSync(join(tmpdir(), "framecast-record-fps-"));
-    dirs.push(dir);
+    relay = await scope.startRelay();
+    const dir = scope.tempDir("framecast-record-fps-");
     const room = ["--relay", relay.wsUrl, "--room", "rec"];
     const sender = runClient([...testPattern(15), "--name", "cam", ...room]);
     await sender.waitFor(/joined room rec/);
@@ -111,7 +103,7 @@ describe("the client in a room", () => {
   }, 40_000);
 
   test("a camera that does not exist fails before joining: the room never sees it", async () => {
-    relay = await startRelay();
+    relay = await scope.startRelay();
     const client = runClient(["--device", "/dev/video97", "--relay", relay.wsUrl]);
     expect(await client.stop("SIGCONT")).toBe(1);
     expect(client.output()).toContain("camera /dev/video97 does not exist");
@@ -122,7 +114,7 @@ describe("the client in a room", () => {
 
 describe("the token command's client line", () => {
   test("runs as printed (npm run client -- ...) where only npm is known, and joins as the token's name", async () => {
-    relay = await startRelay(["--auth-secret", SECRET]);
+    relay = await scope.startRelay(["--auth-secret", SECRET]);
     const minted = Bun.spawnSync(
       [process.execPath, PROGRAMS.relay, "token", "--room", "team", "--name", "dave"].concat([
         "--view-only",
@@ -216,7 +208,7 @@ describe("the three programs' command lines", () => {
   });
 
   test("the relay's startup line gives the page's http:// address, not only ws://0.0.0.0", async () => {
-    relay = await startRelay();
+    relay = await scope.startRelay();
     const listening = relay.logs.find((l) => l.event === "listening");
     expect(listening?.page).toEqual([`http://127.0.0.1:${relay.port}/`]);
     const page = await fetch(`http://127.0.0.1:${relay.port}/`);

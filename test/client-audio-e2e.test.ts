@@ -3,11 +3,10 @@
 // sound-only sender with a steady tone (--audio-source test), and two recorders, one with sound
 // and one with --no-audio. Checks the recorded files: an Opus stream of the right length at the
 // right frequency, and the sound within +45/-125 ms of the picture (ITU-R BT.1359).
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
+import { clientTestScope, runClient } from "./fixtures/client/run-client.ts";
 import {
   avOffsetsMs,
   beepOnsets,
@@ -15,23 +14,15 @@ import {
   flashOnsets,
   videoBrightness,
 } from "./support/av-analysis.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
+import type { SpawnedRelay } from "./support/relay.ts";
 import { dominantFrequency } from "./support/tone.ts";
 import { FFPROBE } from "./support/tools.ts";
 
+const scope = clientTestScope();
 let relay: SpawnedRelay | null = null;
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await killAllClients();
-  await relay?.stop();
-  relay = null;
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "framecast-audio-"));
-  dirs.push(dir);
+  const dir = scope.tempDir("framecast-audio-");
   return dir;
 }
 
@@ -70,7 +61,7 @@ function loudFrequency(samples: Float32Array): number {
 }
 
 test("flash+beep and a tone through the relay: recorded in sync, at the right frequency and length", async () => {
-  relay = await startRelay();
+  relay = await scope.startRelay();
   const [withSound, withoutSound] = [tempDir(), tempDir()];
   const room = ["--relay", relay.wsUrl, "--room", "sound"];
   const recorder = runClient(["--no-send", "--name", "rec", "--record", withSound, ...room]);

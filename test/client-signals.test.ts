@@ -1,21 +1,14 @@
 // Ctrl-C in a terminal under `bun run client` reaches the client twice at once (the terminal
 // signals the process group, and `bun run` forwards its copy): that must still be a clean exit
 // with finished recordings (a second Ctrl-C over 0.5 s later still means "out now", exit 130).
-import { afterEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { expect, test } from "bun:test";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { killAllClients, probe, runClient } from "./fixtures/client/run-client.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
+import { clientTestScope, probe, runClient } from "./fixtures/client/run-client.ts";
+import type { SpawnedRelay } from "./support/relay.ts";
 
+const scope = clientTestScope();
 let relay: SpawnedRelay | null = null;
-const dirs: string[] = [];
-afterEach(async () => {
-  await killAllClients();
-  await relay?.stop();
-  relay = null;
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 const client = (relayUrl: string, name: string, extra: string[] = []) =>
   runClient([
@@ -35,9 +28,8 @@ const client = (relayUrl: string, name: string, extra: string[] = []) =>
   ]);
 
 test("two SIGINTs at once: clean exit 0, the recording is finished and playable", async () => {
-  relay = await startRelay();
-  const dir = mkdtempSync(join(tmpdir(), "framecast-signals-"));
-  dirs.push(dir);
+  relay = await scope.startRelay();
+  const dir = scope.tempDir("framecast-signals-");
   const recorder = client(relay.wsUrl, "rec", ["--record", dir]);
   await recorder.waitFor(/joined room sig/);
   const sender = client(relay.wsUrl, "cam");
