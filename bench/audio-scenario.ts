@@ -11,6 +11,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { audioOutputArgs } from "../client/audio-source.ts";
 import { findFfmpeg } from "../client/find-ffmpeg.ts";
 import { OggOpusReader } from "../client/ogg-opus.ts";
 import { stopProcess, track } from "./child-processes.ts";
@@ -66,19 +67,7 @@ async function encodeOpusFile(path: string): Promise<number> {
   const run = Bun.spawn(
     [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"].concat([
       "anoisesrc=color=pink:amplitude=0.3:duration=10:sample_rate=48000",
-      "-c:a",
-      "libopus",
-      "-b:a",
-      "32k",
-      "-application",
-      "voip",
-      "-frame_duration",
-      "20",
-      "-page_duration",
-      "20000",
-      "-f",
-      "ogg",
-      "pipe:1",
+      ...audioOutputArgs(0, 1),
     ]),
     { stdout: "pipe", stderr: "ignore" },
   );

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { AudioClock } from "../client/audio-clock.ts";
 import { AudioPlayer, playArgs } from "../client/audio-player.ts";
+import { audioOutputArgs } from "../client/audio-source.ts";
 import { captureArgs } from "../client/capture-args.ts";
 import { FrameClock } from "../client/frame-clock.ts";
 import { OggOpusReader, type OpusPacket } from "../client/ogg-opus.ts";
@@ -171,7 +172,7 @@ describe("--view's sound", () => {
           "sine=frequency=440",
           "-t",
           "1",
-        ].concat(["-c:a", "libopus", "-page_duration", "20000", "-f", "ogg", "pipe:1"]),
+        ].concat(audioOutputArgs(0, 1)),
       );
       const packets: OpusPacket[] = [];
       new OggOpusReader((packet) => packets.push(packet)).push(new Uint8Array(encode.stdout));

@@ -1,6 +1,7 @@
 // The Ogg Opus reader and writer: against each other, against real ffmpeg output, and the
 // writer's pages read back by ffprobe.
 import { expect, test } from "bun:test";
+import { audioOutputArgs } from "../client/audio-source.ts";
 import { OggOpusReader, OggOpusWriter, type OpusPacket } from "../client/ogg-opus.ts";
 import { FFMPEG, FFPROBE } from "./support/tools.ts";
 
@@ -53,19 +54,7 @@ test("ffmpeg's 20 ms Ogg pages split into one packet per 20 ms, and ffprobe read
       "sine=frequency=440:sample_rate=48000",
       "-t",
       "1",
-    ].concat([
-      "-c:a",
-      "libopus",
-      "-b:a",
-      "32k",
-      "-frame_duration",
-      "20",
-      "-page_duration",
-      "20000",
-      "-f",
-      "ogg",
-      "pipe:1",
-    ]),
+    ].concat(audioOutputArgs(0, 1)),
     { stdout: "pipe", stderr: "ignore" },
   );
   const bytes = new Uint8Array(await new Response(run.stdout).arrayBuffer());
