@@ -3,34 +3,18 @@
 // a plain frame in the same room still reaches everyone.
 import { beforeEach, expect, test } from "bun:test";
 import { ENCRYPTED_FLAG, encodeVideoFrame, readFlags, writeHeader } from "../protocol/index.ts";
-import { LocalBus } from "../relay/cluster/local-bus.ts";
-import { Fanout } from "../relay/delivery/fanout.ts";
+import type { Fanout } from "../relay/delivery/fanout.ts";
 import { stats } from "../relay/metrics.ts";
-import { type Room, RoomRegistry } from "../relay/rooms.ts";
-import { FakeServer, FakeSocket } from "./support/fake-bun-sockets.ts";
+import type { Room } from "../relay/rooms.ts";
+import { type FakeSocket, fakeRoom } from "./support/fake-bun-sockets.ts";
 
-let server: FakeServer;
-let rooms: RoomRegistry;
 let fanout: Fanout;
 let room: Room;
+let join: (legacy?: boolean) => FakeSocket;
 
 beforeEach(() => {
-  server = new FakeServer(1000);
-  rooms = new RoomRegistry(10, 10);
-  fanout = new Fanout(
-    { maxFrameBytes: 100_000, backpressureLimitBytes: 1000, ackWindow: 2 },
-    new LocalBus(),
-  );
-  fanout.attach(server.asServer());
-  room = rooms.roomFor("room") as Room;
+  ({ fanout, room, join } = fakeRoom(1000));
 });
-
-function join(legacy = false): FakeSocket {
-  const socket = new FakeSocket(server, { legacy });
-  rooms.add(socket.ws, room);
-  socket.subscribe(legacy ? room.legacyTopic : room.binaryTopic);
-  return socket;
-}
 
 /** An encrypted-looking frame: flag 0x0001 and 200 payload bytes the relay can't read. */
 function sealedFrame(seq: number): Buffer {

@@ -3,37 +3,18 @@
 // receiver when a publish only reports queueing (-1, the common case at high load).
 import { beforeEach, expect, test } from "bun:test";
 import { encodeVideoFrame, FrameKind, readSenderId, writeHeader } from "../protocol/index.ts";
-import { LocalBus } from "../relay/cluster/local-bus.ts";
-import { socketBackpressureLimit } from "../relay/delivery/audio-fanout.ts";
-import { Fanout } from "../relay/delivery/fanout.ts";
+import type { Fanout } from "../relay/delivery/fanout.ts";
 import { stats } from "../relay/metrics.ts";
-import { framesDroppedFor, type Room, RoomRegistry } from "../relay/rooms.ts";
-import { FakeServer, FakeSocket } from "./support/fake-bun-sockets.ts";
+import { framesDroppedFor } from "../relay/rooms.ts";
+import { type FakeSocket, fakeRoom } from "./support/fake-bun-sockets.ts";
 
 const LIMIT = 1000;
-let server: FakeServer;
-let rooms: RoomRegistry;
 let fanout: Fanout;
-let room: Room;
+let join: (legacy?: boolean) => FakeSocket;
 
 beforeEach(() => {
-  // As in relay/sockets.ts: sockets take the video limit plus the audio headroom.
-  server = new FakeServer(socketBackpressureLimit(LIMIT));
-  rooms = new RoomRegistry(10, 10);
-  fanout = new Fanout(
-    { maxFrameBytes: 100_000, backpressureLimitBytes: LIMIT, ackWindow: 2 },
-    new LocalBus(),
-  );
-  fanout.attach(server.asServer());
-  room = rooms.roomFor("room") as Room;
+  ({ fanout, join } = fakeRoom(LIMIT));
 });
-
-function join(legacy = false): FakeSocket {
-  const socket = new FakeSocket(server, { legacy });
-  rooms.add(socket.ws, room);
-  socket.subscribe(legacy ? room.legacyTopic : room.binaryTopic);
-  return socket;
-}
 
 /** JPEG-shaped bytes (FF D8 FF...): the relay only looks at the start. */
 function jpegOf(bytes: number, seed: number): Uint8Array {

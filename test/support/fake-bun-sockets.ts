@@ -4,7 +4,10 @@
 // (per receiver: dropped when its buffer is already over the limit, -1 when the bytes had to
 // queue, their length when they went straight out; one status for all, the worst).
 import type { Server } from "bun";
-import { newPeer, type Peer, type PeerSocket } from "../../relay/rooms.ts";
+import { LocalBus } from "../../relay/cluster/local-bus.ts";
+import { socketBackpressureLimit } from "../../relay/delivery/audio-fanout.ts";
+import { Fanout } from "../../relay/delivery/fanout.ts";
+import { newPeer, type Peer, type PeerSocket, type Room, RoomRegistry } from "../../relay/rooms.ts";
 
 export class FakeServer {
   readonly topics = new Map<string, Set<FakeSocket>>();
@@ -120,4 +123,27 @@ export class FakeSocket {
       .filter((m): m is string => typeof m === "string" && m.startsWith("{"))
       .map((m) => JSON.parse(m) as { type: string; code?: string });
   }
+}
+
+/**
+ * The relay's Fanout on a fake server with one room, and `join` to admit a fake peer as
+ * relay/sockets.ts does (on the room topic of its format). Sockets take the video limit plus
+ * the audio headroom, as in the relay.
+ */
+export function fakeRoom(videoLimit: number) {
+  const server = new FakeServer(socketBackpressureLimit(videoLimit));
+  const rooms = new RoomRegistry(10, 10);
+  const fanout = new Fanout(
+    { maxFrameBytes: 100_000, backpressureLimitBytes: videoLimit, ackWindow: 2 },
+    new LocalBus(),
+  );
+  fanout.attach(server.asServer());
+  const room = rooms.roomFor("room") as Room;
+  const join = (legacy = false): FakeSocket => {
+    const socket = new FakeSocket(server, { legacy });
+    rooms.add(socket.ws, room);
+    socket.subscribe(legacy ? room.legacyTopic : room.binaryTopic);
+    return socket;
+  };
+  return { fanout, room, join };
 }
