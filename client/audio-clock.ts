@@ -10,6 +10,14 @@ import { OPUS_GRANULE_RATE } from "./ogg-opus.ts";
 
 /** Opus packets are 20 ms: 960 samples at 48 kHz. */
 const PACKET_SAMPLES = 960;
+/**
+ * Sound is stamped this much later than the estimate. People notice sound 45 ms early but not
+ * 125 ms late (ITU-R BT.1359), and this estimate and the picture's (frame-clock.ts) settle up to
+ * a frame apart from run to run and between ffmpeg builds (−49 to +14 ms measured through the
+ * relay into a recording): aiming 20 ms into the tolerant side keeps all of those inside.
+ */
+export const SOUND_LATE_BIAS_MS = 20;
+
 /** Weight of each new packet in the average (about the last 50 packets, one second). */
 const SMOOTHING = 0.02;
 
@@ -31,6 +39,6 @@ export class AudioClock {
     this.#origin = Number.isNaN(this.#origin)
       ? origin
       : this.#origin + (origin - this.#origin) * SMOOTHING;
-    return this.#origin + endMs - (PACKET_SAMPLES / OPUS_GRANULE_RATE) * 1000;
+    return this.#origin + endMs - (PACKET_SAMPLES / OPUS_GRANULE_RATE) * 1000 + SOUND_LATE_BIAS_MS;
   }
 }
