@@ -1,42 +1,9 @@
-// Prometheus metrics. The hot path bumps plain numbers in `stats`; prom-client reads them only when
-// /metrics is scraped, so a frame costs a few additions and no label lookups.
+// Prometheus metrics. The hot path bumps plain numbers in `stats` (stats.ts); prom-client reads them
+// only when /metrics is scraped, so a frame costs a few additions and no label lookups.
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import { framesDroppedFor, type RoomRegistry } from "./rooms.ts";
-
-export const stats = {
-  framesIn: 0,
-  bytesIn: 0,
-  /** Frame deliveries handed to receivers' sockets (one per receiver). */
-  framesOut: 0,
-  bytesOut: 0,
-  /** Deliveries skipped because a receiver's send buffer was over the backpressure limit. */
-  framesDropped: 0,
-  /** Audio (kind 3), counted apart from video frames. */
-  audioPacketsIn: 0,
-  audioBytesIn: 0,
-  audioPacketsOut: 0,
-  audioBytesOut: 0,
-  /** Audio deliveries skipped: the receiver's buffer was over the limit plus the audio headroom. */
-  audioPacketsDropped: 0,
-  conversionsToLegacy: 0,
-  conversionsToBinary: 0,
-  /** Deliveries not made: encrypted frames are never converted for old-protocol receivers. */
-  e2eeNotConverted: 0,
-  /** Refused messages by reason (frame_too_short, bad_text...). */
-  rejected: new Map<string, number>(),
-  /** Refused joins by reason (room_full, too_many_rooms, bad_room...). */
-  refusedJoins: new Map<string, number>(),
-  connectionsOpened: 0,
-  connectionsClosed: 0,
-};
-
-export function countRejected(reason: string): void {
-  stats.rejected.set(reason, (stats.rejected.get(reason) ?? 0) + 1);
-}
-
-export function countRefusedJoin(reason: string): void {
-  stats.refusedJoins.set(reason, (stats.refusedJoins.get(reason) ?? 0) + 1);
-}
+import { framesDroppedFor } from "./peer.ts";
+import type { RoomRegistry } from "./rooms.ts";
+import { stats } from "./stats.ts";
 
 /** A counter whose value is read from a plain number at scrape time (nothing per frame). */
 export function totalCounter(

@@ -8,8 +8,8 @@ import {
   type FrameProblem,
   HEADER_BYTES,
 } from "../protocol/index.ts";
-import { countRejected } from "./metrics.ts";
-import type { PeerSocket } from "./rooms.ts";
+import type { PeerSocket } from "./peer.ts";
+import { countRejected } from "./stats.ts";
 
 export interface Refusal {
   readonly code: ErrorCode;

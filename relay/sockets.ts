@@ -8,16 +8,11 @@ import type { RelayConfig } from "./config.ts";
 import { socketBackpressureLimit } from "./delivery/audio-fanout.ts";
 import type { Fanout } from "./delivery/fanout.ts";
 import { log } from "./log.ts";
-import { countRefusedJoin, stats } from "./metrics.ts";
+import { type Peer, type PeerSocket, peerInfo } from "./peer.ts";
 import { closeWith, Refusals } from "./refusals.ts";
-import {
-  type JoinRefusal,
-  type Peer,
-  type PeerSocket,
-  peerInfo,
-  type RoomRegistry,
-} from "./rooms.ts";
+import type { JoinRefusal, RoomRegistry } from "./rooms.ts";
 import { createInboundGate } from "./security/rate-limit.ts";
+import { countRefusedJoin, stats } from "./stats.ts";
 
 const JOIN_REFUSALS = {
   room_full: Refusals.roomFull,

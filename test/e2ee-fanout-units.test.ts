@@ -4,8 +4,8 @@
 import { beforeEach, expect, test } from "bun:test";
 import { ENCRYPTED_FLAG, encodeVideoFrame, readFlags, writeHeader } from "../protocol/index.ts";
 import type { Fanout } from "../relay/delivery/fanout.ts";
-import { stats } from "../relay/metrics.ts";
 import type { Room } from "../relay/rooms.ts";
+import { stats } from "../relay/stats.ts";
 import { type FakeSocket, fakeRoom } from "./support/fake-bun-sockets.ts";
 
 let fanout: Fanout;

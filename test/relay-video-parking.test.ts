@@ -3,7 +3,8 @@
 // missed is counted as drops; acking receivers and the sender are left alone.
 import { expect, test } from "bun:test";
 import { VideoParking } from "../relay/delivery/video-parking.ts";
-import { framesDroppedFor, type PeerSocket, Room } from "../relay/rooms.ts";
+import { framesDroppedFor, type PeerSocket } from "../relay/peer.ts";
+import { Room } from "../relay/rooms.ts";
 
 interface FakeSocket {
   data: PeerSocket["data"];

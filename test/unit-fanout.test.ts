@@ -4,8 +4,8 @@
 import { beforeEach, expect, test } from "bun:test";
 import { encodeVideoFrame, FrameKind, readSenderId, writeHeader } from "../protocol/index.ts";
 import type { Fanout } from "../relay/delivery/fanout.ts";
-import { stats } from "../relay/metrics.ts";
-import { framesDroppedFor } from "../relay/rooms.ts";
+import { framesDroppedFor } from "../relay/peer.ts";
+import { stats } from "../relay/stats.ts";
 import { type FakeSocket, fakeRoom } from "./support/fake-bun-sockets.ts";
 
 const LIMIT = 1000;

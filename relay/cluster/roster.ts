@@ -6,7 +6,8 @@ import {
   readAudioTrack,
   validLayerList,
 } from "../../protocol/index.ts";
-import { peerInfo, type Room } from "../rooms.ts";
+import { peerInfo } from "../peer.ts";
+import type { Room } from "../rooms.ts";
 import { MAX_NODE_ID, nodeOfPeer } from "./peer-ids.ts";
 
 /** A participant as other relays learn it: its presence entry, plus relay-only state. */

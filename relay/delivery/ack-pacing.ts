@@ -18,7 +18,9 @@ import {
   readSenderId,
   readSequence,
 } from "../../protocol/index.ts";
-import type { PeerSocket, Room } from "../rooms.ts";
+import type { PeerSocket } from "../peer.ts";
+import type { Room } from "../rooms.ts";
+import { senderTopic } from "../topics.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
 import { DEFAULT_TUNING, LayerAdapter, type LayerDecision } from "./layer-adaptation.ts";
 import { layerStats } from "./layer-metrics.ts";
@@ -50,12 +52,6 @@ export function wantsAcks(requestUrl: string): boolean {
 /** True when a /v1 join URL opts in to layers (?layers=1; they take effect with ?ack=1). */
 export function wantsLayers(requestUrl: string): boolean {
   return new URL(requestUrl).searchParams.get(LAYERS_PARAM) === "1";
-}
-
-/** Topic of one layer of one sender's frames for the acking receivers in step with it. */
-export function senderTopic(room: Room, senderId: number, layer = 0): string {
-  // The full layer keeps the per-sender topic name it had before layers.
-  return layer === 0 ? `s:${room.name}:${senderId}` : `s:${room.name}:${senderId}:${layer}`;
 }
 
 export class AckPacing {
@@ -211,7 +207,7 @@ export class AckPacing {
   #layer(room: Room, sender: SenderLayers, layer: number): PacedSender {
     let paced = sender.layers[layer];
     if (paced === undefined) {
-      const topic = senderTopic(room, sender.id, layer);
+      const topic = senderTopic(room.name, sender.id, layer);
       paced = new PacedSender(sender.id, layer, topic, this.#server, this.limits);
       sender.layers[layer] = paced;
     }

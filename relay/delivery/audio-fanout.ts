@@ -10,8 +10,9 @@ import {
   audioTrackMessage,
   encodeControl,
 } from "../../protocol/index.ts";
-import { stats } from "../metrics.ts";
-import type { PeerSocket, Room } from "../rooms.ts";
+import type { PeerSocket } from "../peer.ts";
+import type { Room } from "../rooms.ts";
+import { stats } from "../stats.ts";
 
 /** Bytes a receiver's socket may hold beyond the video limit, for audio only (minutes of it). */
 export const AUDIO_HEADROOM_BYTES = 256 * 1024;

@@ -4,8 +4,9 @@
 // it once per sender. Senders announce encryption with ?e2ee=1, shown in presence.
 import { E2EE_PARAM } from "../../protocol/index.ts";
 import { log } from "../log.ts";
-import { stats } from "../metrics.ts";
-import type { PeerSocket, Room } from "../rooms.ts";
+import type { PeerSocket } from "../peer.ts";
+import type { Room } from "../rooms.ts";
+import { stats } from "../stats.ts";
 
 /** The join URL says the participant encrypts its frames (`?e2ee=1`). */
 export function declaresE2ee(requestUrl: string): boolean {

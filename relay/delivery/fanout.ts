@@ -17,9 +17,10 @@ import {
   validateFrame,
 } from "../../protocol/index.ts";
 import type { RoomBus } from "../cluster/room-bus.ts";
-import { stats } from "../metrics.ts";
+import type { PeerSocket } from "../peer.ts";
 import { FRAME_REFUSALS, Refusals, refuseMessage } from "../refusals.ts";
-import type { PeerSocket, Room } from "../rooms.ts";
+import type { Room } from "../rooms.ts";
+import { stats } from "../stats.ts";
 import { AckPacing } from "./ack-pacing.ts";
 import { AudioFanout, socketBackpressureLimit } from "./audio-fanout.ts";
 import { skipForLegacy } from "./encrypted-frames.ts";

@@ -2,7 +2,7 @@
 // protocol ("legacy": the bare base64 text of a JPEG). Each conversion happens once per frame,
 // whatever the number of receivers.
 import { FrameKind, HEADER_BYTES, writeHeader } from "../../protocol/index.ts";
-import { stats } from "../metrics.ts";
+import { stats } from "../stats.ts";
 
 // Base64 of a JPEG always starts with "/9j/" (the bytes FF D8 FF).
 const JPEG_BASE64_PREFIX = "/9j/";

@@ -11,8 +11,8 @@
 // later one. Acks name frames by the sender's sequence number, matched against the last
 // RECENT_FRAMES numbers, so a sender that skips or repeats numbers can't confuse the counts.
 import type { Server } from "bun";
-import { stats } from "../metrics.ts";
-import type { PeerSocket } from "../rooms.ts";
+import type { PeerSocket } from "../peer.ts";
+import { stats } from "../stats.ts";
 import { ackStats } from "./ack-metrics.ts";
 import { socketBackpressureLimit } from "./audio-fanout.ts";
 import type { LayerAdapter } from "./layer-adaptation.ts";

@@ -6,8 +6,10 @@
 // callback). Old-protocol receivers, who get no audio, are parked the same way, so their limit
 // stays --backpressure-limit. The frames a parked receiver missed are counted as its drops.
 // No per-frame loop unless a publish reports trouble.
-import { stats } from "../metrics.ts";
-import type { PeerSocket, Room } from "../rooms.ts";
+
+import type { PeerSocket } from "../peer.ts";
+import type { Room } from "../rooms.ts";
+import { stats } from "../stats.ts";
 
 export class VideoParking {
   constructor(private readonly videoLimitBytes: number) {}

@@ -7,9 +7,10 @@ import type { RoomBus } from "../cluster/room-bus.ts";
 import { wantsAcks, wantsLayers } from "../delivery/ack-pacing.ts";
 import { declaresE2ee } from "../delivery/encrypted-frames.ts";
 import { log } from "../log.ts";
-import { countRefusedJoin } from "../metrics.ts";
-import { newPeer, type Peer, type RoomRegistry } from "../rooms.ts";
+import { newPeer, type Peer } from "../peer.ts";
+import type { RoomRegistry } from "../rooms.ts";
 import type { UpgradeGate } from "../security/auth.ts";
+import { countRefusedJoin } from "../stats.ts";
 import type { AdminCheck } from "./admin-access.ts";
 import { pageResponse, webPage } from "./web-page.ts";
 

@@ -3,7 +3,7 @@
 // short plain-text answers that say nothing about the room: not whether it exists, nor who is in it.
 
 import { log } from "../log.ts";
-import { countRefusedJoin } from "../metrics.ts";
+import { countRefusedJoin } from "../stats.ts";
 import { ConnectLimiter } from "./connect-limit.ts";
 import { originAllowed } from "./origin.ts";
 import type { SecurityConfig } from "./security-config.ts";

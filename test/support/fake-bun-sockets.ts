@@ -7,7 +7,8 @@ import type { Server } from "bun";
 import { LocalBus } from "../../relay/cluster/local-bus.ts";
 import { socketBackpressureLimit } from "../../relay/delivery/audio-fanout.ts";
 import { Fanout } from "../../relay/delivery/fanout.ts";
-import { newPeer, type Peer, type PeerSocket, type Room, RoomRegistry } from "../../relay/rooms.ts";
+import { newPeer, type Peer, type PeerSocket } from "../../relay/peer.ts";
+import { type Room, RoomRegistry } from "../../relay/rooms.ts";
 
 export class FakeServer {
   readonly topics = new Map<string, Set<FakeSocket>>();

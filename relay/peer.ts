@@ -1,0 +1,83 @@
+// Per-connection state, kept apart from the room registry so that every module can name a
+// peer without importing the registry (a leaf, like galene's conn/ package).
+import type { ServerWebSocket } from "bun";
+import type { AudioTrackInfo, LayerSize, PeerInfo } from "../protocol/index.ts";
+import type { Room } from "./rooms.ts";
+import { newPeerGuard, type PeerGuard } from "./security/peer-guard.ts";
+
+/** Per-connection state, stored by Bun as `ws.data` (PeerGuard: rate limits, publish right). */
+export interface Peer extends PeerGuard {
+  id: number;
+  name: string;
+  legacy: boolean;
+  /** Joined with ?e2ee=1: says its frames are end-to-end encrypted (shown in presence). */
+  e2ee: boolean;
+  /** Joined with ?ack=1: frames are paced by this receiver's acks (relay/delivery/ack-pacing.ts). */
+  acks: boolean;
+  /** Joined with ?layers=1 (and ?ack=1): gets whichever layer it asks for and its link takes. */
+  layered: boolean;
+  /** The layers it sends, once announced (`layers` control message). */
+  layers: LayerSize[] | undefined;
+  /** Takes audio (v1 without ?audio=0): subscribed to the room's audio topic. */
+  audio: boolean;
+  /** Its newest `audio_track`, once announced (other relays learn it from the roster). */
+  audioTrack: AudioTrackInfo | undefined;
+  /**
+   * Off the room's video topic because its buffer passed the video limit (relay/delivery/
+   * fanout.ts): audio keeps flowing on top; back on the topic once the buffer drains.
+   */
+  videoParked: boolean;
+  /** Room.videoFrames when it was parked: the frames it missed are counted as drops on return. */
+  parkedAtVideoFrame: number;
+  /** Asked for at upgrade; checked against the limits when the socket opens. */
+  roomName: string;
+  /** Set once the peer has been admitted, in the open handler. */
+  room: Room | undefined;
+  /** Next sequence number the relay stamps on this peer's converted legacy frames. */
+  legacySequence: number;
+  /** Frames dropped because this receiver's send buffer was over the backpressure limit. */
+  framesDropped: number;
+  /** Messages from this peer the relay refused (malformed, oversized...). */
+  rejected: number;
+  joinedAt: number;
+}
+
+export type PeerSocket = ServerWebSocket<Peer>;
+
+/** A connection's state before it is admitted: nothing opted into, nothing counted yet. */
+export function newPeer(id: number, name: string, legacy: boolean, roomName: string): Peer {
+  return {
+    id,
+    name,
+    legacy,
+    acks: false,
+    layered: false,
+    layers: undefined,
+    audio: false,
+    audioTrack: undefined,
+    videoParked: false,
+    parkedAtVideoFrame: 0,
+    e2ee: false,
+    roomName,
+    room: undefined,
+    legacySequence: 0,
+    framesDropped: 0,
+    rejected: 0,
+    joinedAt: Date.now(),
+    ...newPeerGuard(true),
+  };
+}
+
+/** Frames dropped for a receiver so far, counting those it is missing while its video is parked. */
+export function framesDroppedFor(peer: Peer): number {
+  const parked =
+    peer.videoParked && peer.room ? peer.room.framesOf(peer.legacy) - peer.parkedAtVideoFrame : 0;
+  return peer.framesDropped + parked;
+}
+
+export function peerInfo(peer: Peer): PeerInfo {
+  const info: PeerInfo = { id: peer.id, name: peer.name, legacy: peer.legacy };
+  if (peer.layers) info.layers = peer.layers;
+  if (peer.e2ee) info.e2ee = true;
+  return info;
+}
