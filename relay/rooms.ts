@@ -1,5 +1,6 @@
 // Room registry: who is in which room, in which wire format. Fan-out itself is Bun's topics.
 import type { PeerInfo } from "../protocol/index.ts";
+import { RoomAudioReceivers, RoomVideoReceivers } from "./delivery/room-receivers.ts";
 import { type PeerSocket, peerInfo } from "./peer.ts";
 import { stats } from "./stats.ts";
 import { roomTopics } from "./topics.ts";
@@ -33,12 +34,10 @@ export class Room {
   legacyPeers = 0;
   /** Other relays with participants here (relay/cluster/): frames cross Redis while > 0. */
   remoteNodes = 0;
-  /**
-   * Status of the last publish to each room topic (relay/delivery/fanout.ts): > 0 means every
-   * receiver took it at once, so none can be over the backpressure limit for the next one.
-   */
-  binaryTopicStatus = 1;
-  legacyTopicStatus = 1;
+  /** Who is on each room topic and how its last publish went (relay/delivery/topic-publisher.ts). */
+  readonly binaryReceivers = new RoomVideoReceivers(this, false);
+  readonly legacyReceivers = new RoomVideoReceivers(this, true);
+  readonly audioReceivers = new RoomAudioReceivers(this);
   /** Senders whose encrypted frames old-protocol receivers here were denied (logged once each). */
   readonly e2eeNotedSenders = new Set<number>();
 

@@ -1,7 +1,9 @@
-// Video yields to audio (relay/delivery/video-parking.ts) on fake sockets: receivers past the
+// Video yields to audio (relay/delivery/topic-publisher.ts, video-parking.ts) on fake sockets: receivers past the
 // video limit leave their format's video topic, come back once drained to half, and what they
 // missed is counted as drops; acking receivers and the sender are left alone.
 import { expect, test } from "bun:test";
+import { socketBackpressureLimit } from "../relay/delivery/audio-fanout.ts";
+import { TopicPublisher } from "../relay/delivery/topic-publisher.ts";
 import { VideoParking } from "../relay/delivery/video-parking.ts";
 import { framesDroppedFor, type PeerSocket } from "../relay/peer.ts";
 import { Room } from "../relay/rooms.ts";
@@ -44,6 +46,7 @@ const LIMIT = 1000;
 test("over the limit: off the video topic; drained to half: back, with the missed frames as drops", () => {
   const room = new Room("r");
   const parking = new VideoParking(LIMIT);
+  const videoTopics = new TopicPublisher<PeerSocket>(socketBackpressureLimit(LIMIT), LIMIT);
   const sender = fake(room, 1);
   const slow = fake(room, 2);
   const fast = fake(room, 3);
@@ -54,7 +57,7 @@ test("over the limit: off the video topic; drained to half: back, with the misse
   old.buffered = LIMIT + 1;
   sender.buffered = LIMIT * 5;
   room.videoFrames = 10;
-  parking.parkOverLimit(room, sender as unknown as PeerSocket, false);
+  videoTopics.yieldToAudio(room.binaryReceivers, sender as unknown as PeerSocket);
   expect(slow.data.videoParked).toBe(true);
   expect(slow.topics.has(room.binaryTopic)).toBe(false);
   expect([fast, acking, sender, old].map((s) => s.data.videoParked)).toEqual([
@@ -65,7 +68,7 @@ test("over the limit: off the video topic; drained to half: back, with the misse
   ]);
   expect(room.videoParked).toBe(1);
   // The old-protocol receiver is parked by its own format's publishes.
-  parking.parkOverLimit(room, null, true);
+  videoTopics.yieldToAudio(room.legacyReceivers, null);
   expect(old.topics.has(room.legacyTopic)).toBe(false);
   expect(room.legacyParked).toBe(1);
 

@@ -13,6 +13,7 @@ import {
 import type { PeerSocket } from "../peer.ts";
 import type { Room } from "../rooms.ts";
 import { stats } from "../stats.ts";
+import { TopicPublisher } from "./topic-publisher.ts";
 
 /** Bytes a receiver's socket may hold beyond the video limit, for audio only (minutes of it). */
 export const AUDIO_HEADROOM_BYTES = 256 * 1024;
@@ -24,8 +25,11 @@ export function socketBackpressureLimit(backpressureLimitBytes: number): number 
 
 export class AudioFanout {
   #server!: Server<unknown>;
+  readonly #publisher: TopicPublisher<PeerSocket>;
 
-  constructor(private readonly socketLimitBytes: number) {}
+  constructor(socketLimitBytes: number, videoLimitBytes: number) {
+    this.#publisher = new TopicPublisher(socketLimitBytes, videoLimitBytes);
+  }
 
   attach(server: Server<unknown>): void {
     this.#server = server;
@@ -35,12 +39,16 @@ export class AudioFanout {
   deliver(room: Room, from: PeerSocket | null, message: Buffer): void {
     const receivers = room.audioPeers - (from?.data.audio ? 1 : 0);
     if (receivers <= 0) return;
-    const status =
-      from !== null
-        ? from.publish(room.audioTopic, message)
-        : this.#server.publish(room.audioTopic, message);
-    // 0: uWS dropped it for someone over the socket limit (video long parked, still not reading).
-    const dropped = status === 0 ? this.#chargeDrops(room, from) : 0;
+    // Publish, then count (topic-publisher.ts): dropped are the receivers over the socket limit
+    // before the publish (video long parked, still not reading), not one it just filled.
+    const via = from ?? this.#server;
+    const dropped = this.#publisher.publish(
+      room.audioReceivers,
+      via,
+      room.audioTopic,
+      message,
+      from,
+    );
     stats.audioPacketsDropped += dropped;
     stats.audioPacketsOut += receivers - dropped;
     stats.audioBytesOut += (receivers - dropped) * message.byteLength;
@@ -70,14 +78,5 @@ export class AudioFanout {
     if (!room || !ws.data.audio) return;
     for (const [id, text] of room.audioTracks) if (id !== ws.data.id) ws.send(text);
     for (const track of remote) ws.send(encodeControl(track));
-  }
-
-  #chargeDrops(room: Room, from: PeerSocket | null): number {
-    let dropped = 0;
-    for (const peer of room.peers.values()) {
-      if (peer === from || !peer.data.audio) continue;
-      if (peer.getBufferedAmount() > this.socketLimitBytes) dropped++;
-    }
-    return dropped;
   }
 }

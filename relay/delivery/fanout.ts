@@ -26,6 +26,7 @@ import { AudioFanout, socketBackpressureLimit } from "./audio-fanout.ts";
 import { skipForLegacy } from "./encrypted-frames.ts";
 import { layerStats } from "./layer-metrics.ts";
 import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
+import { TopicPublisher } from "./topic-publisher.ts";
 import { VideoParking } from "./video-parking.ts";
 
 export interface FanoutLimits {
@@ -41,20 +42,19 @@ export class Fanout {
   readonly audio: AudioFanout;
   /** Stops video at the video limit for receivers that don't ack, so audio keeps its room. */
   readonly parking: VideoParking;
-  /** What Bun enforces per socket: the video limit plus the audio headroom. */
-  readonly #socketLimit: number;
+  /** Publish-then-count on the room's video topics, where video yields to audio. */
+  readonly #publisher: TopicPublisher<PeerSocket>;
   /** Set by attach() once the relay listens, before any socket can open. */
   #server!: Server<unknown>;
-  /** Receivers a publish is about to skip (filled by #overLimit, emptied after the publish). */
-  readonly #skipped: PeerSocket[] = [];
 
   constructor(
     private readonly limits: FanoutLimits,
     private readonly bus: RoomBus,
   ) {
     this.pacing = new AckPacing(limits);
-    this.#socketLimit = socketBackpressureLimit(limits.backpressureLimitBytes);
-    this.audio = new AudioFanout(this.#socketLimit);
+    const socketLimit = socketBackpressureLimit(limits.backpressureLimitBytes);
+    this.audio = new AudioFanout(socketLimit, limits.backpressureLimitBytes);
+    this.#publisher = new TopicPublisher(socketLimit, limits.backpressureLimitBytes);
     this.parking = new VideoParking(limits.backpressureLimitBytes);
   }
 
@@ -193,7 +193,7 @@ export class Fanout {
     }
   }
 
-  /** Publish, then count: the one way a frame reaches a room topic. */
+  /** Publish, then count (topic-publisher.ts): the one way a frame reaches a room topic. */
   #publish(
     room: Room,
     from: PeerSocket | null,
@@ -201,49 +201,17 @@ export class Fanout {
     data: Buffer | string,
     receivers: number,
   ): void {
-    const topic = legacy ? room.legacyTopic : room.binaryTopic;
-    // uWS skips exactly the receivers whose buffer is over the limit before the send, and
-    // nothing drains while JS runs: list them first, but only when the last publish here saw
-    // backpressure (status <= 0); otherwise no receiver can be over the limit.
-    const lastStatus = legacy ? room.legacyTopicStatus : room.binaryTopicStatus;
-    const skipped = lastStatus <= 0 ? this.#overLimit(room, from, legacy) : 0;
     // A sender's own publish skips it; from another format or another relay, the server's.
-    const status =
-      from !== null && from.data.legacy === legacy
-        ? from.publish(topic, data)
-        : this.#server.publish(topic, data);
-    if (legacy) room.legacyTopicStatus = status;
-    else room.binaryTopicStatus = status;
-    // Bun reports the worst status over all receivers: 0 when uWS dropped the frame for at least
-    // one of them. -1 only means queued behind backpressure, every receiver got it.
-    let dropped = 0;
-    if (status === 0) {
-      // Rare: a drop right after a clean publish (a control message filled a buffer): look now.
-      dropped = lastStatus <= 0 ? skipped : this.#overLimit(room, from, legacy);
-      for (let i = 0; i < dropped; i++) (this.#skipped[i] as PeerSocket).data.framesDropped++;
-    }
-    if (this.#skipped.length > 0) this.#skipped.length = 0; // hold no closed sockets
-    // Someone has backpressure: whoever passed the video limit leaves the video topic.
-    if (status <= 0) this.parking.parkOverLimit(room, from, legacy);
+    const via = from !== null && from.data.legacy === legacy ? from : this.#server;
+    const dropped = legacy
+      ? this.#publisher.publishVideo(room.legacyReceivers, via, room.legacyTopic, data, from)
+      : this.#publisher.publishVideo(room.binaryReceivers, via, room.binaryTopic, data, from);
     const delivered = receivers - dropped;
     stats.framesDropped += dropped;
     stats.framesOut += delivered;
     const bytes = delivered * (typeof data === "string" ? data.length : data.byteLength);
     stats.bytesOut += bytes;
     (layerStats.bytesOut[0] as number) += bytes;
-  }
-
-  /** Receivers of this topic over the buffer limit now, into #skipped (reused, no allocation). */
-  #overLimit(room: Room, from: PeerSocket | null, legacy: boolean): number {
-    let count = 0;
-    for (const peer of room.peers.values()) {
-      // Acking receivers are not on the room topics; relay/delivery/paced-sender.ts counts theirs.
-      if (peer === from || peer.data.legacy !== legacy || peer.data.acks) continue;
-      // Parked receivers are off the topic; uWS skips only those past the socket's limit.
-      if (peer.data.videoParked) continue;
-      if (peer.getBufferedAmount() > this.#socketLimit) this.#skipped[count++] = peer;
-    }
-    return count;
   }
 
   /** An ack (kind 2): paces this receiver's delivery, never forwarded. */

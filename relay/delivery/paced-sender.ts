@@ -17,6 +17,7 @@ import { ackStats } from "./ack-metrics.ts";
 import { socketBackpressureLimit } from "./audio-fanout.ts";
 import type { LayerAdapter } from "./layer-adaptation.ts";
 import { layerStats } from "./layer-metrics.ts";
+import { TopicPublisher, type VideoReceivers } from "./topic-publisher.ts";
 
 /** Frames whose sequence numbers we remember, to match acks (~8 s at 30 fps). */
 const RECENT_FRAMES = 256;
@@ -74,7 +75,8 @@ function dropFirst(values: number[], count: number): void {
   values.length -= count;
 }
 
-export class PacedSender {
+/** One sender's topic for acking receivers; its lanes are the receivers TopicPublisher counts. */
+export class PacedSender implements VideoReceivers<Lane> {
   readonly lanes = new Map<PeerSocket, Lane>();
   /** The newest frame: the very Buffer received (or converted) for the fan-out, not a copy. */
   latest: Buffer | null = null;
@@ -86,12 +88,10 @@ export class PacedSender {
   readonly #due: Set<Lane>[];
   readonly #dueMask: number;
   readonly #recentSeq = new Uint32Array(RECENT_FRAMES);
-  /** What Bun enforces per socket: the video limit plus the audio headroom. */
-  readonly #socketLimit: number;
   /** Status of the last publish to the topic: > 0 means no lane can be over the limit now. */
-  #lastStatus = 1;
-  /** Lanes a publish is about to skip (filled by #overLimit, emptied after the publish). */
-  readonly #skipped: Lane[] = [];
+  lastStatus = 1;
+  /** Publish-then-count on the topic, where video yields to audio. */
+  readonly #publisher: TopicPublisher<Lane>;
 
   constructor(
     readonly id: number,
@@ -102,7 +102,10 @@ export class PacedSender {
     private readonly limits: PacingLimits,
   ) {
     this.#window = limits.ackWindow;
-    this.#socketLimit = socketBackpressureLimit(limits.backpressureLimitBytes);
+    this.#publisher = new TopicPublisher(
+      socketBackpressureLimit(limits.backpressureLimitBytes),
+      limits.backpressureLimitBytes,
+    );
     // Due frames lie at most `window` past the latest, so a larger ring never mixes two of them.
     const size = ringSize(this.#window + 1);
     this.#dueMask = size - 1;
@@ -187,22 +190,10 @@ export class PacedSender {
     const receivers = this.onTopic;
     ackStats.framesHeld += this.lanes.size - receivers;
     if (receivers === 0) return;
-    // As in the fan-out: the lanes uWS will skip are those over the limit before the send;
-    // look only when the last publish saw backpressure.
-    const lastStatus = this.#lastStatus;
-    const skipped = lastStatus <= 0 ? this.#overLimit() : 0;
-    const status = this.server.publish(this.topic, message);
-    this.#lastStatus = status;
-    let dropped = 0;
-    if (status === 0) {
-      dropped = lastStatus <= 0 ? skipped : this.#overLimit();
-      for (let i = 0; i < dropped; i++) this.#skip(this.#skipped[i] as Lane, n);
-    }
-    if (this.#skipped.length > 0) this.#skipped.length = 0;
-    // Past the video limit the rest of a receiver's buffer is for sound (audio-fanout.ts): lanes
-    // over it leave the topic having got frame n, as if their window had filled; an ack (theirs
-    // will come, for what is queued) brings them back through resume().
-    if (status <= 0) this.#yieldToAudio(n);
+    // Publish, then count (topic-publisher.ts). Past the video limit the rest of a receiver's
+    // buffer is for sound: lanes over it leave the topic having got frame n, as if their window
+    // had filled; an ack (theirs will come, for what is queued) brings them back through resume().
+    const dropped = this.#publisher.publishVideo(this, this.server, this.topic, message, null);
     const delivered = receivers - dropped;
     stats.framesOut += delivered;
     stats.bytesOut += delivered * message.byteLength;
@@ -321,31 +312,26 @@ export class PacedSender {
     ackStats.parks++;
   }
 
-  /** Lanes on the topic whose receiver is over the socket's limit now (uWS skips those). */
-  #overLimit(): number {
+  /** Lanes on the topic whose receiver has more than `limitBytes` queued now (TopicReceivers). */
+  overLimit(limitBytes: number, _from: PeerSocket | null, into: Lane[]): number {
     let count = 0;
     for (const lane of this.lanes.values()) {
       if (!lane.onTopic) continue;
-      if (lane.receiver.ws.getBufferedAmount() > this.#socketLimit) {
-        this.#skipped[count++] = lane;
-      }
+      if (lane.receiver.ws.getBufferedAmount() > limitBytes) into[count++] = lane;
     }
     return count;
   }
 
-  /** Lanes still on the topic but over the video limit stop here, frame n delivered. */
-  #yieldToAudio(n: number): void {
-    for (const lane of this.lanes.values()) {
-      if (!lane.onTopic) continue;
-      if (lane.receiver.ws.getBufferedAmount() <= this.limits.backpressureLimitBytes) continue;
-      lane.bucket?.delete(lane);
-      this.#leaveTopic(lane, n);
-      if (lane.unackedN.length < this.#window) lane.receiver.idle.add(lane);
-    }
+  /** Over the video limit while still on the topic: it stops here, the newest frame delivered. */
+  stopVideo(lane: Lane): void {
+    lane.bucket?.delete(lane);
+    this.#leaveTopic(lane, this.latestN);
+    if (lane.unackedN.length < this.#window) lane.receiver.idle.add(lane);
   }
 
-  /** uWS skipped frame n for this lane: it leaves the topic having been sent up to n − 1. */
-  #skip(lane: Lane, n: number): void {
+  /** uWS skipped the newest frame for this lane: it leaves the topic having been sent up to n − 1. */
+  skipped(lane: Lane): void {
+    const n = this.latestN;
     lane.bucket?.delete(lane);
     this.#leaveTopic(lane, n - 1);
     lane.receiver.ws.data.framesDropped++;

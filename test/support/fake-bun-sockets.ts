@@ -128,8 +128,8 @@ export class FakeSocket {
 
 /**
  * The relay's Fanout on a fake server with one room, and `join` to admit a fake peer as
- * relay/sockets.ts does (on the room topic of its format). Sockets take the video limit plus
- * the audio headroom, as in the relay.
+ * relay/sockets.ts does (on the room topic of its format, and with `audio` on the audio topic).
+ * Sockets take the video limit plus the audio headroom, as in the relay.
  */
 export function fakeRoom(videoLimit: number) {
   const server = new FakeServer(socketBackpressureLimit(videoLimit));
@@ -140,11 +140,12 @@ export function fakeRoom(videoLimit: number) {
   );
   fanout.attach(server.asServer());
   const room = rooms.roomFor("room") as Room;
-  const join = (legacy = false): FakeSocket => {
-    const socket = new FakeSocket(server, { legacy });
+  const join = (legacy = false, audio = false): FakeSocket => {
+    const socket = new FakeSocket(server, { legacy, audio });
     rooms.add(socket.ws, room);
     socket.subscribe(legacy ? room.legacyTopic : room.binaryTopic);
+    if (audio) socket.subscribe(room.audioTopic);
     return socket;
   };
-  return { fanout, room, join };
+  return { fanout, room, join, server };
 }
