@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { redisUrlProblem } from "../relay/cluster/cluster-config.ts";
 import { ClusterPeerIds, MAX_NODE_ID, nodeOfPeer } from "../relay/cluster/peer-ids.ts";
-import { retryDelayMs } from "../relay/cluster/redis-link.ts";
+import { redisBackoff } from "../relay/cluster/redis-link.ts";
 import { RemotePresence } from "../relay/cluster/remote-presence.ts";
 import {
   decodeRoster,
@@ -172,10 +172,12 @@ test("--redis / REDIS_URL: off by default, checked when given, the flag wins", (
 
 test("reconnect backoff doubles from 100 ms and stops growing at 2 s, with jitter", () => {
   for (let i = 0; i < 50; i++) {
-    const first = retryDelayMs(1);
+    const backoff = redisBackoff();
+    const first = backoff.next();
     expect(first).toBeGreaterThanOrEqual(50);
     expect(first).toBeLessThanOrEqual(100);
-    const late = retryDelayMs(30);
+    for (let attempt = 2; attempt < 30; attempt++) backoff.next();
+    const late = backoff.next();
     expect(late).toBeGreaterThanOrEqual(1000);
     expect(late).toBeLessThanOrEqual(2000);
   }

@@ -2,6 +2,7 @@
 // "up" state for both, reconnection with capped exponential backoff, and one log line per
 // transition. Nothing is queued while down: callers check `up` and resync on `onUp`.
 import Redis, { type RedisOptions } from "ioredis";
+import { Backoff } from "../../client-core/backoff.ts";
 import { log } from "../log.ts";
 import {
   BUS_BACKLOG_LIMIT_BYTES,
@@ -17,10 +18,12 @@ export interface LinkHandlers {
   onMessage(channel: Buffer, message: Buffer): void;
 }
 
-/** Capped exponential backoff with jitter, so relays do not reconnect in lockstep. */
-export function retryDelayMs(attempt: number): number {
-  const ceiling = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling * (0.5 + Math.random() / 2));
+/**
+ * The clients' reconnect backoff (client-core/backoff.ts): capped, exponential, with jitter so
+ * relays do not reconnect in lockstep. One per connection, reset once it is ready again.
+ */
+export function redisBackoff(): Backoff {
+  return new Backoff({ initialMs: RETRY_FIRST_MS, maxMs: RETRY_MAX_MS });
 }
 
 export class RedisLink {
@@ -42,14 +45,23 @@ export class RedisLink {
       // Subscriptions are ours to restore (after a resync of rosters), not ioredis's.
       autoResubscribe: false,
       connectTimeout: 2000,
-      retryStrategy: (attempt) => {
-        const delay = retryDelayMs(attempt);
-        log("debug", "cluster_link_retry", { redis: this.#where, attempt, delayMs: delay });
-        return delay;
-      },
     };
-    this.commands = new Redis(url, { ...options, connectionName: "framecast-relay" });
-    this.subscriber = new Redis(url, { ...options, connectionName: "framecast-relay-sub" });
+    const connect = (connectionName: string) => {
+      const backoff = redisBackoff();
+      const connection = new Redis(url, {
+        ...options,
+        connectionName,
+        retryStrategy: (attempt) => {
+          const delay = Math.round(backoff.next());
+          log("debug", "cluster_link_retry", { redis: this.#where, attempt, delayMs: delay });
+          return delay;
+        },
+      });
+      connection.on("ready", () => backoff.reset());
+      return connection;
+    };
+    this.commands = connect("framecast-relay");
+    this.subscriber = connect("framecast-relay-sub");
     this.subscriber.on("messageBuffer", handlers.onMessage);
     for (const connection of [this.commands, this.subscriber]) {
       let ready = false;
