@@ -12,7 +12,7 @@ export interface Peer extends PeerGuard {
   legacy: boolean;
   /** Joined with ?e2ee=1: says its frames are end-to-end encrypted (shown in presence). */
   e2ee: boolean;
-  /** Joined with ?ack=1: frames are paced by this receiver's acks (relay/delivery/ack-pacing.ts). */
+  /** Joined with ?ack=1: frames are paced by this receiver's acks (relay/delivery/pacing/ack-pacing.ts). */
   acks: boolean;
   /** Joined with ?layers=1 (and ?ack=1): gets whichever layer it asks for and its link takes. */
   layered: boolean;

@@ -66,7 +66,7 @@ export function createSocketHandlers(
       ws.subscribe(room.legacyTopic);
     } else {
       // Presence for every v1 peer; video on the room topic unless it acks (then per-sender
-      // topics, relay/delivery/ack-pacing.ts); audio on its own topic unless it asked for none.
+      // topics, relay/delivery/pacing/ack-pacing.ts); audio on its own topic unless it asked for none.
       ws.subscribe(room.presenceTopic);
       if (!ws.data.acks) ws.subscribe(room.binaryTopic);
       if (ws.data.audio) ws.subscribe(room.audioTopic);

@@ -1,5 +1,5 @@
 // Layers: the pure parts on fakes. Layer choice (client-core/), the relay's adaptation
-// (relay/delivery/layer-adaptation.ts) driven by made-up link samples, and the wire bits.
+// (relay/delivery/pacing/layer-adaptation.ts) driven by made-up link samples, and the wire bits.
 import { describe, expect, test } from "bun:test";
 import {
   devicePixels,
@@ -23,7 +23,7 @@ import {
   type AdaptationTuning,
   DEFAULT_TUNING,
   LayerAdapter,
-} from "../relay/delivery/layer-adaptation.ts";
+} from "../relay/delivery/pacing/layer-adaptation.ts";
 
 const FULL = { width: 640, height: 480 };
 const HALF = { width: 320, height: 240 };

@@ -53,7 +53,7 @@ test("over the limit: off the video topic; drained to half: back, with the misse
   const acking = fake(room, 4, { acks: true });
   const old = fake(room, 5, { legacy: true });
   slow.buffered = LIMIT + 1;
-  acking.buffered = LIMIT * 5; // paced by acks instead (relay/delivery/paced-sender.ts)
+  acking.buffered = LIMIT * 5; // paced by acks instead (relay/delivery/pacing/paced-sender.ts)
   old.buffered = LIMIT + 1;
   sender.buffered = LIMIT * 5;
   room.videoFrames = 10;

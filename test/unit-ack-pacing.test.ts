@@ -1,11 +1,11 @@
-// Receiver-paced delivery (relay/delivery/ack-pacing.ts, paced-sender.ts) on fakes: the window,
+// Receiver-paced delivery (relay/delivery/pacing/ack-pacing.ts, paced-sender.ts) on fakes: the window,
 // parking, catch-up with the newest frame, acks that name nothing, and a receiver whose buffer
 // overflows while on the sender's topic.
 
 import { beforeEach, expect, test } from "bun:test";
 import { encodeAck, encodeVideoFrame, readSequence, stampSenderId } from "../protocol/index.ts";
-import { AckPacing } from "../relay/delivery/ack-pacing.ts";
 import { socketBackpressureLimit } from "../relay/delivery/audio-fanout.ts";
+import { AckPacing } from "../relay/delivery/pacing/ack-pacing.ts";
 import { type Room, RoomRegistry } from "../relay/rooms.ts";
 import { FakeServer, FakeSocket } from "./support/fake-bun-sockets.ts";
 

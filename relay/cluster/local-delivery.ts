@@ -24,7 +24,7 @@ export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink):
       fanout.onRemoteFrame(room, message);
     },
     senderLayers(room, id, count) {
-      // Its receivers here move off layers it no longer sends (relay/delivery/ack-pacing.ts).
+      // Its receivers here move off layers it no longer sends (relay/delivery/pacing/ack-pacing.ts).
       fanout.pacing.announce(room, id, count);
     },
     audioTrack(room, track) {
@@ -33,7 +33,7 @@ export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink):
       server.publish(room.audioTopic, encodeControl(track));
     },
     senderLeft(room, id) {
-      // Acking receivers had a per-sender topic for it (relay/delivery/ack-pacing.ts).
+      // Acking receivers had a per-sender topic for it (relay/delivery/pacing/ack-pacing.ts).
       fanout.pacing.forgetSender(room, id);
     },
   };

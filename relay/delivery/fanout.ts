@@ -21,11 +21,11 @@ import type { PeerSocket } from "../peer.ts";
 import { FRAME_REFUSALS, Refusals, refuseMessage } from "../refusals.ts";
 import type { Room } from "../rooms.ts";
 import { stats } from "../stats.ts";
-import { AckPacing } from "./ack-pacing.ts";
 import { AudioFanout, socketBackpressureLimit } from "./audio-fanout.ts";
 import { skipForLegacy } from "./encrypted-frames.ts";
-import { layerStats } from "./layer-metrics.ts";
 import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
+import { AckPacing } from "./pacing/ack-pacing.ts";
+import { layerStats } from "./pacing/layer-metrics.ts";
 import { TopicPublisher } from "./topic-publisher.ts";
 import { VideoParking } from "./video-parking.ts";
 
@@ -163,7 +163,7 @@ export class Fanout {
   #deliver(room: Room, from: PeerSocket | null, binary: Buffer | null, text: string | null): void {
     const fromLegacy = from?.data.legacy === true;
     if (binary !== null && readLayer(binary) !== 0) {
-      // A smaller layer: only for acking receivers that get this layer (relay/delivery/ack-pacing.ts);
+      // A smaller layer: only for acking receivers that get this layer (relay/delivery/pacing/ack-pacing.ts);
       // room topics and old-protocol receivers get full-size frames only.
       this.pacing.onFrame(room, from, binary);
       if (from !== null && room.remoteNodes > 0) this.bus.publishFrame(room, binary);

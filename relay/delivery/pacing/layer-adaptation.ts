@@ -3,7 +3,7 @@
 // the receiver's layer and how many were sent to the receiver (ack pacing sends fewer when acks
 // fall behind), and the receiver's send buffer. Down a layer fast when the link can't keep up,
 // up again only after a few seconds of keeping up with room to spare, never above what the
-// receiver asked for. relay/delivery/layer-lanes.ts applies the decisions.
+// receiver asked for. relay/delivery/pacing/ack-pacing.ts (its layer lanes) applies them.
 
 export interface AdaptationTuning {
   /** How often the relay samples each lane. */

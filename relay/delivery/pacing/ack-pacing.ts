@@ -17,10 +17,10 @@ import {
   readLayer,
   readSenderId,
   readSequence,
-} from "../../protocol/index.ts";
-import type { PeerSocket } from "../peer.ts";
-import type { Room } from "../rooms.ts";
-import { senderTopic } from "../topics.ts";
+} from "../../../protocol/index.ts";
+import type { PeerSocket } from "../../peer.ts";
+import type { Room } from "../../rooms.ts";
+import { senderTopic } from "../../topics.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
 import { DEFAULT_TUNING, LayerAdapter, type LayerDecision } from "./layer-adaptation.ts";
 import { layerStats } from "./layer-metrics.ts";

@@ -11,13 +11,13 @@
 // later one. Acks name frames by the sender's sequence number, matched against the last
 // RECENT_FRAMES numbers, so a sender that skips or repeats numbers can't confuse the counts.
 import type { Server } from "bun";
-import type { PeerSocket } from "../peer.ts";
-import { stats } from "../stats.ts";
+import type { PeerSocket } from "../../peer.ts";
+import { stats } from "../../stats.ts";
+import { socketBackpressureLimit } from "../audio-fanout.ts";
+import { TopicPublisher, type VideoReceivers } from "../topic-publisher.ts";
 import { ackStats } from "./ack-metrics.ts";
-import { socketBackpressureLimit } from "./audio-fanout.ts";
 import type { LayerAdapter } from "./layer-adaptation.ts";
 import { layerStats } from "./layer-metrics.ts";
-import { TopicPublisher, type VideoReceivers } from "./topic-publisher.ts";
 
 /** Frames whose sequence numbers we remember, to match acks (~8 s at 30 fps). */
 const RECENT_FRAMES = 256;
@@ -28,7 +28,7 @@ export interface PacedReceiver {
   readonly lanes: Map<number, Lane>;
   /** Held-back lanes with room in their window whose catch-up send was dropped (buffer full). */
   readonly idle: Set<Lane>;
-  /** Joined with ?layers=1: its lanes move between layers (relay/delivery/layer-lanes.ts). */
+  /** Joined with ?layers=1: its lanes move between layers (ack-pacing.ts). */
   readonly layered: boolean;
   /** The layer it asked of each sender (layer_request); none: the full layer. */
   readonly asked: Map<number, number>;

@@ -1,7 +1,7 @@
 // Metrics of layers (docs/PROTOCOL.md, "Layers"): bytes in and out per layer, and how often the
 // relay moved a receiver between layers. Plain numbers on the hot path, read at scrape time.
 import { Counter, type Registry } from "prom-client";
-import { MAX_LAYERS } from "../../protocol/index.ts";
+import { MAX_LAYERS } from "../../../protocol/index.ts";
 
 export const layerStats = {
   /** Bytes of valid frames received, by layer id. */

@@ -1,7 +1,7 @@
 // Metrics of ack-paced delivery: plain counters bumped on the hot path (read by prom-client only
 // when /metrics is scraped) and the per-room staleness histogram, observed once per ack.
 import { Histogram, type Registry } from "prom-client";
-import { totalCounter } from "../metrics.ts";
+import { totalCounter } from "../../metrics.ts";
 
 export const ackStats = {
   /** Well-formed acks received. */
