@@ -24,7 +24,7 @@ export interface Peer extends PeerGuard {
   audioTrack: AudioTrackInfo | undefined;
   /**
    * Off the room's video topic because its buffer passed the video limit (relay/delivery/
-   * fanout.ts): audio keeps flowing on top; back on the topic once the buffer drains.
+   * video-parking.ts): audio keeps flowing on top; back on the topic once the buffer drains.
    */
   videoParked: boolean;
   /** Room.videoFrames when it was parked: the frames it missed are counted as drops on return. */
