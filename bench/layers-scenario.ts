@@ -54,7 +54,7 @@ async function costRun(options: LayersBenchOptions, layers: number): Promise<Cos
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
     for (let i = 0; i < SENDERS; i++) {
-      const ws = new WebSocket(roomUrl(relay.url, room, `sender-${i}`));
+      const ws = new WebSocket(roomUrl(relay.url, room, { name: `sender-${i}` }));
       await new Promise((resolve) => ws.addEventListener("open", resolve, { once: true }));
       ws.send(encodeLayersAnnounce(sizes));
       senders.push(ws);

@@ -16,7 +16,6 @@ import {
   parseControl,
   type RoomKey,
   roomUrl,
-  withE2eeParam,
 } from "../protocol/index.ts";
 import { AudioPlayer } from "./audio-player.ts";
 import { AudioReceiver } from "./audio-receiver.ts";
@@ -102,15 +101,15 @@ export class ClientSession {
     this.#decryptor = legacy ? null : new FrameDecryptor(roomKey);
 
     // Recordings keep one size: a recorder takes full-size frames only (no ?layers=1).
-    const v1Url = roomUrl(
-      options.relay,
-      options.room,
-      options.name,
-      options.ack,
-      !options.record,
-      options.playAudio,
-    );
-    const url = legacy ? options.relay : roomKey ? withE2eeParam(v1Url) : v1Url;
+    const url = legacy
+      ? options.relay
+      : roomUrl(options.relay, options.room, {
+          name: options.name,
+          ack: options.ack,
+          layers: !options.record,
+          audio: options.playAudio,
+          e2ee: roomKey !== null,
+        });
     this.#connection = new RelayConnection(
       url,
       {

@@ -29,13 +29,9 @@ export function relayBaseUrl(pageUrl: string): string {
 }
 
 /**
- * `socketUrl` with the join token of the page's own URL (`/r/ROOM?token=...`), if it has one:
- * browsers can't set headers on a WebSocket, so the relay takes the token as a query parameter.
+ * The join token of the page's own URL (`/r/ROOM?token=...`), or null: browsers can't set headers
+ * on a WebSocket, so it goes in the socket URL's query (protocol/join-options.ts).
  */
-export function withPageToken(socketUrl: string, pageUrl: string): string {
-  const token = new URL(pageUrl).searchParams.get("token");
-  if (!token) return socketUrl;
-  const url = new URL(socketUrl);
-  url.searchParams.set("token", token);
-  return url.toString();
+export function pageToken(pageUrl: string): string | null {
+  return new URL(pageUrl).searchParams.get("token") || null;
 }

@@ -14,7 +14,6 @@ import {
   type RoomKey,
   roomUrl,
   type WelcomeMessage,
-  withE2eeParam,
 } from "../protocol/index.ts";
 import { MicControls, type MicElements } from "./audio/mic-controls.ts";
 import { MicSender } from "./audio/mic-sender.ts";
@@ -25,7 +24,7 @@ import { cameraFailure } from "./camera-errors.ts";
 import { CameraSender } from "./camera-sender.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
 import { type ConnectionState, describeState, explainRefusal } from "./connection-state.ts";
-import { withPageToken } from "./page-url.ts";
+import { pageToken } from "./page-url.ts";
 import type { ParticipantList } from "./participant-list.ts";
 import { RoomConnection } from "./room-connection.ts";
 import { SelfTile } from "./self-tile.ts";
@@ -127,11 +126,14 @@ export class RoomSession {
           "frame_too_large",
         ),
     });
-    const url = withPageToken(
-      roomUrl(options.relayBaseUrl, options.room, options.name || undefined, true, true),
-      location.href,
-    );
-    this.#connection = new RoomConnection(roomKey ? withE2eeParam(url) : url, {
+    const url = roomUrl(options.relayBaseUrl, options.room, {
+      name: options.name,
+      ack: true,
+      layers: true,
+      e2ee: roomKey !== null,
+      token: pageToken(location.href),
+    });
+    this.#connection = new RoomConnection(url, {
       onState: (state) => this.#setState(state),
       onWelcome: (welcome) => this.#welcome(welcome),
       onControl: (message) => {
