@@ -9,7 +9,6 @@ import {
   readLayer,
   readSenderId,
   readSequence,
-  validateFrame,
 } from "../protocol/index.ts";
 import type { CodecPool } from "./codec-pool.ts";
 import type { Roster } from "./roster.ts";
@@ -30,7 +29,6 @@ export class FrameReceiver {
   #newestDecoded = -1;
   #warnedBadFrame = false;
   #stopped = false;
-  maxFrameBytes = 64 * 1024 * 1024;
 
   constructor(options: {
     roster: Roster;
@@ -47,14 +45,8 @@ export class FrameReceiver {
     this.#onDone = options.onDone ?? (() => {});
   }
 
-  /** A binary video frame from the relay (opened already in an encrypted room). */
+  /** A valid binary video frame from the relay (opened already in an encrypted room). */
   binary(message: Uint8Array): void {
-    const problem = validateFrame(message, this.maxFrameBytes);
-    if (problem) {
-      this.#warnOnce(`ignored a malformed frame from the relay (${problem})`);
-      this.#onDone(message); // skipped on purpose: still done with it
-      return;
-    }
     const stream = this.#roster.streamOf(readSenderId(message));
     const jpeg = framePayload(message);
     const captureTimeMs = readCaptureTime(message);
@@ -90,21 +82,19 @@ export class FrameReceiver {
     this.#deliver(LEGACY_STREAM, jpeg, null);
   }
 
+  /** A frame that failed the check on receipt (client-core/inbound-frames.ts acked it). */
+  malformed(problem: string): void {
+    this.#warnOnce(`ignored a malformed frame from the relay (${problem})`);
+  }
+
   /**
    * A frame of `senderId` that was dropped undecrypted (wrong key, tampered, unencrypted in an
-   * encrypted room, no key): the status line says why. A video frame is still acked (`ack`), so
-   * the relay keeps sending newer ones.
+   * encrypted room, no key): the status line says why (client-core/inbound-frames.ts acked it).
    */
-  undecryptable(
-    message: Uint8Array,
-    senderId: number,
-    state: SenderCryptoState,
-    ack: boolean,
-  ): void {
+  undecryptable(senderId: number, state: SenderCryptoState): void {
     const stats = this.#statsOf(this.#roster.streamOf(senderId).id);
     stats.cryptoState = state;
     stats.undecryptable++;
-    if (ack) this.#onDone(message);
   }
 
   /** The participant left: close its outputs and forget its counters. */

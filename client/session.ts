@@ -3,14 +3,13 @@
 import { Acker } from "../client-core/acker.ts";
 import { FrameDecryptor } from "../client-core/frame-decryptor.ts";
 import { FrameEncryptor } from "../client-core/frame-encryptor.ts";
+import { InboundFrames } from "../client-core/inbound-frames.ts";
 import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
 import { pageLinkFor } from "../client-core/room-key.ts";
 import {
   encodeLayersAnnounce,
   HEADER_BYTES,
-  isAudioMessage,
   isControlText,
-  isEncryptedFrame,
   type LayerSize,
   type PeerInfo,
   parseControl,
@@ -59,8 +58,8 @@ export class ClientSession {
   readonly #peerLayers = new Map<number, LayerSize[]>();
   readonly #receiver: FrameReceiver;
   readonly #audioReceiver: AudioReceiver;
-  /** Opens every binary frame first in an encrypted room (any kind), then it is dispatched. */
-  readonly #decryptor: FrameDecryptor | null;
+  /** Opens every binary frame first in an encrypted room (any kind), then routes it by kind. */
+  readonly #inbound: InboundFrames;
   readonly #sender: FrameSender | null;
   readonly #audioSender: AudioSender | null;
   readonly #capture: Capture | null;
@@ -97,8 +96,19 @@ export class ClientSession {
       onDone: (frame) => this.#acker.done(frame),
     });
     const roomKey = tools.roomKey ?? null;
-    // Even without a key: encrypted senders are then reported, never passed on as JPEG.
-    this.#decryptor = legacy ? null : new FrameDecryptor(roomKey);
+    this.#inbound = new InboundFrames({
+      // Even without a key: encrypted senders are then reported, never passed on as JPEG.
+      decryptor: legacy ? null : new FrameDecryptor(roomKey),
+      acker: this.#acker,
+      routes: {
+        VideoJpeg: (frame) => this.#receiver.binary(frame),
+        // Sound never goes through the video path (no acks: audio is not paced).
+        Audio: (packet) => this.#audioReceiver.packet(packet),
+      },
+      // Counted on the sender's status line.
+      undecryptable: (_message, senderId, state) => this.#receiver.undecryptable(senderId, state),
+      malformed: (problem) => this.#receiver.malformed(problem),
+    });
 
     // Recordings keep one size: a recorder takes full-size frames only (no ?layers=1).
     const url = legacy
@@ -239,14 +249,7 @@ export class ClientSession {
 
   #message(data: ArrayBuffer | string): void {
     if (typeof data !== "string") {
-      const message = new Uint8Array(data);
-      const decryptor = this.#decryptor;
-      // Plain frames in a room without a key take the synchronous path, as before.
-      if (decryptor && (decryptor.encrypted || isEncryptedFrame(message))) {
-        void this.#openThenDispatch(decryptor, message);
-      } else {
-        this.#dispatch(message);
-      }
+      this.#inbound.receive(new Uint8Array(data));
       return;
     }
     if (!isControlText(data)) {
@@ -263,7 +266,7 @@ export class ClientSession {
         if (this.#sender) this.#sendText(encodeLayersAnnounce(this.#options.layers));
         for (const peer of control.peers) this.#offered(peer.id, peer.layers);
         if (this.#sender) this.#sender.maxFrameBytes = control.limits.maxFrameBytes;
-        this.#receiver.maxFrameBytes = control.limits.maxFrameBytes;
+        this.#inbound.maxFrameBytes = control.limits.maxFrameBytes;
         this.#audioSender?.announce();
         const others = control.peers
           .map((peer) => `${peer.name} #${peer.id}${this.#peerNote(peer)}`)
@@ -303,23 +306,6 @@ export class ClientSession {
       default:
         // A newer relay may send messages we don't know; ignoring them keeps us compatible.
         break;
-    }
-  }
-
-  /** A binary message, plain (or opened), to the receiver of its kind. */
-  #dispatch(message: Uint8Array): void {
-    // Sound never goes through the video path (no acks: audio is not paced).
-    if (isAudioMessage(message)) this.#audioReceiver.packet(message);
-    else this.#receiver.binary(message);
-  }
-
-  async #openThenDispatch(decryptor: FrameDecryptor, message: Uint8Array): Promise<void> {
-    const result = await decryptor.open(message);
-    if (result.ok) this.#dispatch(result.frame);
-    else {
-      // Counted on the sender's status line; only video frames are acked.
-      const video = !isAudioMessage(message);
-      this.#receiver.undecryptable(message, result.senderId, result.state, video);
     }
   }
 

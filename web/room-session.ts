@@ -4,13 +4,12 @@
 import { Acker } from "../client-core/acker.ts";
 import { FrameDecryptor } from "../client-core/frame-decryptor.ts";
 import { FrameEncryptor } from "../client-core/frame-encryptor.ts";
+import { InboundFrames } from "../client-core/inbound-frames.ts";
 import { LayerRequests } from "../client-core/layer-choice.ts";
 import {
   CloseCode,
   type ErrorMessage,
   encodeLayersAnnounce,
-  isAudioMessage,
-  isEncryptedFrame,
   type RoomKey,
   roomUrl,
   type WelcomeMessage,
@@ -74,8 +73,8 @@ export class RoomSession {
   readonly #layerRequests = new LayerRequests((text) => this.#sendText(text));
   readonly #sender: CameraSender;
   readonly #refreshTimer: ReturnType<typeof setInterval>;
-  /** Opens encrypted frames (or, without a key, reports senders who encrypt). */
-  readonly #decryptor: FrameDecryptor;
+  /** Opens encrypted frames (or, without a key, reports senders who encrypt), routes by kind. */
+  readonly #inbound: InboundFrames;
   /** Everyone else's sound, and your microphone (web/audio/). */
   readonly #audio = new RoomAudio();
   readonly #mic: MicControls;
@@ -88,7 +87,6 @@ export class RoomSession {
   constructor(ui: SessionElements, options: SessionOptions) {
     this.#ui = ui;
     const roomKey = options.roomKey ?? null;
-    this.#decryptor = new FrameDecryptor(roomKey);
     // One encryptor for the page's whole stay, camera and microphone: nonces never repeat.
     const encryptor = roomKey ? new FrameEncryptor(roomKey) : null;
     this.#capture = options.capture;
@@ -103,6 +101,16 @@ export class RoomSession {
       onChange: () => this.#peopleChanged(),
       requests: this.#layerRequests,
       audio: this.#audio,
+    });
+    this.#inbound = new InboundFrames({
+      decryptor: new FrameDecryptor(roomKey),
+      acker: this.#acker,
+      routes: {
+        VideoJpeg: (frame) => this.#grid.frame(frame),
+        Audio: (packet) => this.#audio.packet(packet),
+      },
+      // Counted on the sender's tile.
+      undecryptable: (_message, senderId, state) => this.#grid.undecryptable(senderId, state),
     });
     // Created during the Join click: the browser lets a page start sound from a user gesture.
     // Where it still holds sound back (autoplay policy), the next click or key lets it play.
@@ -151,31 +159,12 @@ export class RoomSession {
       onRefused: (refusal) =>
         this.#showRelayNotice(explainRefusal(refusal, this.#hasToken), `refused_${refusal.status}`),
       onRelayError: (error) => this.#relayError(error),
-      onFrame: (message) => this.#frame(message),
+      onFrame: (message) => this.#inbound.receive(message),
       onClosed: (code) => this.#closed(code),
     });
     this.#refreshTimer = setInterval(() => this.#refresh(), REFRESH_MS);
     this.#ui.where.textContent = `room ${options.room}`;
     this.#setCameraState("off");
-  }
-
-  #frame(message: Uint8Array): void {
-    // Plain frames in an unencrypted room go straight to their tile, as before.
-    if (!this.#decryptor.encrypted && !isEncryptedFrame(message)) {
-      this.#dispatch(message);
-      return;
-    }
-    void this.#decryptor.open(message).then((result) => {
-      if (result.ok) this.#dispatch(result.frame);
-      // Counted on the sender's tile; only video frames are acked.
-      else this.#grid.undecryptable(message, result.state, !isAudioMessage(message));
-    });
-  }
-
-  /** A plain (or opened) binary frame to what plays or shows its kind. */
-  #dispatch(message: Uint8Array): void {
-    if (isAudioMessage(message)) this.#audio.packet(message);
-    else this.#grid.frame(message);
   }
 
   start(): void {
@@ -302,6 +291,7 @@ export class RoomSession {
     if (this.#sender.running) this.#announceLayers();
     this.#selfTile.setName(welcome.name);
     this.#sender.maxFrameBytes = welcome.limits.maxFrameBytes;
+    this.#inbound.maxFrameBytes = welcome.limits.maxFrameBytes;
     this.#ui.app.dataset.selfId = String(welcome.id);
     this.#ui.where.textContent = `room ${welcome.room} · you are ${welcome.name}`;
     this.#hideNotice(this.#ui.relayNotice);

@@ -16,7 +16,6 @@ import {
   readLayer,
   readSenderId,
   readSequence,
-  validateFrame,
 } from "../protocol/index.ts";
 import { RemoteTile, type TileAudio } from "./remote-tile.ts";
 import type { TileActions } from "./tile-view.ts";
@@ -131,15 +130,19 @@ export class TileGrid {
     this.#onChange();
   }
 
-  /** A binary message from the relay. */
+  /** A valid video frame from the relay (client-core/inbound-frames.ts checked it). */
   frame(message: Uint8Array): void {
-    // The relay validated it already; this only guards against a relay from a future version.
-    if (validateFrame(message, Number.POSITIVE_INFINITY) !== null) return;
     const senderId = readSenderId(message);
     const captureTimeMs = readCaptureTime(message);
     const sequence = readSequence(message);
     this.bytesReceived += message.byteLength;
-    this.#tiles.get(senderId)?.receive(
+    const tile = this.#tiles.get(senderId);
+    // A sender who just left (or not announced yet): skipped, and acked like every skipped frame.
+    if (!tile) {
+      this.#ack({ senderId, captureTimeMs, sequence });
+      return;
+    }
+    tile.receive(
       {
         jpeg: framePayload(message),
         captureTimeMs,
@@ -152,17 +155,10 @@ export class TileGrid {
 
   /**
    * A frame that was not shown because it could not (or must not) be decrypted: counted on its
-   * sender's tile, and acked when it is a video frame (`ack`), so the relay sends newer ones.
+   * sender's tile (client-core/inbound-frames.ts acked it).
    */
-  undecryptable(message: Uint8Array, state: SenderCryptoState, ack = true): void {
-    const senderId = readSenderId(message);
+  undecryptable(senderId: number, state: SenderCryptoState): void {
     this.#tiles.get(senderId)?.undecryptable(state);
-    if (!ack) return;
-    this.#ack({
-      senderId,
-      captureTimeMs: readCaptureTime(message),
-      sequence: readSequence(message),
-    });
   }
 
   refresh(nowMs: number): void {
