@@ -11,9 +11,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { audioOutputArgs } from "../client/audio-source.ts";
 import { findFfmpeg } from "../client/find-ffmpeg.ts";
-import { OggOpusReader } from "../client/ogg-opus.ts";
+import { audioOutputArgs } from "../client/send/audio-source.ts";
+import { OggOpusReader } from "../client/send/ogg-opus.ts";
 import { roomUrl } from "../protocol/index.ts";
 import { stopProcess, track } from "./child-processes.ts";
 import { nowMs } from "./client-protocol.ts";

@@ -16,23 +16,23 @@ import {
   type RoomKey,
   roomUrl,
 } from "../protocol/index.ts";
-import { AudioPlayer } from "./audio-player.ts";
-import { AudioReceiver } from "./audio-receiver.ts";
-import { AudioSender } from "./audio-sender.ts";
-import { describeAudioSource } from "./audio-source.ts";
-import { Capture } from "./capture.ts";
 import { CodecPool } from "./codec-pool.ts";
 import { connectionOptions } from "./connection-options.ts";
-import { FrameReceiver, LEGACY_STREAM } from "./frame-receiver.ts";
-import { FrameSender } from "./frame-sender.ts";
 import type { ClientOptions } from "./options.ts";
-import { Recorder } from "./recorder.ts";
+import { AudioPlayer } from "./outputs/audio-player.ts";
+import { Recorder } from "./outputs/recorder.ts";
+import { Viewer } from "./outputs/viewer.ts";
+import { AudioReceiver } from "./receive/audio-receiver.ts";
+import { FrameReceiver, LEGACY_STREAM } from "./receive/frame-receiver.ts";
+import { Roster } from "./receive/roster.ts";
+import type { FrameSink, StreamInfo } from "./receive/streams.ts";
 import { RelayConnection } from "./relay-connection.ts";
-import { Roster } from "./roster.ts";
+import { AudioSender } from "./send/audio-sender.ts";
+import { describeAudioSource } from "./send/audio-source.ts";
+import { Capture } from "./send/capture.ts";
+import { FrameSender } from "./send/frame-sender.ts";
 import { sendLine, streamLine } from "./status-lines.ts";
-import type { FrameSink, StreamInfo } from "./streams.ts";
 import type { Terminal } from "./terminal.ts";
-import { Viewer } from "./viewer.ts";
 
 /** How long the session waits for the source's first frame before joining anyway. */
 const CAPTURE_START_GRACE_MS = 5000;

@@ -2,9 +2,9 @@
 
 import { CRYPTO_STATE_TEXT } from "../client-core/frame-decryptor.ts";
 import { formatLayerSize, type LayerSize } from "../protocol/index.ts";
-import type { RecordingProgress } from "./recorder.ts";
-import type { StreamStats } from "./stream-stats.ts";
-import type { StreamInfo } from "./streams.ts";
+import type { RecordingProgress } from "./outputs/recorder.ts";
+import type { StreamStats } from "./receive/stream-stats.ts";
+import type { StreamInfo } from "./receive/streams.ts";
 
 export interface SendStatus {
   name: string;

@@ -1,13 +1,13 @@
 // The browser client's logic that needs no browser: frame dropping, live meters, remembered
 // settings, URLs, status text and camera error messages.
 import { describe, expect, test } from "bun:test";
-import { describeCameraError } from "../web/camera-errors.ts";
-import { parseFps, parseQuality, parseSize } from "../web/capture-settings.ts";
-import { describeState } from "../web/connection-state.ts";
-import { FrameMeter } from "../web/frame-meter.ts";
-import { type IncomingFrame, LatestFrameDrawer } from "../web/latest-frame-drawer.ts";
-import { relayBaseUrl, roomFromPath, roomPagePath } from "../web/page-url.ts";
+import { relayBaseUrl, roomFromPath, roomPagePath } from "../web/links/page-url.ts";
+import { describeState } from "../web/room/connection-state.ts";
+import { describeCameraError } from "../web/send/camera-errors.ts";
+import { parseFps, parseQuality, parseSize } from "../web/send/capture-settings.ts";
 import { DEFAULT_SETTINGS, parseSettings, serializeSettings } from "../web/settings.ts";
+import { FrameMeter } from "../web/watch/frame-meter.ts";
+import { type IncomingFrame, LatestFrameDrawer } from "../web/watch/latest-frame-drawer.ts";
 
 /** A decode the test finishes by hand, so it decides when the "decoder" is busy. */
 function manualDecoder() {
