@@ -1,4 +1,4 @@
-// Lip sync's frame choice (web/lip-sync.ts) with made-up capture times.
+// Lip sync's frame choice (web/watch/lip-sync.ts) with made-up capture times.
 import { expect, test } from "bun:test";
 import {
   AUDIO_LAGS_MS,
