@@ -1,11 +1,10 @@
 // The audio send path: announce the track after each welcome, then send every Opus packet as it
 // comes. Audio is never skipped to make room for video (it is ~100 bytes per 20 ms); only a
 // socket backed up by over a second of everything is spared more.
-import type { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
-import { audioTrackAnnouncement, encodeAudioPacket } from "../../protocol/index.ts";
 
-/** Past this many unsent bytes the link is gone for now: drop sound rather than pile it up. */
-const MAX_BUFFERED_BYTES = 1 << 20;
+import type { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
+import { audioCongested } from "../../client-core/send-policy.ts";
+import { audioTrackAnnouncement, encodeAudioPacket } from "../../protocol/index.ts";
 
 export class AudioSender {
   readonly #socket: () => WebSocket | null;
@@ -29,11 +28,7 @@ export class AudioSender {
 
   send(opus: Uint8Array, captureTimeMs: number): void {
     const socket = this.#socket();
-    if (
-      !socket ||
-      socket.readyState !== WebSocket.OPEN ||
-      socket.bufferedAmount > MAX_BUFFERED_BYTES
-    ) {
+    if (!socket || socket.readyState !== WebSocket.OPEN || audioCongested(socket.bufferedAmount)) {
       this.skipped++;
       this.#sequence++; // a gap the receivers conceal
       return;

@@ -2,6 +2,7 @@
 // socket still holds a few frames' worth of unsent bytes, the new frame is skipped rather than
 // queued, so a slow uplink lowers the frame rate instead of raising the latency.
 import type { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
+import { videoCongested } from "../../client-core/send-policy.ts";
 import {
   ENCRYPTION_OVERHEAD,
   FrameKind,
@@ -12,9 +13,6 @@ import {
 } from "../../protocol/index.ts";
 import type { CodecPool } from "../codec-pool.ts";
 import type { Wire } from "../options.ts";
-
-/** How many frames of unsent bytes the socket may hold before we skip. */
-const MAX_BUFFERED_FRAMES = 3;
 
 export class FrameSender {
   readonly #wire: Wire;
@@ -85,7 +83,7 @@ export class FrameSender {
 
   #congested(socket: WebSocket): boolean {
     const pictureBytes = this.#lastBytes.reduce((sum, bytes) => sum + bytes, 0);
-    return socket.bufferedAmount > MAX_BUFFERED_FRAMES * pictureBytes;
+    return videoCongested(socket.bufferedAmount, pictureBytes);
   }
 
   #sendBinary(

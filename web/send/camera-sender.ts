@@ -4,17 +4,14 @@
 // than queued, so a slow uplink lowers the frame rate instead of raising the latency.
 import type { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
 import { layerLadder } from "../../client-core/layer-choice.ts";
+import { videoCongested } from "../../client-core/send-policy.ts";
 import {
   ENCRYPTION_OVERHEAD,
   encodeVideoFrame,
-  HEADER_BYTES,
   type LayerSize,
 } from "../../protocol/index.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
 import { LayerEncoder } from "./layer-encoder.ts";
-
-/** Frames' worth of unsent bytes the socket may hold before new frames are skipped. */
-const MAX_BUFFERED_FRAMES = 2;
 
 export interface SenderCounts {
   sent: number;
@@ -92,9 +89,7 @@ export class CameraSender {
 
   #congested(socket: WebSocket): boolean {
     // #lastFrameBytes: all layers of the last grab, headers included.
-    return (
-      socket.bufferedAmount > MAX_BUFFERED_FRAMES * Math.max(this.#lastFrameBytes, HEADER_BYTES)
-    );
+    return videoCongested(socket.bufferedAmount, this.#lastFrameBytes);
   }
 
   #tick(): void {

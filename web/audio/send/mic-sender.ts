@@ -2,7 +2,9 @@
 // MediaStreamTrackProcessor → WebCodecs AudioEncoder (Opus, 20 ms, 32 kbit/s) → one kind-3
 // message per packet. Announces the track (audio_track) on start, on every welcome and on
 // mute/unmute; while muted the track is disabled and nothing is sent.
+
 import type { FrameEncryptor } from "../../../client-core/frame-encryptor.ts";
+import { audioCongested } from "../../../client-core/send-policy.ts";
 import { audioTrackAnnouncement, encodeAudioPacket } from "../../../protocol/index.ts";
 
 // Chromium's MediaStreamTrackProcessor, which TypeScript's DOM library does not describe yet.
@@ -13,8 +15,6 @@ declare class MediaStreamTrackProcessor<T> {
 
 export const OPUS_BITRATE = 32_000;
 const FRAME_DURATION_US = 20_000;
-/** Past this many unsent bytes the link is gone for now: drop sound rather than pile it up. */
-const MAX_BUFFERED_BYTES = 1 << 20;
 
 export type MicResult = { ok: true } | { ok: false; message: string };
 
@@ -144,7 +144,7 @@ export class MicSender {
     const captureTimeMs = this.#origin + chunk.timestamp / 1000;
     const sequence = this.#sequence++;
     const socket = this.#socket();
-    if (!socket || socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (!socket || audioCongested(socket.bufferedAmount)) {
       this.counts.skipped++;
       return;
     }
