@@ -1,6 +1,6 @@
 // One WebSocket to a room on the relay, re-opened with exponential backoff and jitter whenever it
 // drops. "live" means the relay's welcome arrived, not merely that the socket opened.
-import { Backoff } from "../../client-core/backoff.ts";
+import { ReconnectPolicy } from "../../client-core/reconnect-policy.ts";
 import type { Refusal } from "../../client-core/refusals.ts";
 import {
   type ControlMessage,
@@ -26,19 +26,15 @@ export interface RoomHandlers {
   onRefused(refusal: Refusal): void;
 }
 
-/** A connection that stayed up this long was healthy: the next drop starts backoff afresh. */
-const HEALTHY_MS = 5000;
-
 export class RoomConnection {
   readonly #url: string;
   readonly #handlers: RoomHandlers;
-  readonly #backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
+  readonly #reconnect = new ReconnectPolicy();
   #socket: WebSocket | null = null;
   #live = false;
   #stopped = true;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #liveSince = 0;
 
   constructor(url: string, handlers: RoomHandlers) {
     this.#url = url;
@@ -101,7 +97,7 @@ export class RoomConnection {
     if (!message) return;
     if (message.type === "welcome") {
       this.#live = true;
-      this.#liveSince = Date.now();
+      this.#reconnect.up();
       this.#attempt = 0;
       this.#handlers.onWelcome(message);
       this.#handlers.onState({ kind: "live" });
@@ -114,12 +110,10 @@ export class RoomConnection {
 
   #closed(code: number, reason: string): void {
     const wasLive = this.#live;
-    const wasHealthy = wasLive && Date.now() - this.#liveSince >= HEALTHY_MS;
     this.#live = false;
     this.#socket = null;
     this.#handlers.onClosed(code, reason);
     if (this.#stopped) return;
-    if (wasHealthy) this.#backoff.reset();
     // Never welcomed: maybe refused. Ask why before deciding whether trying again can help.
     if (!wasLive) void this.#checkThenRetry();
     else this.#retryLater();
@@ -139,7 +133,7 @@ export class RoomConnection {
   }
 
   #retryLater(refusal?: Refusal): void {
-    const delay = this.#backoff.next();
+    const delay = this.#reconnect.nextDelay();
     this.#handlers.onState({
       kind: "reconnecting",
       retryAtMs: Date.now() + delay,
