@@ -5,11 +5,7 @@
 import type { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
 import { layerLadder } from "../../client-core/layer-choice.ts";
 import { videoCongested } from "../../client-core/send-policy.ts";
-import {
-  ENCRYPTION_OVERHEAD,
-  encodeVideoFrame,
-  type LayerSize,
-} from "../../protocol/index.ts";
+import { ENCRYPTION_OVERHEAD, encodeVideoFrame, type LayerSize } from "../../protocol/index.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
 import { LayerEncoder } from "./layer-encoder.ts";
 
