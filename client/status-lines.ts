@@ -41,7 +41,7 @@ export function streamLine(
   layers?: readonly LayerSize[],
   recording: RecordingProgress | null = null,
 ): string {
-  const window = stats.takeWindow();
+  const window = stats.read();
   const latency = window.latencyMs === null ? "-" : `${Math.round(window.latencyMs)} ms`;
   const who = stream.id === 0 ? stream.name : `${stream.name} #${stream.id}`;
   if (stats.cryptoState !== "ok") {

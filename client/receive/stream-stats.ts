@@ -1,6 +1,7 @@
-// Per-stream counters for the status line: rates over the last window plus totals. Updated
-// once per frame with plain number fields (no allocation on the hot path).
+// Per-stream counters for the status line: live rates (client-core/frame-meter.ts, the same
+// sliding window as the page's tiles) plus totals.
 import type { SenderCryptoState } from "../../client-core/frame-decryptor.ts";
+import { FrameMeter, type MeterReading } from "../../client-core/frame-meter.ts";
 
 export class StreamStats {
   totalFrames = 0;
@@ -13,23 +14,18 @@ export class StreamStats {
   cryptoState: SenderCryptoState = "ok";
   /** Frames dropped because they did not open (wrong key, tampered) or were not encrypted. */
   undecryptable = 0;
-  #windowFrames = 0;
-  #windowBytes = 0;
-  #latencySum = 0;
-  #latencyCount = 0;
+  readonly #meter = new FrameMeter();
   #lastSequence = -1;
-  #windowStart = performance.now();
 
   /** `captureTimeMs` / `sequence` are null for legacy base64 frames, which carry neither. */
   record(bytes: number, captureTimeMs: number | null, sequence: number | null): void {
     this.totalFrames++;
     this.totalBytes += bytes;
-    this.#windowFrames++;
-    this.#windowBytes += bytes;
-    if (captureTimeMs !== null) {
-      this.#latencySum += Date.now() - captureTimeMs;
-      this.#latencyCount++;
-    }
+    this.#meter.record(
+      performance.now(),
+      captureTimeMs === null ? Number.NaN : Date.now() - captureTimeMs,
+      bytes,
+    );
     if (sequence !== null) {
       // A gap means frames were skipped on the way; a step back means the sender restarted.
       if (this.#lastSequence >= 0 && sequence > this.#lastSequence + 1) {
@@ -39,20 +35,8 @@ export class StreamStats {
     }
   }
 
-  /** Rates since the previous call; starts a new window. */
-  takeWindow(): { fps: number; kBps: number; latencyMs: number | null } {
-    const now = performance.now();
-    const seconds = Math.max(0.001, (now - this.#windowStart) / 1000);
-    const result = {
-      fps: this.#windowFrames / seconds,
-      kBps: this.#windowBytes / 1024 / seconds,
-      latencyMs: this.#latencyCount > 0 ? this.#latencySum / this.#latencyCount : null,
-    };
-    this.#windowStart = now;
-    this.#windowFrames = 0;
-    this.#windowBytes = 0;
-    this.#latencySum = 0;
-    this.#latencyCount = 0;
-    return result;
+  /** Rates over the last couple of seconds. */
+  read(): MeterReading {
+    return this.#meter.read(performance.now());
   }
 }

@@ -1,6 +1,7 @@
 // One other participant: a canvas showing their newest frame, their name, live fps and latency.
 // Its data-* attributes expose the same numbers to tests and tooling.
 import { CRYPTO_STATE_TEXT, type SenderCryptoState } from "../../client-core/frame-decryptor.ts";
+import { FrameMeter } from "../../client-core/frame-meter.ts";
 import {
   type AudioTrackInfo,
   formatLayerSize,
@@ -10,7 +11,6 @@ import {
 import type { RemoteAudio } from "../audio/watch/remote-audio.ts";
 import { TileAudioBadge } from "../audio/watch/tile-audio-badge.ts";
 import { element } from "../dom.ts";
-import { FrameMeter } from "./frame-meter.ts";
 import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
 import { type HeldFrame, LipSyncQueue } from "./lip-sync.ts";
 import { formatReading } from "./stats-text.ts";

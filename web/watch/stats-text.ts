@@ -1,5 +1,5 @@
 // How live numbers read on a tile.
-import type { MeterReading } from "./frame-meter.ts";
+import type { MeterReading } from "../../client-core/frame-meter.ts";
 
 /** "9.5 fps" below 10, "15 fps" from there (9.97 reads "10 fps", not "10.0 fps"). */
 export function formatFps(fps: number): string {

@@ -1,10 +1,12 @@
-// Live numbers for one stream: frames per second and capture-to-screen latency over the last
-// couple of seconds, so a tile shows what is happening now rather than a lifetime average.
+// Live numbers for one stream, for both clients (a tile's label, a CLI status line): frames and
+// kB per second and capture-to-screen latency over the last couple of seconds, a sliding window,
+// so they show what is happening now rather than a lifetime average.
 
 const WINDOW_MS = 2000;
 
 export interface MeterReading {
   fps: number;
+  kBps: number;
   /** Mean latency of the frames in the window, in ms; null when there were none. */
   latencyMs: number | null;
 }
@@ -12,6 +14,7 @@ export interface MeterReading {
 export class FrameMeter {
   readonly #times: number[] = [];
   readonly #latencies: number[] = [];
+  readonly #bytes: number[] = [];
   readonly #windowMs: number;
   #firstAt: number | null = null;
 
@@ -19,18 +22,19 @@ export class FrameMeter {
     this.#windowMs = windowMs;
   }
 
-  /** One frame shown at `nowMs`, captured `latencyMs` earlier (NaN when unknown). */
-  record(nowMs: number, latencyMs: number): void {
+  /** One frame of `bytes` shown at `nowMs`, captured `latencyMs` earlier (NaN when unknown). */
+  record(nowMs: number, latencyMs: number, bytes = 0): void {
     this.#firstAt ??= nowMs;
     this.#times.push(nowMs);
     this.#latencies.push(latencyMs);
+    this.#bytes.push(bytes);
     this.#prune(nowMs);
   }
 
   read(nowMs: number): MeterReading {
     this.#prune(nowMs);
     const count = this.#times.length;
-    if (count === 0) return { fps: 0, latencyMs: null };
+    if (count === 0) return { fps: 0, kBps: 0, latencyMs: null };
     const known = this.#latencies.filter(Number.isFinite);
     const latencyMs =
       known.length > 0 ? known.reduce((sum, value) => sum + value, 0) / known.length : null;
@@ -39,11 +43,13 @@ export class FrameMeter {
     // hundreds of fps).
     const ageMs = nowMs - (this.#firstAt ?? nowMs);
     const spanMs = (this.#times[count - 1] ?? nowMs) - (this.#times[0] ?? nowMs);
-    const fps =
-      ageMs >= this.#windowMs
-        ? (count * 1000) / this.#windowMs
-        : ((count - 1) * 1000) / Math.max(spanMs, 250);
-    return { fps, latencyMs };
+    const full = ageMs >= this.#windowMs;
+    const seconds = (full ? this.#windowMs : Math.max(spanMs, 250)) / 1000;
+    const fps = (full ? count : count - 1) / seconds;
+    // Bytes like frames: a young stream's first frame only opens its span.
+    const bytes =
+      this.#bytes.reduce((sum, value) => sum + value, 0) - (full ? 0 : (this.#bytes[0] ?? 0));
+    return { fps, kBps: bytes / 1024 / seconds, latencyMs };
   }
 
   #prune(nowMs: number): void {
@@ -52,6 +58,7 @@ export class FrameMeter {
     if (drop > 0) {
       this.#times.splice(0, drop);
       this.#latencies.splice(0, drop);
+      this.#bytes.splice(0, drop);
     }
   }
 }
