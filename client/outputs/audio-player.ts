@@ -6,6 +6,7 @@ import type { AudioTrackInfo } from "../../protocol/index.ts";
 import { waitOrKill } from "../child-exit.ts";
 import type { FrameSink, StreamInfo } from "../receive/streams.ts";
 import { OGG_GRANULES_PER_MS, OggOpusWriter } from "../send/ogg-opus.ts";
+import { ChildPerStream } from "./child-per-stream.ts";
 
 interface Player {
   process: Subprocess<"pipe", "ignore", "pipe">;
@@ -37,14 +38,23 @@ export class AudioPlayer implements FrameSink {
   readonly #log: (line: string) => void;
   readonly #env: Record<string, string | undefined>;
   readonly #tracks = new Map<number, AudioTrackInfo>();
-  readonly #players = new Map<number, Player>();
-  /** Participants whose player failed (no sound device...): don't retry every packet. */
-  readonly #failed = new Set<number>();
+  /** A player that failed (no sound device...) is not retried every packet (ChildPerStream). */
+  readonly #players: ChildPerStream<Player>;
 
   constructor(ffplay: string, log: (line: string) => void, env = process.env) {
     this.#ffplay = ffplay;
     this.#log = log;
     this.#env = env;
+    this.#players = new ChildPerStream({
+      open: (stream) => this.#open(stream),
+      shut: (player) => this.#shut(player),
+      exited: (stream, player, code, stderr) => {
+        player.closed = true;
+        this.#log(
+          `can't play ${stream.name}'s sound (ffplay exit code ${code})${stderr ? `: ${stderr}` : ""}`,
+        );
+      },
+    });
   }
 
   get players(): number {
@@ -58,15 +68,10 @@ export class AudioPlayer implements FrameSink {
   }
 
   audio(stream: StreamInfo, opus: Uint8Array): void {
-    if (this.#failed.has(stream.id)) return;
-    const track = this.#tracks.get(stream.id);
-    if (!track) return; // packets before the track: the relay sends the track first
-    let player = this.#players.get(stream.id);
-    if (!player) {
-      player = this.#open(stream, track);
-      this.#players.set(stream.id, player);
-    }
-    if (player.closed) return;
+    // Packets before the track: the relay sends the track first.
+    if (!this.#tracks.has(stream.id)) return;
+    const player = this.#players.childOf(stream);
+    if (!player || player.closed) return;
     player.granule += 20 * OGG_GRANULES_PER_MS;
     try {
       player.sink.write(player.ogg.packet(opus, player.granule));
@@ -77,20 +82,16 @@ export class AudioPlayer implements FrameSink {
   }
 
   end(stream: StreamInfo): void {
+    this.#players.end(stream.id);
     this.#tracks.delete(stream.id);
-    this.#failed.delete(stream.id);
-    const player = this.#players.get(stream.id);
-    this.#players.delete(stream.id);
-    if (player) void this.#shut(player);
   }
 
-  async close(): Promise<void> {
-    const players = [...this.#players.values()];
-    this.#players.clear();
-    await Promise.all(players.map((player) => this.#shut(player)));
+  close(): Promise<void> {
+    return this.#players.close();
   }
 
-  #open(stream: StreamInfo, track: AudioTrackInfo): Player {
+  #open(stream: StreamInfo): Player {
+    const track = this.#tracks.get(stream.id) as AudioTrackInfo; // audio() checked
     const process = Bun.spawn([this.#ffplay, ...playArgs(`framecast: ${stream.name} (sound)`)], {
       detached: true,
       stdin: "pipe",
@@ -102,15 +103,8 @@ export class AudioPlayer implements FrameSink {
     const player: Player = { process, sink: process.stdin, ogg, granule: 0, closed: false };
     process.stdin.write(ogg.header(track.channels, track.sampleRate));
     void process.stdin.flush();
-    void process.exited.then(async (code) => {
+    void process.exited.then(() => {
       player.closed = true;
-      if (this.#players.get(stream.id) !== player) return; // we closed it ourselves
-      this.#players.delete(stream.id);
-      this.#failed.add(stream.id);
-      const stderr = (await new Response(process.stderr).text()).trim();
-      this.#log(
-        `can't play ${stream.name}'s sound (ffplay exit code ${code})${stderr ? `: ${stderr}` : ""}`,
-      );
     });
     this.#log(`playing ${stream.name}'s sound (ffplay pid ${process.pid})`);
     return player;

@@ -3,6 +3,7 @@
 import type { Subprocess } from "bun";
 import { waitOrKill } from "../child-exit.ts";
 import type { FrameSink, StreamInfo } from "../receive/streams.ts";
+import { ChildPerStream } from "./child-per-stream.ts";
 import { PipeWriter } from "./pipe-writer.ts";
 
 interface Window {
@@ -19,15 +20,24 @@ export function viewArgs(title: string): string[] {
 export class Viewer implements FrameSink {
   readonly #ffplay: string;
   readonly #log: (line: string) => void;
-  readonly #windows = new Map<number, Window>();
-  /** Participants whose window the user closed: don't pop it up again. */
-  readonly #closedByUser = new Set<number>();
+  /** A window the user closed is not popped up again (ChildPerStream). */
+  readonly #windows: ChildPerStream<Window>;
   readonly #env: Record<string, string | undefined>;
 
   constructor(ffplay: string, log: (line: string) => void, env = process.env) {
     this.#ffplay = ffplay;
     this.#log = log;
     this.#env = env;
+    this.#windows = new ChildPerStream({
+      open: (stream) => this.#open(stream),
+      shut: (window) => this.#shut(window),
+      exited: (stream, _window, code, stderr) =>
+        this.#log(
+          code === 0
+            ? `window for ${stream.name} closed`
+            : `ffplay for ${stream.name} failed (exit code ${code})${stderr ? `: ${stderr}` : ""}`,
+        ),
+    });
   }
 
   /** Number of ffplay windows open now (for tests and status). */
@@ -36,26 +46,15 @@ export class Viewer implements FrameSink {
   }
 
   frame(stream: StreamInfo, jpeg: Uint8Array): void {
-    if (this.#closedByUser.has(stream.id)) return;
-    let window = this.#windows.get(stream.id);
-    if (!window) {
-      window = this.#open(stream);
-      this.#windows.set(stream.id, window);
-    }
-    window.writer.write(jpeg);
+    this.#windows.childOf(stream)?.writer.write(jpeg);
   }
 
   end(stream: StreamInfo): void {
-    const window = this.#windows.get(stream.id);
-    this.#windows.delete(stream.id);
-    this.#closedByUser.delete(stream.id);
-    if (window) void this.#shut(window);
+    this.#windows.end(stream.id);
   }
 
-  async close(): Promise<void> {
-    const windows = [...this.#windows.values()];
-    this.#windows.clear();
-    await Promise.all(windows.map((window) => this.#shut(window)));
+  close(): Promise<void> {
+    return this.#windows.close();
   }
 
   #open(stream: StreamInfo): Window {
@@ -68,20 +67,8 @@ export class Viewer implements FrameSink {
       stderr: "pipe",
       env: this.#env,
     });
-    const window: Window = { process, writer: new PipeWriter(process.stdin) };
-    void process.exited.then(async (code) => {
-      if (this.#windows.get(stream.id) !== window) return; // we closed it ourselves
-      this.#windows.delete(stream.id);
-      this.#closedByUser.add(stream.id);
-      const stderr = (await new Response(process.stderr).text()).trim();
-      this.#log(
-        code === 0
-          ? `window for ${stream.name} closed`
-          : `ffplay for ${stream.name} failed (exit code ${code})${stderr ? `: ${stderr}` : ""}`,
-      );
-    });
     this.#log(`showing ${stream.name} (ffplay pid ${process.pid})`);
-    return window;
+    return { process, writer: new PipeWriter(process.stdin) };
   }
 
   async #shut(window: Window): Promise<void> {
