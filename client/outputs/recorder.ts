@@ -14,16 +14,16 @@
 import { closeSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FileSink, Subprocess } from "bun";
-import { AUDIO_PACKET_MS, type AudioTrackInfo } from "../../protocol/index.ts";
+import type { AudioTrackInfo } from "../../protocol/index.ts";
 import { waitOrKill } from "../child-exit.ts";
 import { type FrameSink, fileSafeName, type StreamInfo } from "../receive/streams.ts";
 import { AUDIO_PIPE_FD } from "../send/audio-source.ts";
-import { OGG_GRANULES_PER_MS, OggOpusWriter } from "../send/ogg-opus.ts";
+import { OggOpusWriter } from "../send/ogg-opus.ts";
 import { estimateFps, FRAMES_TO_ESTIMATE, MAX_WAIT_MS } from "./frame-rate-estimate.ts";
+import { pictureLag, placePicture } from "./picture-timeline.ts";
 import { PipeWriter } from "./pipe-writer.ts";
+import { soundGranule } from "./sound-timeline.ts";
 
-/** Longest gap filled with repeats; a longer pause (camera off) is shortened to this. */
-const MAX_FILL_SECONDS = 5;
 /** A participant whose sound comes but no picture this long gets a sound-only recording. */
 const AUDIO_ONLY_AFTER_MS = 2000;
 /** Sound kept while a recording waits for its picture or its frame rate (5 s of packets). */
@@ -298,11 +298,13 @@ export class Recorder implements FrameSink {
   #writeAudio(recording: Recording, packet: TimedPacket): void {
     const audio = recording.audio;
     if (!audio) return;
-    const endMs =
-      packet.timeMs - recording.originMs + AUDIO_PACKET_MS + (recording.videoLagMs ?? 0);
-    if (endMs <= 0) return; // before the file's first picture
-    const granule = Math.round(endMs * OGG_GRANULES_PER_MS);
-    if (granule <= audio.granule) return; // late or repeated: the timeline only goes forward
+    const granule = soundGranule(
+      packet.timeMs,
+      recording.originMs,
+      recording.videoLagMs,
+      audio.granule,
+    );
+    if (granule === null) return;
     audio.granule = granule;
     try {
       audio.sink.write(audio.ogg.packet(packet.opus, granule));
@@ -318,26 +320,29 @@ export class Recorder implements FrameSink {
     const output = recording.output;
     if (!output?.writer || output.fps === null) return;
     const fps = output.fps;
-    const slot = Math.round(((frame.timeMs - recording.originMs) * fps) / 1000);
-    // Up to one slot early is jitter: it takes the next slot. Earlier than that: a frame too many.
-    if (slot < recording.frames - 1) return;
-    const maxFill = MAX_FILL_SECONDS * fps;
-    const repeats = recording.last ? Math.min(maxFill, Math.max(0, slot - recording.frames)) : 0;
-    if (slot - recording.frames > maxFill) {
-      // A long pause: the timeline continues after the shortened gap.
-      recording.originMs += ((slot - recording.frames - maxFill) * 1000) / fps;
-    }
+    const placement = placePicture(
+      frame.timeMs,
+      recording.originMs,
+      recording.frames,
+      fps,
+      recording.last !== null,
+    );
+    if (!placement) return;
+    const { repeats } = placement;
+    recording.originMs = placement.originMs;
     const parts = [...Array<Uint8Array>(repeats).fill(recording.last ?? frame.jpeg), frame.jpeg];
     // One write for the repeats and the frame: they land in the file together or not at all.
     if (output.writer.write(parts.length === 1 ? frame.jpeg : concat(parts))) {
       recording.frames += parts.length;
       // Where the picture landed against its capture time (a frame early for a taken slot goes
       // one later): the sound follows the same offset, so both stay together in the file.
-      const lagMs = ((recording.frames - 1) * 1000) / fps - (frame.timeMs - recording.originMs);
-      recording.videoLagMs =
-        recording.videoLagMs === null
-          ? lagMs
-          : recording.videoLagMs + (lagMs - recording.videoLagMs) * 0.1;
+      recording.videoLagMs = pictureLag(
+        recording.videoLagMs,
+        recording.frames,
+        fps,
+        frame.timeMs,
+        recording.originMs,
+      );
     } else {
       recording.dropped += parts.length;
     }
