@@ -7,6 +7,11 @@ import { InboundFrames } from "../client-core/inbound-frames.ts";
 import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
 import { pageLinkFor } from "../client-core/room-key.ts";
 import {
+  type ConnectionParts,
+  followConnectionLost,
+  followWelcome,
+} from "../client-core/welcome.ts";
+import {
   encodeLayersAnnounce,
   HEADER_BYTES,
   isControlText,
@@ -259,14 +264,11 @@ export class ClientSession {
     const control = parseControl(data);
     switch (control?.type) {
       case "welcome": {
+        followWelcome(control, this.#parts());
         this.#roster.welcome(control);
-        this.#acker.welcome(control);
-        this.#layerRequests.setEnabled(control.layers === true);
         this.#peerLayers.clear();
         if (this.#sender) this.#sendText(encodeLayersAnnounce(this.#options.layers));
         for (const peer of control.peers) this.#offered(peer.id, peer.layers);
-        if (this.#sender) this.#sender.maxFrameBytes = control.limits.maxFrameBytes;
-        this.#inbound.maxFrameBytes = control.limits.maxFrameBytes;
         this.#audioSender?.announce();
         const others = control.peers
           .map((peer) => `${peer.name} #${peer.id}${this.#peerNote(peer)}`)
@@ -343,7 +345,16 @@ export class ClientSession {
     for (const stream of this.#roster.peers) this.#endStream(stream);
     this.#receiver.end(LEGACY_STREAM);
     this.#roster.clear();
-    this.#acker.reset();
+    followConnectionLost(this.#parts());
+  }
+
+  #parts(): ConnectionParts {
+    return {
+      acker: this.#acker,
+      layerRequests: this.#layerRequests,
+      inbound: this.#inbound,
+      sender: this.#sender,
+    };
   }
 
   #lastSent = 0;

@@ -7,6 +7,11 @@ import { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
 import { InboundFrames } from "../../client-core/inbound-frames.ts";
 import { LayerRequests } from "../../client-core/layer-choice.ts";
 import {
+  type ConnectionParts,
+  followConnectionLost,
+  followWelcome,
+} from "../../client-core/welcome.ts";
+import {
   CloseCode,
   type ErrorMessage,
   encodeLayersAnnounce,
@@ -286,12 +291,9 @@ export class RoomSession {
   }
 
   #welcome(welcome: WelcomeMessage): void {
-    this.#acker.welcome(welcome);
-    this.#layerRequests.setEnabled(welcome.layers === true);
+    followWelcome(welcome, this.#parts());
     if (this.#sender.running) this.#announceLayers();
     this.#selfTile.setName(welcome.name);
-    this.#sender.maxFrameBytes = welcome.limits.maxFrameBytes;
-    this.#inbound.maxFrameBytes = welcome.limits.maxFrameBytes;
     this.#ui.app.dataset.selfId = String(welcome.id);
     this.#ui.where.textContent = `room ${welcome.room} · you are ${welcome.name}`;
     this.#hideNotice(this.#ui.relayNotice);
@@ -303,12 +305,22 @@ export class RoomSession {
     this.#peopleChanged();
   }
 
+  #parts(): ConnectionParts {
+    return {
+      acker: this.#acker,
+      layerRequests: this.#layerRequests,
+      inbound: this.#inbound,
+      sender: this.#sender,
+    };
+  }
+
   #relayError(error: ErrorMessage): void {
     this.#showRelayNotice(`Relay: ${error.message}`, error.code);
   }
 
   #closed(code: number): void {
     // Participant ids belong to one connection: the next welcome brings the room afresh.
+    followConnectionLost(this.#parts());
     this.#self = null;
     this.#grid.clear();
     this.#audio.clear();
