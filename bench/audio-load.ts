@@ -15,6 +15,7 @@ import {
   HEADER_BYTES,
   isAudioMessage,
   isControlText,
+  roomUrl as joinUrl,
   parseControl,
   readCaptureTime,
   readSenderId,
@@ -64,9 +65,8 @@ let measuring = false;
 
 function join(index: number): Promise<Member> {
   const url = new URL(roomUrl as string);
-  url.searchParams.set("name", `audio-${index}`);
-  url.searchParams.set("ack", "1");
-  const ws = new WebSocket(url.toString());
+  const room = decodeURIComponent(url.pathname.split("/").pop() ?? "");
+  const ws = new WebSocket(joinUrl(url.origin, room, { name: `audio-${index}`, ack: true }));
   ws.binaryType = "arraybuffer";
   const member: Member = { ws, id: 0, audioFrom: new Map(), videoFrames: 0 };
   const ack = new Uint8Array(HEADER_BYTES);

@@ -11,9 +11,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { audioOutputArgs } from "../client/audio-source.ts";
 import { findFfmpeg } from "../client/find-ffmpeg.ts";
-import { OggOpusReader } from "../client/ogg-opus.ts";
+import { audioOutputArgs } from "../client/send/audio-source.ts";
+import { OggOpusReader } from "../client/send/ogg-opus.ts";
+import { roomUrl } from "../protocol/index.ts";
 import { stopProcess, track } from "./child-processes.ts";
 import { nowMs } from "./client-protocol.ts";
 import { cpuSeconds } from "./proc-stats.ts";
@@ -173,9 +174,9 @@ export async function runAudioScenario(
     for (const [i, step] of plans.entries()) {
       progress.phase(`audio · ${step.phase}`, plan.seconds + 1.5);
       const room = `audio-${i}-${Date.now()}`;
-      const roomUrl = new URL(`/v1/rooms/${room}`, wsUrl).toString();
+      const url = roomUrl(wsUrl, room);
       const viewer = step.slow
-        ? await startSlowViewer(`${roomUrl}?name=slow`, 10, step.slow === "acks")
+        ? await startSlowViewer(roomUrl(wsUrl, room, { name: "slow" }), 10, step.slow === "acks")
         : null;
       const cpuBefore = started ? cpuSeconds(started.pid) : null;
       const outBefore = await metric(httpUrl, "framecast_audio_packets_out_total");
@@ -183,7 +184,7 @@ export async function runAudioScenario(
       const phaseStart = nowMs();
       const cpuClock = performance.now();
       const load = await runLoad(
-        roomUrl,
+        url,
         scenario.publishers,
         plan.seconds,
         scenario.frameBytes,

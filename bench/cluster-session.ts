@@ -46,7 +46,7 @@ export async function openClusterSession(
       {
         index: 0,
         name: "pub-0",
-        url: roomUrl(a.url, room, "pub-0"),
+        url: roomUrl(a.url, room, { name: "pub-0" }),
         legacy: false,
         publishes: true,
       },
@@ -58,7 +58,7 @@ export async function openClusterSession(
       side.push({
         index: i,
         name,
-        url: roomUrl(side === onA ? a.url : b.url, room, name),
+        url: roomUrl(side === onA ? a.url : b.url, room, { name }),
         legacy: false,
         publishes: false,
       });

@@ -29,7 +29,7 @@ export class LayerReceiver {
     name: string,
     ask: number | null,
   ): Promise<LayerReceiver> {
-    const ws = new WebSocket(roomUrl(wsUrl, room, name, true, true));
+    const ws = new WebSocket(roomUrl(wsUrl, room, { name, ack: true, layers: true }));
     ws.binaryType = "arraybuffer";
     const receiver = new LayerReceiver(ws, ask);
     return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@
 //    behind a 1 Mbit/s proxy and one on a free link, with three layers and with one; then the
 //    limit is lifted: seconds until the full layer is back.
 // 3. Sender upload: ffmpeg's bytes per layer for the CLI's capture graph, 1 / 2 / 3 layers.
-import { captureArgs, layerPipe } from "../client/capture-args.ts";
+import { captureArgs, layerPipe } from "../client/send/capture-args.ts";
 import { layerLadder } from "../client-core/layer-choice.ts";
 import {
   encodeLayersAnnounce,
@@ -54,7 +54,7 @@ async function costRun(options: LayersBenchOptions, layers: number): Promise<Cos
   let timer: ReturnType<typeof setInterval> | undefined;
   try {
     for (let i = 0; i < SENDERS; i++) {
-      const ws = new WebSocket(roomUrl(relay.url, room, `sender-${i}`));
+      const ws = new WebSocket(roomUrl(relay.url, room, { name: `sender-${i}` }));
       await new Promise((resolve) => ws.addEventListener("open", resolve, { once: true }));
       ws.send(encodeLayersAnnounce(sizes));
       senders.push(ws);

@@ -14,6 +14,7 @@ import {
   isAudioMessage,
   isControlText,
   parseControl,
+  parseJoinOptions,
   readCaptureTime,
   readSenderId,
   readSequence,
@@ -34,8 +35,8 @@ const drawMs = 1000 / fps;
 function viewerUrl(roomWsUrl: string, ack: boolean): string {
   const parsed = new URL(roomWsUrl);
   const room = decodeURIComponent(parsed.pathname.split("/").pop() ?? "");
-  const name = parsed.searchParams.get("name") ?? undefined;
-  return roomUrl(`${parsed.protocol}//${parsed.host}`, room, name, ack);
+  const name = parseJoinOptions(parsed).name;
+  return roomUrl(`${parsed.protocol}//${parsed.host}`, room, { name, ack });
 }
 
 const socket = new WebSocket(viewerUrl(url, acks));

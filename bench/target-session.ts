@@ -76,7 +76,7 @@ function participantsFor(
       name,
       url: scenario.legacy
         ? `${relayUrl.replace(/\/+$/, "")}/`
-        : roomUrl(relayUrl, room, name, acks),
+        : roomUrl(relayUrl, room, { name, ack: acks }),
       legacy: scenario.legacy,
       publishes,
       ack: acks && !scenario.legacy,
@@ -134,7 +134,7 @@ export async function openSession(
     );
     const stalledUrl = scenario.legacy
       ? `${relayUrl.replace(/\/+$/, "")}/`
-      : roomUrl(relayUrl, room, "stalled");
+      : roomUrl(relayUrl, room, { name: "stalled" });
     for (let i = 0; i < scenario.stalledReceivers; i++) {
       stalled.push(await startStalledReceiver(stalledUrl));
     }

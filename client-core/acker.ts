@@ -1,9 +1,14 @@
 // Acks (docs/PROTOCOL.md, "Acks"), for both clients: once a frame has been shown, recorded,
 // counted or deliberately skipped, tell the relay, so that it paces what it sends to what this
 // participant can take, and a slow machine or link gets a recent frame instead of a backlog.
+//
+// The rule: every received video frame is acked exactly once, whether it was shown, written,
+// skipped, malformed, undecryptable or from a sender we don't know; nothing else is (audio is not
+// paced, and a message of another kind or shorter than a header is not a frame the relay paced).
 import {
   type AckedFrame,
   FrameKind,
+  frameKind,
   HEADER_BYTES,
   type WelcomeMessage,
   writeAckFor,
@@ -31,11 +36,16 @@ export class Acker {
     this.#enabled = false;
   }
 
-  /** Done with this received frame (its header is enough). */
+  /** Done with this received frame (its header is enough); only video frames are acked. */
   done(frame: Uint8Array): void {
-    if (!this.#enabled || frame.byteLength < HEADER_BYTES) return;
+    if (!this.#enabled || !isAckable(frame)) return;
     writeAckFor(this.#message, frame);
     this.#send();
+  }
+
+  /** Not shown on purpose (malformed, undecryptable, unknown sender): acked all the same. */
+  skipped(frame: Uint8Array): void {
+    this.done(frame);
   }
 
   /** Done with a frame whose bytes are gone (decoded elsewhere): its header fields. */
@@ -51,4 +61,9 @@ export class Acker {
     socket.send(this.#message);
     this.sent++;
   }
+}
+
+/** True for a message the relay paces and so waits to hear an ack of: a video frame's header. */
+export function isAckable(message: Uint8Array): boolean {
+  return message.byteLength >= HEADER_BYTES && frameKind(message) === FrameKind.VideoJpeg;
 }

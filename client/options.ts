@@ -16,8 +16,8 @@ import {
   parseLayerSizes,
   validLayerList,
 } from "../protocol/index.ts";
-import { type AudioSource, parseAudioDevice } from "./audio-source.ts";
 import { FLAGS, type FlagSpec } from "./flags.ts";
+import { type AudioSource, parseAudioDevice } from "./send/audio-source.ts";
 
 export type CaptureSource =
   | { kind: "device"; path: string }

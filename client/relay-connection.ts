@@ -1,6 +1,7 @@
 // One WebSocket to the relay, re-opened with exponential backoff and jitter whenever it drops.
 // Capture keeps running meanwhile; frames are simply skipped while there is no open socket.
-import { Backoff, cancellableSleep } from "../client-core/backoff.ts";
+import { cancellableSleep } from "../client-core/backoff.ts";
+import { ReconnectPolicy } from "../client-core/reconnect-policy.ts";
 import { openWebSocket } from "./connection-options.ts";
 import { probeRefusal } from "./refusal-probe.ts";
 
@@ -13,15 +14,12 @@ export interface ConnectionHandlers {
   log(line: string): void;
 }
 
-/** A connection that lasted this long was healthy: the next drop starts backoff afresh. */
-const HEALTHY_MS = 5000;
-
 export class RelayConnection {
   readonly #url: string;
   readonly #handlers: ConnectionHandlers;
   /** Headers (join token) and TLS options (--ca) for every connect. */
   readonly #init: Bun.WebSocketOptions;
-  readonly #backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
+  readonly #reconnect = new ReconnectPolicy();
   #socket: WebSocket | null = null;
   #open = false;
   #stopping = false;
@@ -62,11 +60,10 @@ export class RelayConnection {
 
   async #run(): Promise<void> {
     while (!this.#stopping) {
-      const openedAt = await this.#connectOnce();
+      const opened = await this.#connectOnce();
       if (this.#stopping) return;
-      if (openedAt === null && (await this.#explainFailure())) return;
-      if (openedAt !== null && Date.now() - openedAt >= HEALTHY_MS) this.#backoff.reset();
-      const delay = this.#backoff.next();
+      if (!opened && (await this.#explainFailure())) return;
+      const delay = this.#reconnect.nextDelay();
       this.#handlers.log(`reconnecting in ${(delay / 1000).toFixed(1)} s`);
       const sleep = cancellableSleep(delay);
       this.#cancelSleep = sleep.cancel;
@@ -92,15 +89,16 @@ export class RelayConnection {
     return true;
   }
 
-  /** Resolves when the socket closes, with the time it opened (null if it never did). */
-  #connectOnce(): Promise<number | null> {
+  /** Resolves when the socket closes: whether it opened at all. */
+  #connectOnce(): Promise<boolean> {
     return new Promise((resolve) => {
-      let openedAt: number | null = null;
+      let opened = false;
       const socket = openWebSocket(this.#url, this.#init);
       socket.binaryType = "arraybuffer";
       this.#socket = socket;
       socket.onopen = () => {
-        openedAt = Date.now();
+        opened = true;
+        this.#reconnect.up();
         this.#open = true;
         this.connects++;
         this.#handlers.onOpen(socket);
@@ -112,12 +110,12 @@ export class RelayConnection {
         this.#open = false;
         // Our own close (Ctrl-C) needs no report: the session is finishing everything itself.
         if (this.#stopping) {
-          resolve(openedAt);
+          resolve(opened);
           return;
         }
         // A connect that never opened is explained by #explainFailure.
-        if (openedAt !== null) this.#handlers.onClose(event.code, event.reason);
-        resolve(openedAt);
+        if (opened) this.#handlers.onClose(event.code, event.reason);
+        resolve(opened);
       };
       // Errors are always followed by close, which reports and schedules the retry.
       socket.onerror = () => {};

@@ -3,38 +3,41 @@
 import { Acker } from "../client-core/acker.ts";
 import { FrameDecryptor } from "../client-core/frame-decryptor.ts";
 import { FrameEncryptor } from "../client-core/frame-encryptor.ts";
+import { InboundFrames } from "../client-core/inbound-frames.ts";
 import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
 import { pageLinkFor } from "../client-core/room-key.ts";
 import {
+  type ConnectionParts,
+  followConnectionLost,
+  followWelcome,
+} from "../client-core/welcome.ts";
+import {
   encodeLayersAnnounce,
   HEADER_BYTES,
-  isAudioMessage,
   isControlText,
-  isEncryptedFrame,
   type LayerSize,
   type PeerInfo,
   parseControl,
   type RoomKey,
   roomUrl,
-  withE2eeParam,
 } from "../protocol/index.ts";
-import { AudioPlayer } from "./audio-player.ts";
-import { AudioReceiver } from "./audio-receiver.ts";
-import { AudioSender } from "./audio-sender.ts";
-import { describeAudioSource } from "./audio-source.ts";
-import { Capture } from "./capture.ts";
 import { CodecPool } from "./codec-pool.ts";
 import { connectionOptions } from "./connection-options.ts";
-import { FrameReceiver, LEGACY_STREAM } from "./frame-receiver.ts";
-import { FrameSender } from "./frame-sender.ts";
 import type { ClientOptions } from "./options.ts";
-import { Recorder } from "./recorder.ts";
+import { AudioPlayer } from "./outputs/audio-player.ts";
+import { Recorder } from "./outputs/recorder.ts";
+import { Viewer } from "./outputs/viewer.ts";
+import { AudioReceiver } from "./receive/audio-receiver.ts";
+import { FrameReceiver, LEGACY_STREAM } from "./receive/frame-receiver.ts";
+import { Roster } from "./receive/roster.ts";
+import type { FrameSink, StreamInfo } from "./receive/streams.ts";
 import { RelayConnection } from "./relay-connection.ts";
-import { Roster } from "./roster.ts";
+import { AudioSender } from "./send/audio-sender.ts";
+import { describeAudioSource } from "./send/audio-source.ts";
+import { Capture } from "./send/capture.ts";
+import { FrameSender } from "./send/frame-sender.ts";
 import { sendLine, streamLine } from "./status-lines.ts";
-import type { FrameSink, StreamInfo } from "./streams.ts";
 import type { Terminal } from "./terminal.ts";
-import { Viewer } from "./viewer.ts";
 
 /** How long the session waits for the source's first frame before joining anyway. */
 const CAPTURE_START_GRACE_MS = 5000;
@@ -60,8 +63,8 @@ export class ClientSession {
   readonly #peerLayers = new Map<number, LayerSize[]>();
   readonly #receiver: FrameReceiver;
   readonly #audioReceiver: AudioReceiver;
-  /** Opens every binary frame first in an encrypted room (any kind), then it is dispatched. */
-  readonly #decryptor: FrameDecryptor | null;
+  /** Opens every binary frame first in an encrypted room (any kind), then routes it by kind. */
+  readonly #inbound: InboundFrames;
   readonly #sender: FrameSender | null;
   readonly #audioSender: AudioSender | null;
   readonly #capture: Capture | null;
@@ -98,19 +101,30 @@ export class ClientSession {
       onDone: (frame) => this.#acker.done(frame),
     });
     const roomKey = tools.roomKey ?? null;
-    // Even without a key: encrypted senders are then reported, never passed on as JPEG.
-    this.#decryptor = legacy ? null : new FrameDecryptor(roomKey);
+    this.#inbound = new InboundFrames({
+      // Even without a key: encrypted senders are then reported, never passed on as JPEG.
+      decryptor: legacy ? null : new FrameDecryptor(roomKey),
+      acker: this.#acker,
+      routes: {
+        VideoJpeg: (frame) => this.#receiver.binary(frame),
+        // Sound never goes through the video path (no acks: audio is not paced).
+        Audio: (packet) => this.#audioReceiver.packet(packet),
+      },
+      // Counted on the sender's status line.
+      undecryptable: (_message, senderId, state) => this.#receiver.undecryptable(senderId, state),
+      malformed: (problem) => this.#receiver.malformed(problem),
+    });
 
     // Recordings keep one size: a recorder takes full-size frames only (no ?layers=1).
-    const v1Url = roomUrl(
-      options.relay,
-      options.room,
-      options.name,
-      options.ack,
-      !options.record,
-      options.playAudio,
-    );
-    const url = legacy ? options.relay : roomKey ? withE2eeParam(v1Url) : v1Url;
+    const url = legacy
+      ? options.relay
+      : roomUrl(options.relay, options.room, {
+          name: options.name,
+          ack: options.ack,
+          layers: !options.record,
+          audio: options.playAudio,
+          e2ee: roomKey !== null,
+        });
     this.#connection = new RelayConnection(
       url,
       {
@@ -240,14 +254,7 @@ export class ClientSession {
 
   #message(data: ArrayBuffer | string): void {
     if (typeof data !== "string") {
-      const message = new Uint8Array(data);
-      const decryptor = this.#decryptor;
-      // Plain frames in a room without a key take the synchronous path, as before.
-      if (decryptor && (decryptor.encrypted || isEncryptedFrame(message))) {
-        void this.#openThenDispatch(decryptor, message);
-      } else {
-        this.#dispatch(message);
-      }
+      this.#inbound.receive(new Uint8Array(data));
       return;
     }
     if (!isControlText(data)) {
@@ -257,14 +264,11 @@ export class ClientSession {
     const control = parseControl(data);
     switch (control?.type) {
       case "welcome": {
+        followWelcome(control, this.#parts());
         this.#roster.welcome(control);
-        this.#acker.welcome(control);
-        this.#layerRequests.setEnabled(control.layers === true);
         this.#peerLayers.clear();
         if (this.#sender) this.#sendText(encodeLayersAnnounce(this.#options.layers));
         for (const peer of control.peers) this.#offered(peer.id, peer.layers);
-        if (this.#sender) this.#sender.maxFrameBytes = control.limits.maxFrameBytes;
-        this.#receiver.maxFrameBytes = control.limits.maxFrameBytes;
         this.#audioSender?.announce();
         const others = control.peers
           .map((peer) => `${peer.name} #${peer.id}${this.#peerNote(peer)}`)
@@ -307,23 +311,6 @@ export class ClientSession {
     }
   }
 
-  /** A binary message, plain (or opened), to the receiver of its kind. */
-  #dispatch(message: Uint8Array): void {
-    // Sound never goes through the video path (no acks: audio is not paced).
-    if (isAudioMessage(message)) this.#audioReceiver.packet(message);
-    else this.#receiver.binary(message);
-  }
-
-  async #openThenDispatch(decryptor: FrameDecryptor, message: Uint8Array): Promise<void> {
-    const result = await decryptor.open(message);
-    if (result.ok) this.#dispatch(result.frame);
-    else {
-      // Counted on the sender's status line; only video frames are acked.
-      const video = !isAudioMessage(message);
-      this.#receiver.undecryptable(message, result.senderId, result.state, video);
-    }
-  }
-
   /** What is special about a peer in this room: an old client, or encryption that differs from ours. */
   #peerNote(peer: PeerInfo): string {
     if (peer.legacy) {
@@ -358,7 +345,16 @@ export class ClientSession {
     for (const stream of this.#roster.peers) this.#endStream(stream);
     this.#receiver.end(LEGACY_STREAM);
     this.#roster.clear();
-    this.#acker.reset();
+    followConnectionLost(this.#parts());
+  }
+
+  #parts(): ConnectionParts {
+    return {
+      acker: this.#acker,
+      layerRequests: this.#layerRequests,
+      inbound: this.#inbound,
+      sender: this.#sender,
+    };
   }
 
   #lastSent = 0;

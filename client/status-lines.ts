@@ -2,9 +2,9 @@
 
 import { CRYPTO_STATE_TEXT } from "../client-core/frame-decryptor.ts";
 import { formatLayerSize, type LayerSize } from "../protocol/index.ts";
-import type { RecordingProgress } from "./recorder.ts";
-import type { StreamStats } from "./stream-stats.ts";
-import type { StreamInfo } from "./streams.ts";
+import type { RecordingProgress } from "./outputs/recorder.ts";
+import type { StreamStats } from "./receive/stream-stats.ts";
+import type { StreamInfo } from "./receive/streams.ts";
 
 export interface SendStatus {
   name: string;
@@ -41,7 +41,7 @@ export function streamLine(
   layers?: readonly LayerSize[],
   recording: RecordingProgress | null = null,
 ): string {
-  const window = stats.takeWindow();
+  const window = stats.read();
   const latency = window.latencyMs === null ? "-" : `${Math.round(window.latencyMs)} ms`;
   const who = stream.id === 0 ? stream.name : `${stream.name} #${stream.id}`;
   if (stats.cryptoState !== "ok") {

@@ -4,8 +4,10 @@
 import {
   FrameKind,
   type FrameProblem,
+  frameKind,
   HEADER_BYTES,
   PROTOCOL_VERSION,
+  readVersion,
   validateFrame,
   writeHeader,
 } from "./frame.ts";
@@ -15,8 +17,6 @@ export const AUDIO_PACKET_MS = 20;
 export const AUDIO_PACKETS_PER_SECOND = 1000 / AUDIO_PACKET_MS;
 /** Opus always runs at 48 kHz inside (RFC 7587); other rates are only what the encoder was fed. */
 export const OPUS_SAMPLE_RATE = 48_000;
-/** Query parameter: `audio=0` joins without audio (the relay sends no packets and no tracks). */
-export const AUDIO_PARAM = "audio";
 
 /** Sample rates an `audio_track` may name (Opus's own input rates). */
 const OPUS_RATES = new Set([8000, 12000, 16000, 24000, 48000]);
@@ -55,12 +55,13 @@ export function encodeAudioPacket(
 
 /** True when a binary message claims to be audio (cheap: two byte reads; validate before use). */
 export function isAudioMessage(message: Uint8Array): boolean {
-  return message[0] === PROTOCOL_VERSION && message[1] === FrameKind.Audio;
+  return readVersion(message) === PROTOCOL_VERSION && frameKind(message) === FrameKind.Audio;
 }
 
 /** Checks an audio message: header, kind 3, 1 to MAX_AUDIO_PAYLOAD_BYTES of Opus. */
 export function validateAudioPacket(message: Uint8Array): FrameProblem | null {
-  if (message.byteLength >= HEADER_BYTES && message[1] !== FrameKind.Audio) return "bad_kind";
+  if (message.byteLength >= HEADER_BYTES && frameKind(message) !== FrameKind.Audio)
+    return "bad_kind";
   return validateFrame(message, Number.POSITIVE_INFINITY);
 }
 
@@ -102,9 +103,4 @@ export function parseAudioTrackMessage(value: unknown): AudioTrackMessage | null
   const track = readAudioTrack(value);
   if (!track || !isRecord(value) || typeof value.id !== "number") return null;
   return audioTrackMessage(value.id, track);
-}
-
-/** True unless a join URL opts out of audio with ?audio=0. */
-export function wantsAudio(requestUrl: string): boolean {
-  return new URL(requestUrl).searchParams.get(AUDIO_PARAM) !== "0";
 }

@@ -193,16 +193,3 @@ export async function openFrame(key: RoomKey, message: Uint8Array): Promise<Open
     counter: nonceView.getUint32(SALT_BYTES, false),
   };
 }
-
-/**
- * Query parameter a client adds to its room URL (`?e2ee=1`) to say it encrypts its frames: the
- * relay then marks it `"e2ee": true` in presence, so others can tell why they can't see it.
- */
-export const E2EE_PARAM = "e2ee";
-
-/** `socketUrl` with `?e2ee=1`. */
-export function withE2eeParam(socketUrl: string): string {
-  const url = new URL(socketUrl);
-  url.searchParams.set(E2EE_PARAM, "1");
-  return url.toString();
-}

@@ -5,9 +5,6 @@
 /** At most this many layers per sender: ids 0 (full size), 1 and 2 (smaller). */
 export const MAX_LAYERS = 3;
 
-/** Query parameter a receiver joins with to say it understands layers (with ?ack=1). */
-export const LAYERS_PARAM = "layers";
-
 /** One layer's picture size. A sender's list is ordered largest first: index = layer id. */
 export interface LayerSize {
   width: number;

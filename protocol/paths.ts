@@ -1,5 +1,4 @@
 // URL layout shared by the relay and every client.
-import { LAYERS_PARAM } from "./layers.ts";
 
 /** Room names: 1-64 characters of [A-Za-z0-9_-]. */
 export const ROOM_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -19,31 +18,6 @@ export function isValidRoomName(room: string): boolean {
 /** Path of the v1 WebSocket endpoint for a room. */
 export function roomPath(room: string): string {
   return `/v1/rooms/${encodeURIComponent(room)}`;
-}
-
-/** Query parameter that opts a receiver into ack-paced delivery (docs/PROTOCOL.md, Acks). */
-export const ACK_PARAM = "ack";
-
-/**
- * Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://); with
- * `ack`, the receiver asks for ack-paced delivery; `audio: false` asks for no sound.
- */
-export function roomUrl(
-  relayUrl: string,
-  room: string,
-  name?: string,
-  ack = false,
-  layers = false,
-  audio = true,
-): string {
-  const url = new URL(roomPath(room), relayUrl);
-  if (name) url.searchParams.set("name", name);
-  if (ack) url.searchParams.set(ACK_PARAM, "1");
-  // Layers need acks: the relay reads a receiver's link from them (protocol/layers.ts).
-  if (ack && layers) url.searchParams.set(LAYERS_PARAM, "1");
-  // Without audio the relay sends this receiver no Opus packets (docs/PROTOCOL.md, Audio).
-  if (!audio) url.searchParams.set("audio", "0");
-  return url.toString();
 }
 
 /** Trims a display name to something safe to show and log. */

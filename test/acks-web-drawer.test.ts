@@ -1,7 +1,7 @@
 // The page acks a frame once it is drawn or failed to decode; never one replaced while waiting
 // (the newer frame's ack covers it) nor one finishing after its tile went away.
 import { expect, test } from "bun:test";
-import { type IncomingFrame, LatestFrameDrawer } from "../web/latest-frame-drawer.ts";
+import { type IncomingFrame, LatestFrameDrawer } from "../web/watch/latest-frame-drawer.ts";
 
 function frame(name: string, done: string[]): IncomingFrame {
   return { jpeg: new TextEncoder().encode(name), captureTimeMs: 0, done: () => done.push(name) };

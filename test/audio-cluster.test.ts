@@ -22,7 +22,7 @@ const { relays } = cluster;
 const peers = cluster.closeAfter as TestPeer[];
 
 async function join(relay: ClusterRelay, name: string, audio = true) {
-  const peer = await TestPeer.joinWith(roomUrl(relay.wsUrl, ROOM, name, false, false, audio));
+  const peer = await TestPeer.joinWith(roomUrl(relay.wsUrl, ROOM, { name, audio }));
   peers.push(peer);
   return peer;
 }

@@ -7,7 +7,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { MjpegSplitter } from "../client/mjpeg-splitter.ts";
+import { MjpegSplitter } from "../client/send/mjpeg-splitter.ts";
 import { encodeVideoFrame } from "../protocol/index.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
 import { makeJpeg } from "./support/jpeg.ts";

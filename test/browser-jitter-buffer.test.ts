@@ -1,7 +1,7 @@
-// The page's adaptive jitter buffer (web/audio/jitter-buffer.ts) on made-up arrivals: 20 ms
+// The page's adaptive jitter buffer (web/audio/watch/jitter-buffer.ts) on made-up arrivals: 20 ms
 // frames at 48 kHz, pulled in 128-sample render quanta as an AudioWorklet does.
 import { expect, test } from "bun:test";
-import { type AudioFrame, JitterBuffer } from "../web/audio/jitter-buffer.ts";
+import { type AudioFrame, JitterBuffer } from "../web/audio/watch/jitter-buffer.ts";
 
 const RATE = 48_000;
 const FRAME = 960;

@@ -1,6 +1,11 @@
-// Lip sync's frame choice (web/lip-sync.ts) with made-up capture times.
+// Lip sync's frame choice (web/watch/lip-sync.ts) with made-up capture times.
 import { expect, test } from "bun:test";
-import { AUDIO_LAGS_MS, AUDIO_LEADS_MS, LipSyncQueue, MAX_HELD_FRAMES } from "../web/lip-sync.ts";
+import {
+  AUDIO_LAGS_MS,
+  AUDIO_LEADS_MS,
+  LipSyncQueue,
+  MAX_HELD_FRAMES,
+} from "../web/watch/lip-sync.ts";
 
 test("frames wait for the sound, then the closest one is shown and older ones released", () => {
   const queue = new LipSyncQueue<string>();

@@ -1,13 +1,13 @@
 // The browser client's logic that needs no browser: frame dropping, live meters, remembered
 // settings, URLs, status text and camera error messages.
 import { describe, expect, test } from "bun:test";
-import { describeCameraError } from "../web/camera-errors.ts";
-import { parseFps, parseQuality, parseSize } from "../web/capture-settings.ts";
-import { describeState } from "../web/connection-state.ts";
-import { FrameMeter } from "../web/frame-meter.ts";
-import { type IncomingFrame, LatestFrameDrawer } from "../web/latest-frame-drawer.ts";
-import { relayBaseUrl, roomFromPath, roomPagePath } from "../web/page-url.ts";
+import { FrameMeter } from "../client-core/frame-meter.ts";
+import { relayBaseUrl, roomFromPath, roomPagePath } from "../web/links/page-url.ts";
+import { describeState } from "../web/room/connection-state.ts";
+import { describeCameraError } from "../web/send/camera-errors.ts";
+import { parseFps, parseQuality, parseSize } from "../web/send/capture-settings.ts";
 import { DEFAULT_SETTINGS, parseSettings, serializeSettings } from "../web/settings.ts";
+import { type IncomingFrame, LatestFrameDrawer } from "../web/watch/latest-frame-drawer.ts";
 
 /** A decode the test finishes by hand, so it decides when the "decoder" is busy. */
 function manualDecoder() {
@@ -81,9 +81,10 @@ describe("LatestFrameDrawer", () => {
 describe("FrameMeter", () => {
   test("10 frames a second read as 10 fps, with the mean latency", () => {
     const meter = new FrameMeter(2000);
-    for (let i = 0; i < 40; i++) meter.record(i * 100, 30 + (i % 2) * 10);
+    for (let i = 0; i < 40; i++) meter.record(i * 100, 30 + (i % 2) * 10, 2048);
     const reading = meter.read(3950);
     expect(reading.fps).toBeCloseTo(10, 0);
+    expect(reading.kBps).toBeCloseTo(20, 0);
     expect(reading.latencyMs).toBeCloseTo(35, 0);
   });
 
@@ -91,7 +92,7 @@ describe("FrameMeter", () => {
     const meter = new FrameMeter(2000);
     for (let i = 0; i < 5; i++) meter.record(1000 + i * 100, 20);
     expect(meter.read(1500).fps).toBeCloseTo(10, 0);
-    expect(meter.read(5000)).toEqual({ fps: 0, latencyMs: null });
+    expect(meter.read(5000)).toEqual({ fps: 0, kBps: 0, latencyMs: null });
   });
 });
 

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FRAMECAST_VERSION } from "../cli/version.ts";
-import { estimateFps } from "../client/frame-rate-estimate.ts";
+import { estimateFps } from "../client/outputs/frame-rate-estimate.ts";
 import { pageUrls } from "../relay/http/page-urls.ts";
 import { clientTestScope, runClient } from "./fixtures/client/run-client.ts";
 import type { SpawnedRelay } from "./support/relay.ts";

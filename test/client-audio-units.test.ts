@@ -1,14 +1,14 @@
 // The CLI's sound parts without a relay: flags, ffmpeg arguments, capture stamps, and --view's
 // sound players (real ffplay with SDL's dummy audio driver: no sound card here).
 import { afterEach, describe, expect, test } from "bun:test";
-import { AudioClock, SOUND_LATE_BIAS_MS } from "../client/audio-clock.ts";
-import { AudioPlayer, playArgs } from "../client/audio-player.ts";
-import { audioOutputArgs } from "../client/audio-source.ts";
-import { captureArgs } from "../client/capture-args.ts";
-import { FrameClock } from "../client/frame-clock.ts";
-import { OggOpusReader, type OpusPacket } from "../client/ogg-opus.ts";
 import { parseCommand } from "../client/options.ts";
-import { recordArgs } from "../client/recorder.ts";
+import { AudioPlayer, playArgs } from "../client/outputs/audio-player.ts";
+import { recordArgs } from "../client/outputs/recorder.ts";
+import { AudioClock, SOUND_LATE_BIAS_MS } from "../client/send/audio-clock.ts";
+import { audioOutputArgs } from "../client/send/audio-source.ts";
+import { captureArgs } from "../client/send/capture-args.ts";
+import { FrameClock } from "../client/send/frame-clock.ts";
+import { OggOpusReader, type OpusPacket } from "../client/send/ogg-opus.ts";
 import { options, usageError } from "./support/client-options.ts";
 import { available, FFMPEG, FFPLAY } from "./support/tools.ts";
 

@@ -5,9 +5,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import jpeg from "jpeg-js";
-import { Capture } from "../client/capture.ts";
-import { cameraOffersMjpeg, captureArgs } from "../client/capture-args.ts";
 import { findFfmpeg, MissingToolError } from "../client/find-ffmpeg.ts";
+import { Capture } from "../client/send/capture.ts";
+import { cameraOffersMjpeg, captureArgs } from "../client/send/capture-args.ts";
 import { runClient } from "./fixtures/client/run-client.ts";
 import { FFMPEG, ffmpegTestPattern } from "./support/tools.ts";
 

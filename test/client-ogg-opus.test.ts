@@ -1,8 +1,8 @@
 // The Ogg Opus reader and writer: against each other, against real ffmpeg output, and the
 // writer's pages read back by ffprobe.
 import { expect, test } from "bun:test";
-import { audioOutputArgs } from "../client/audio-source.ts";
-import { OggOpusReader, OggOpusWriter, type OpusPacket } from "../client/ogg-opus.ts";
+import { audioOutputArgs } from "../client/send/audio-source.ts";
+import { OggOpusReader, OggOpusWriter, type OpusPacket } from "../client/send/ogg-opus.ts";
 import { FFMPEG, FFPROBE } from "./support/tools.ts";
 
 test("writer pages read back packet for packet, whatever the chunking", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import jpeg from "jpeg-js";
-import { MjpegSplitter, type SplitterDropReason } from "../client/mjpeg-splitter.ts";
+import { MjpegSplitter, type SplitterDropReason } from "../client/send/mjpeg-splitter.ts";
 import {
   chunked,
   concat,

@@ -1,7 +1,7 @@
 // --view: one ffplay per participant, titled with the name, fed on stdin. There is no display
 // here, so ffplay runs with SDL's dummy video driver: real processes, no window.
 import { afterEach, describe, expect, test } from "bun:test";
-import { Viewer, viewArgs } from "../client/viewer.ts";
+import { Viewer, viewArgs } from "../client/outputs/viewer.ts";
 import { makeJpeg } from "./fixtures/client/jpeg.ts";
 import { available, FFPLAY } from "./support/tools.ts";
 

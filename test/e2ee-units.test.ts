@@ -28,7 +28,7 @@ import {
   TAG_BYTES,
   writeHeader,
 } from "../protocol/index.ts";
-import { chooseKey, fragmentFor } from "../web/room-encryption.ts";
+import { chooseKey, fragmentFor } from "../web/room/room-encryption.ts";
 
 const KEY = "AAECAwQFBgcICQoLDA0ODw"; // bytes 00..0f
 const OTHER_KEY = "8PHy8_T19vf4-fr7_P3-_w"; // bytes f0..ff

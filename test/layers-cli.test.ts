@@ -2,9 +2,9 @@
 // (the k-th frames of all layers are the same picture), and a receiver asking with --max-size.
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import jpeg from "jpeg-js";
-import { Capture } from "../client/capture.ts";
-import { captureArgs } from "../client/capture-args.ts";
 import { parseCommand } from "../client/options.ts";
+import { Capture } from "../client/send/capture.ts";
+import { captureArgs } from "../client/send/capture-args.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { options, usageError } from "./support/client-options.ts";
 import { type SpawnedRelay, startRelay } from "./support/relay.ts";

@@ -9,12 +9,12 @@ import {
   isAudioMessage,
   parseClientControl,
   parseControl,
+  parseJoinOptions,
   readAudioTrack,
   readHeader,
   roomUrl,
   validateAudioPacket,
   validateFrame,
-  wantsAudio,
 } from "../protocol/index.ts";
 
 const doc = readFileSync(`${import.meta.dir}/../docs/PROTOCOL.md`, "utf8");
@@ -77,8 +77,8 @@ test("the documented audio_track messages parse; bad ones don't", () => {
 });
 
 test("?audio=0 opts out of sound", () => {
-  const url = roomUrl("ws://127.0.0.1:8765", "team", "a", true, false, false);
+  const url = roomUrl("ws://127.0.0.1:8765", "team", { name: "a", ack: true, audio: false });
   expect(url).toBe("ws://127.0.0.1:8765/v1/rooms/team?name=a&ack=1&audio=0");
-  expect(wantsAudio(url)).toBe(false);
-  expect(wantsAudio(roomUrl("ws://127.0.0.1:8765", "team"))).toBe(true);
+  expect(parseJoinOptions(url).audio).toBe(false);
+  expect(parseJoinOptions(roomUrl("ws://127.0.0.1:8765", "team")).audio).toBe(true);
 });

@@ -73,7 +73,7 @@ test("room names and URLs", () => {
   expect(isValidRoomName("x".repeat(65))).toBe(false);
   expect(isValidRoomName("")).toBe(false);
   expect(isValidRoomName("a b")).toBe(false);
-  expect(roomUrl("ws://127.0.0.1:8765", "team", "Zoë & co")).toBe(
+  expect(roomUrl("ws://127.0.0.1:8765", "team", { name: "Zoë & co" })).toBe(
     "ws://127.0.0.1:8765/v1/rooms/team?name=Zo%C3%AB+%26+co",
   );
 });

@@ -33,14 +33,11 @@ afterEach(async () => {
 });
 
 async function join(room: string, name: string, options: { audio?: boolean; ack?: boolean } = {}) {
-  const url = roomUrl(
-    (relay as SpawnedRelay).wsUrl,
-    room,
+  const url = roomUrl((relay as SpawnedRelay).wsUrl, room, {
     name,
-    options.ack ?? false,
-    false,
-    options.audio ?? true,
-  );
+    ack: options.ack ?? false,
+    audio: options.audio ?? true,
+  });
   const peer = await TestPeer.joinWith(url);
   peers.push(peer);
   return peer;

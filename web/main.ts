@@ -1,17 +1,17 @@
 // The browser client's entry point (bundled by the relay with Bun.build): the join form with its
 // camera choice and preview, the room controls, and one RoomSession per join.
 import { cleanName, isValidRoomName } from "../protocol/index.ts";
-import { CallLayout } from "./call-layout.ts";
-import { closeCamera, openCamera } from "./camera.ts";
-import { CameraChoice } from "./camera-choice.ts";
-import { setUpCaptureControls } from "./capture-controls.ts";
 import { byId } from "./dom.ts";
-import { tokenFromPage } from "./join-link.ts";
-import { relayBaseUrl, roomFromPath, roomPagePath } from "./page-url.ts";
-import { ParticipantList } from "./participant-list.ts";
-import { canEncrypt, chooseKey, fragmentFor, importKey } from "./room-encryption.ts";
-import { RoomLink } from "./room-link.ts";
-import { RoomSession } from "./room-session.ts";
+import { tokenFromPage } from "./links/join-link.ts";
+import { relayBaseUrl, roomFromPath, roomPagePath } from "./links/page-url.ts";
+import { RoomLink } from "./links/room-link.ts";
+import { CallLayout } from "./room/call-layout.ts";
+import { ParticipantList } from "./room/participant-list.ts";
+import { canEncrypt, chooseKey, fragmentFor, importKey } from "./room/room-encryption.ts";
+import { RoomSession } from "./room/room-session.ts";
+import { closeCamera, openCamera } from "./send/camera.ts";
+import { CameraChoice } from "./send/camera-choice.ts";
+import { setUpCaptureControls } from "./send/capture-controls.ts";
 import { loadSettings, saveSettings } from "./settings.ts";
 
 const ui = {

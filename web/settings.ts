@@ -9,7 +9,7 @@ import {
   parseQuality,
   parseSize,
   sizeText,
-} from "./capture-settings.ts";
+} from "./send/capture-settings.ts";
 
 const STORAGE_KEY = "framecast.settings.v1";
 

@@ -1,17 +1,12 @@
 // End-to-end encrypted frames (docs/PROTOCOL.md, "Encrypted frames") as the relay sees them: it
 // reads the Encrypted flag and nothing else. It never converts them for old-protocol receivers
 // (the base64 of ciphertext would be shown as a broken JPEG); it counts what they miss and logs
-// it once per sender. Senders announce encryption with ?e2ee=1, shown in presence.
-import { E2EE_PARAM } from "../../protocol/index.ts";
+// it once per sender. Senders announce encryption with ?e2ee=1 (protocol/join-options.ts), shown
+// in presence.
 import { log } from "../log.ts";
 import type { PeerSocket } from "../peer.ts";
 import type { Room } from "../rooms.ts";
 import { stats } from "../stats.ts";
-
-/** The join URL says the participant encrypts its frames (`?e2ee=1`). */
-export function declaresE2ee(requestUrl: string): boolean {
-  return new URL(requestUrl).searchParams.get(E2EE_PARAM) === "1";
-}
 
 /**
  * An encrypted frame the room's old-protocol receivers won't get. Counted per frame and

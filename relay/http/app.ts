@@ -2,10 +2,8 @@
 // Upgrades hand the socket to Bun's native handlers (sockets.ts); frames never pass through Elysia.
 import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
-import { cleanName, isValidRoomName, LEGACY_ROOM, wantsAudio } from "../../protocol/index.ts";
+import { cleanName, isValidRoomName, LEGACY_ROOM, parseJoinOptions } from "../../protocol/index.ts";
 import type { RoomBus } from "../cluster/room-bus.ts";
-import { declaresE2ee } from "../delivery/encrypted-frames.ts";
-import { wantsAcks, wantsLayers } from "../delivery/pacing/ack-pacing.ts";
 import { log } from "../log.ts";
 import { newPeer, type Peer } from "../peer.ts";
 import type { RoomRegistry } from "../rooms.ts";
@@ -76,11 +74,12 @@ export function createApp(
       await bus.prepareRoom(params.room);
       const peer = peerFor(bus, params.room, admission.name, false);
       peer.canPublish = admission.canPublish;
-      peer.acks = wantsAcks(request.url);
-      // Layers need acks: the relay reads a receiver's link from them.
-      peer.layered = peer.acks && wantsLayers(request.url);
-      peer.audio = wantsAudio(request.url);
-      peer.e2ee = declaresE2ee(request.url);
+      const join = parseJoinOptions(request.url);
+      peer.acks = join.ack;
+      // Layers need acks (parseJoinOptions says so): the relay reads a receiver's link from them.
+      peer.layered = join.layers;
+      peer.audio = join.audio;
+      peer.e2ee = join.e2ee;
       return upgrade(request, server, peer);
     })
     .get("/", async ({ request, server }) => {

@@ -8,7 +8,15 @@ import { log } from "../log.ts";
 
 const PAGE_ENTRY = join(import.meta.dir, "..", "..", "web", "index.html");
 /** The sound playback AudioWorklet: its own bundle, loaded by the page at a fixed URL. */
-const WORKLET_ENTRY = join(import.meta.dir, "..", "..", "web", "audio", "playback-worklet.ts");
+const WORKLET_ENTRY = join(
+  import.meta.dir,
+  "..",
+  "..",
+  "web",
+  "audio",
+  "watch",
+  "playback-worklet.ts",
+);
 const WORKLET_ASSET = "playback-worklet.js";
 export const ASSET_PREFIX = "/assets/";
 

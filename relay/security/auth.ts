@@ -2,6 +2,7 @@
 // rate per address, and (with --auth-secret) a signed join token for this very room. Refusals are
 // short plain-text answers that say nothing about the room: not whether it exists, nor who is in it.
 
+import { parseJoinOptions } from "../../protocol/index.ts";
 import { log } from "../log.ts";
 import { countRefusedJoin } from "../stats.ts";
 import { ConnectLimiter } from "./connect-limit.ts";
@@ -30,7 +31,7 @@ export type UpgradeRefusal = keyof typeof REFUSALS;
 export function tokenFrom(request: Request, url: URL): string | null {
   const header = request.headers.get("authorization");
   const bearer = header?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
-  return bearer ?? url.searchParams.get("token");
+  return bearer ?? parseJoinOptions(url).token;
 }
 
 export class UpgradeGate {
@@ -58,7 +59,7 @@ export class UpgradeGate {
     }
     const url = new URL(request.url);
     if (this.#key === null) {
-      return { name: url.searchParams.get("name"), canPublish: true } satisfies Admission;
+      return { name: parseJoinOptions(url).name, canPublish: true } satisfies Admission;
     }
     const token = tokenFrom(request, url);
     if (token === null) return this.#refuse("no_token", room, address);

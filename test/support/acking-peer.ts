@@ -51,7 +51,7 @@ export class AckingPeer {
     ack = true,
     layers = false,
   ): Promise<AckingPeer> {
-    const ws = new WebSocket(roomUrl(relayWsUrl, room, name, ack, layers));
+    const ws = new WebSocket(roomUrl(relayWsUrl, room, { name, ack, layers }));
     const peer = new AckingPeer(ws, mode);
     await peer.waitFor(() => peer.welcome !== null, `welcome for ${name}`);
     return peer;

@@ -3,7 +3,7 @@
 import type { AudioTrackInfo } from "../../protocol/index.ts";
 import { readSenderId } from "../../protocol/index.ts";
 import { audioSupport } from "./audio-support.ts";
-import { RemoteAudio } from "./remote-audio.ts";
+import { RemoteAudio } from "./watch/remote-audio.ts";
 import { PLAYBACK_WORKLET_URL } from "./worklet-messages.ts";
 
 export class RoomAudio {

@@ -1,5 +1,5 @@
 // Messages between the page and its playback worklet (playback-worklet.ts).
-import type { AudioFrame, JitterStats } from "./jitter-buffer.ts";
+import type { AudioFrame, JitterStats } from "./watch/jitter-buffer.ts";
 
 export type ToWorklet = ({ type: "frame" } & AudioFrame) | { type: "snapshot"; id: number };
 

@@ -9,9 +9,7 @@
 // receivers that keep up still cost no JS per frame.
 import type { Server } from "bun";
 import {
-  ACK_PARAM,
   isAck,
-  LAYERS_PARAM,
   MAX_LAYERS,
   readCaptureTime,
   readLayer,
@@ -43,16 +41,6 @@ export type LayerRequestProblem = "not_enabled" | "too_many";
 
 /** A receiver remembers at most this many senders' requests (senders may not have joined yet). */
 const MAX_REQUESTS = 1024;
-
-/** True when a /v1 join URL opts in with ?ack=1. */
-export function wantsAcks(requestUrl: string): boolean {
-  return new URL(requestUrl).searchParams.get(ACK_PARAM) === "1";
-}
-
-/** True when a /v1 join URL opts in to layers (?layers=1; they take effect with ?ack=1). */
-export function wantsLayers(requestUrl: string): boolean {
-  return new URL(requestUrl).searchParams.get(LAYERS_PARAM) === "1";
-}
 
 export class AckPacing {
   readonly #rooms = new Map<Room, RoomPacing>();

@@ -1,0 +1,392 @@
+// --record DIR: one ffmpeg per participant muxing the received JPEGs, untouched (-c copy), into
+// DIR/<name>-<id>.mkv at a constant frame rate: the sender's, measured from its first second of
+// frames (Matroska declares it up front, and ffprobe's r_frame_rate reports it). Each frame goes
+// to the slot of the frame grid its capture time falls in (arrival time on the old protocol):
+// a gap is filled by repeating the previous frame, so the file keeps real time; a frame early
+// for its slot is dropped. Ending stdin lets ffmpeg write the trailer.
+//
+// Sound goes into the same file, on the same timeline: each Opus packet is written to ffmpeg's
+// fd 3 as an Ogg page whose granule position is its capture time minus the grid's origin, so a
+// sound and the picture captured at the same instant land at the same time in the file (-copyts
+// keeps both inputs' timestamps as given). A participant who sends sound but no picture for
+// 2 s gets a sound-only file.
+
+import { closeSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { FileSink, Subprocess } from "bun";
+import type { AudioTrackInfo } from "../../protocol/index.ts";
+import { waitOrKill } from "../child-exit.ts";
+import { type FrameSink, fileSafeName, type StreamInfo } from "../receive/streams.ts";
+import { AUDIO_PIPE_FD } from "../send/audio-source.ts";
+import { OggOpusWriter } from "../send/ogg-opus.ts";
+import { estimateFps, FRAMES_TO_ESTIMATE, MAX_WAIT_MS } from "./frame-rate-estimate.ts";
+import { pictureLag, placePicture } from "./picture-timeline.ts";
+import { PipeWriter } from "./pipe-writer.ts";
+import { soundGranule } from "./sound-timeline.ts";
+
+/** A participant whose sound comes but no picture this long gets a sound-only recording. */
+const AUDIO_ONLY_AFTER_MS = 2000;
+/** Sound kept while a recording waits for its picture or its frame rate (5 s of packets). */
+const MAX_PENDING_PACKETS = 250;
+
+interface TimedPacket {
+  opus: Uint8Array;
+  /** Capture time of its first sample (ms since the epoch). */
+  timeMs: number;
+}
+
+interface AudioPipe {
+  /** Our end of ffmpeg's fd 3: Bun hands it over as a number we must close ourselves. */
+  fd: number;
+  sink: FileSink;
+  ogg: OggOpusWriter;
+  granule: number;
+  packets: number;
+}
+
+interface Timed {
+  jpeg: Uint8Array;
+  /** Capture time, or arrival time when the sender gives none (ms since the epoch). */
+  timeMs: number;
+}
+
+interface Recording {
+  stream: StreamInfo;
+  path: string;
+  /** Null until the frame rate is known (the first frames wait in `pending`). */
+  output: { process: Subprocess; writer: PipeWriter | null; fps: number | null } | null;
+  pending: Timed[];
+  /** Its sound track, when it announced one and sound is wanted. */
+  track: AudioTrackInfo | undefined;
+  /** Open once the output is, when there is a track. */
+  audio: AudioPipe | null;
+  /** Sound waiting for the output to open. */
+  pendingAudio: TimedPacket[];
+  /** How much later than their capture times the pictures sit in the file (smoothed), or null. */
+  videoLagMs: number | null;
+  firstAtMs: number;
+  /** Time of grid slot 0. */
+  originMs: number;
+  /** Frames in the file so far: the next frame's slot. */
+  frames: number;
+  /** Frames that could not be written (the disk, or ffmpeg, was too slow). */
+  dropped: number;
+  last: Uint8Array | null;
+}
+
+/** What the status line shows for a stream being recorded. */
+export interface RecordingProgress {
+  path: string;
+  frames: number;
+  /** Null while the frame rate is being measured (or for a sound-only file). */
+  fps: number | null;
+  /** Opus packets written so far. */
+  audioPackets: number;
+}
+
+/**
+ * ffmpeg arguments: MJPEG on stdin at `fps` (null: sound only), Ogg Opus on fd 3 with `audio`.
+ * -copyts keeps the pictures' timeline (frame k at k / fps) and the sound's granules, both
+ * counted from the recording's origin, as they are.
+ */
+export function recordArgs(path: string, fps: number | null, audio = false): string[] {
+  const args = ["-hide_banner", "-nostdin", "-loglevel", "error"];
+  const maps: string[] = [];
+  if (fps !== null) {
+    args.push("-f", "mjpeg", "-framerate", String(fps), "-i", "pipe:0");
+    maps.push("-map", "0:v");
+  }
+  if (audio) {
+    // Small probe: the Ogg header says all ffmpeg needs; packets come live, 50 a second.
+    args.push("-probesize", "32", "-analyzeduration", "0");
+    args.push("-f", "ogg", "-i", `pipe:${AUDIO_PIPE_FD}`);
+    maps.push("-map", `${fps === null ? 0 : 1}:a`, "-copyts");
+  }
+  return args.concat(maps, ["-c", "copy", "-f", "matroska", "-y", path]);
+}
+
+export class Recorder implements FrameSink {
+  readonly #dir: string;
+  readonly #ffmpeg: string;
+  readonly #log: (line: string) => void;
+  /** Used when a stream ends before it showed a rate (a single frame). */
+  readonly #fallbackFps: number;
+  readonly #open = new Map<number, Recording>();
+  readonly #finishing: Promise<void>[] = [];
+  /** Announced sound tracks, by participant (only set when sound is wanted). */
+  readonly #tracks = new Map<number, AudioTrackInfo>();
+  /** Sound of participants with no recording yet: when it began, and the packets so far. */
+  readonly #soundFirst = new Map<number, { sinceMs: number; packets: TimedPacket[] }>();
+
+  constructor(dir: string, ffmpeg: string, log: (line: string) => void, fallbackFps = 15) {
+    this.#dir = dir;
+    this.#ffmpeg = ffmpeg;
+    this.#log = log;
+    this.#fallbackFps = fallbackFps;
+    mkdirSync(dir, { recursive: true });
+  }
+
+  frame(stream: StreamInfo, jpeg: Uint8Array, captureTimeMs: number | null = null): void {
+    const now = performance.timeOrigin + performance.now();
+    let recording = this.#open.get(stream.id);
+    if (!recording) {
+      recording = this.#create(stream, now);
+      this.#open.set(stream.id, recording);
+    }
+    if (recording.output && recording.output.fps === null) return; // a sound-only file
+    const frame = { jpeg: jpeg.slice(), timeMs: captureTimeMs ?? now };
+    if (recording.output) {
+      this.#place(recording, frame);
+      return;
+    }
+    recording.pending.push(frame);
+    const enough =
+      recording.pending.length >= FRAMES_TO_ESTIMATE || now - recording.firstAtMs >= MAX_WAIT_MS;
+    if (enough) this.#begin(recording);
+  }
+
+  audioTrack(stream: StreamInfo, track: AudioTrackInfo): void {
+    this.#tracks.set(stream.id, track);
+    const recording = this.#open.get(stream.id);
+    if (recording && !recording.track && recording.output?.fps !== null) {
+      // Sound started after the picture (camera first, microphone later): this file has no
+      // sound track, so it ends here and the next picture opens one with both.
+      this.#open.delete(stream.id);
+      this.#finishing.push(this.#finish(recording));
+      this.#log(`${stream.name} started sending sound: continuing in a new file`);
+    }
+  }
+
+  audio(stream: StreamInfo, opus: Uint8Array, captureTimeMs: number): void {
+    const packet = { opus: opus.slice(), timeMs: captureTimeMs };
+    let recording = this.#open.get(stream.id);
+    if (!recording) {
+      // Wait a moment for a picture: most participants send both, and one file holds both.
+      const now = performance.timeOrigin + performance.now();
+      let first = this.#soundFirst.get(stream.id);
+      if (!first) {
+        first = { sinceMs: now, packets: [] };
+        this.#soundFirst.set(stream.id, first);
+      }
+      first.packets.push(packet);
+      if (first.packets.length > MAX_PENDING_PACKETS) first.packets.shift();
+      if (now - first.sinceMs < AUDIO_ONLY_AFTER_MS) return;
+      recording = this.#create(stream, now);
+      this.#open.set(stream.id, recording);
+      this.#beginSoundOnly(recording);
+      return;
+    }
+    if (!recording.track) return; // started before its track was known: picture only
+    if (recording.output) this.#writeAudio(recording, packet);
+    else {
+      recording.pendingAudio.push(packet);
+      if (recording.pendingAudio.length > MAX_PENDING_PACKETS) recording.pendingAudio.shift();
+    }
+  }
+
+  end(stream: StreamInfo): void {
+    this.#tracks.delete(stream.id);
+    this.#soundFirst.delete(stream.id);
+    const recording = this.#open.get(stream.id);
+    if (!recording) return;
+    this.#open.delete(stream.id);
+    this.#finishing.push(this.#finish(recording));
+  }
+
+  async close(): Promise<void> {
+    for (const recording of this.#open.values()) this.#finishing.push(this.#finish(recording));
+    this.#open.clear();
+    await Promise.all(this.#finishing);
+  }
+
+  /** For the status line: where a stream goes and how many frames are written. */
+  progress(id: number): RecordingProgress | null {
+    const recording = this.#open.get(id);
+    if (!recording) return null;
+    return {
+      path: recording.path,
+      frames: recording.frames,
+      fps: recording.output?.fps ?? null,
+      audioPackets: recording.audio?.packets ?? 0,
+    };
+  }
+
+  #create(stream: StreamInfo, now: number): Recording {
+    const base = `${fileSafeName(stream.name)}-${stream.id}`;
+    let path = join(this.#dir, `${base}.mkv`);
+    // A reconnect can bring the same participant back: never overwrite an earlier file.
+    for (let n = 2; existsSync(path); n++) path = join(this.#dir, `${base}-${n}.mkv`);
+    const track = this.#tracks.get(stream.id);
+    // Sound that came before the first picture joins it (what is before the origin is cut).
+    const earlier = this.#soundFirst.get(stream.id)?.packets ?? [];
+    this.#soundFirst.delete(stream.id);
+    this.#log(`recording ${stream.name}${track ? " (picture and sound)" : ""} to ${path}`);
+    return {
+      stream,
+      path,
+      output: null,
+      pending: [],
+      track,
+      audio: null,
+      pendingAudio: track ? earlier : [],
+      videoLagMs: null,
+      firstAtMs: now,
+      originMs: 0,
+      frames: 0,
+      dropped: 0,
+      last: null,
+    };
+  }
+
+  /** The rate is known (or the stream ended): open the file and place the waiting frames. */
+  #begin(recording: Recording): void {
+    const fps = estimateFps(recording.pending.map((frame) => frame.timeMs)) ?? this.#fallbackFps;
+    const process = this.#spawn(recording, fps);
+    recording.output = { process, writer: new PipeWriter(process.stdin as FileSink), fps };
+    recording.originMs = recording.pending[0]?.timeMs ?? 0;
+    const waiting = recording.pending;
+    recording.pending = [];
+    for (const frame of waiting) this.#place(recording, frame);
+    this.#flushAudio(recording);
+  }
+
+  /** A participant who sends sound and no picture: a sound-only file from its first packet. */
+  #beginSoundOnly(recording: Recording): void {
+    const track = this.#tracks.get(recording.stream.id);
+    if (!track) return;
+    recording.track = track;
+    const waiting = this.#soundFirst.get(recording.stream.id)?.packets ?? [];
+    this.#soundFirst.delete(recording.stream.id);
+    recording.pendingAudio = waiting;
+    recording.originMs = waiting[0]?.timeMs ?? performance.timeOrigin + performance.now();
+    recording.output = { process: this.#spawn(recording, null), writer: null, fps: null };
+    this.#log(`recording ${recording.stream.name} (sound only) to ${recording.path}`);
+    this.#flushAudio(recording);
+  }
+
+  #spawn(recording: Recording, fps: number | null): Subprocess {
+    const track = recording.track;
+    const process = Bun.spawn([this.#ffmpeg, ...recordArgs(recording.path, fps, Boolean(track))], {
+      // Its own process group: a terminal Ctrl-C must not cut the file short; we end its pipes
+      // on exit so it writes the Matroska index (and it sees EOF if we die).
+      detached: true,
+      stdio: [
+        fps === null ? "ignore" : "pipe",
+        "ignore",
+        "pipe",
+        ...(track ? ["pipe" as const] : []),
+      ],
+    });
+    if (track) {
+      const ogg = new OggOpusWriter(recording.stream.id);
+      const fd = process.stdio[AUDIO_PIPE_FD] as unknown as number;
+      const sink = Bun.file(fd).writer();
+      sink.write(ogg.header(track.channels, track.sampleRate));
+      void sink.flush();
+      recording.audio = { fd, sink, ogg, granule: 0, packets: 0 };
+    }
+    return process;
+  }
+
+  #flushAudio(recording: Recording): void {
+    const waiting = recording.pendingAudio;
+    recording.pendingAudio = [];
+    for (const packet of waiting) this.#writeAudio(recording, packet);
+  }
+
+  /** One packet as one Ogg page, its granule (end of the packet) on the file's timeline. */
+  #writeAudio(recording: Recording, packet: TimedPacket): void {
+    const audio = recording.audio;
+    if (!audio) return;
+    const granule = soundGranule(
+      packet.timeMs,
+      recording.originMs,
+      recording.videoLagMs,
+      audio.granule,
+    );
+    if (granule === null) return;
+    audio.granule = granule;
+    try {
+      audio.sink.write(audio.ogg.packet(packet.opus, granule));
+      void audio.sink.flush();
+      audio.packets++;
+    } catch {
+      recording.audio = null; // ffmpeg went away; its exit is reported when the file is finished
+    }
+  }
+
+  /** Writes `frame` into its slot of the grid, repeating the previous frame over a gap. */
+  #place(recording: Recording, frame: Timed): void {
+    const output = recording.output;
+    if (!output?.writer || output.fps === null) return;
+    const fps = output.fps;
+    const placement = placePicture(
+      frame.timeMs,
+      recording.originMs,
+      recording.frames,
+      fps,
+      recording.last !== null,
+    );
+    if (!placement) return;
+    const { repeats } = placement;
+    recording.originMs = placement.originMs;
+    const parts = [...Array<Uint8Array>(repeats).fill(recording.last ?? frame.jpeg), frame.jpeg];
+    // One write for the repeats and the frame: they land in the file together or not at all.
+    if (output.writer.write(parts.length === 1 ? frame.jpeg : concat(parts))) {
+      recording.frames += parts.length;
+      // Where the picture landed against its capture time (a frame early for a taken slot goes
+      // one later): the sound follows the same offset, so both stay together in the file.
+      recording.videoLagMs = pictureLag(
+        recording.videoLagMs,
+        recording.frames,
+        fps,
+        frame.timeMs,
+        recording.originMs,
+      );
+    } else {
+      recording.dropped += parts.length;
+    }
+    recording.last = frame.jpeg;
+  }
+
+  async #finish(recording: Recording): Promise<void> {
+    if (!recording.output) this.#begin(recording);
+    const output = recording.output;
+    if (!output) return;
+    const audio = recording.audio;
+    await Promise.all([output.writer?.end(), audio ? endAudioPipe(audio) : undefined]);
+    const code = await waitOrKill(output.process, 5000);
+    const stderr = (await new Response(output.process.stderr as ReadableStream).text()).trim();
+    this.#log(
+      `recorded ${recording.frames} frames${audio ? ` and ${audio.packets} audio packets` : ""} ` +
+        `of ${recording.stream.name} to ${recording.path} ` +
+        `(${output.fps === null ? "sound only" : `${output.fps} fps`})` +
+        (recording.dropped > 0 ? `, ${recording.dropped} dropped: disk too slow` : "") +
+        (code === 0 ? "" : `; ffmpeg exit code ${code}${stderr ? `: ${stderr}` : ""}`),
+    );
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+/** Flushes what is buffered, then closes the fd: ffmpeg sees the end of the sound input. */
+async function endAudioPipe(audio: AudioPipe): Promise<void> {
+  try {
+    await audio.sink.end();
+  } catch {
+    // ffmpeg went away: nothing left to flush.
+  }
+  try {
+    closeSync(audio.fd);
+  } catch {
+    // Already closed.
+  }
+}

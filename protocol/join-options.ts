@@ -1,0 +1,71 @@
+// Join options (docs/PROTOCOL.md): every `?param` of a /v1 room URL, built from one options object
+// by the clients and the bench, and parsed in one place by the relay.
+import { roomPath } from "./paths.ts";
+
+/** The query parameters of a room URL. */
+export const JoinParam = {
+  /** Display name (a signed join token's name wins over it). */
+  Name: "name",
+  /** Join token, for a browser, which can't set an Authorization header on a WebSocket. */
+  Token: "token",
+  /** `ack=1`: ack-paced delivery (docs/PROTOCOL.md, Acks). */
+  Ack: "ack",
+  /** `layers=1`: the receiver understands layers; takes effect with `ack=1` (protocol/layers.ts). */
+  Layers: "layers",
+  /** `audio=0`: join without audio (the relay sends no packets and no tracks). */
+  Audio: "audio",
+  /** `e2ee=1`: the participant encrypts its frames; presence shows `"e2ee": true`. */
+  E2ee: "e2ee",
+} as const;
+
+/** What a participant asks for when it joins. Everything is optional; defaults as below. */
+export interface JoinOptions {
+  name?: string | null;
+  token?: string | null;
+  /** Default false. */
+  ack?: boolean;
+  /** Default false; ignored without `ack` (the relay reads a receiver's link from its acks). */
+  layers?: boolean;
+  /** Default true. */
+  audio?: boolean;
+  /** Default false. */
+  e2ee?: boolean;
+}
+
+/** A join URL's options as the relay reads them, defaults filled in. */
+export interface ParsedJoinOptions {
+  name: string | null;
+  token: string | null;
+  ack: boolean;
+  /** Only true together with `ack`. */
+  layers: boolean;
+  audio: boolean;
+  e2ee: boolean;
+}
+
+/** Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://). */
+export function roomUrl(relayUrl: string, room: string, options: JoinOptions = {}): string {
+  const url = new URL(roomPath(room), relayUrl);
+  const query = url.searchParams;
+  if (options.name) query.set(JoinParam.Name, options.name);
+  if (options.ack) query.set(JoinParam.Ack, "1");
+  if (options.ack && options.layers) query.set(JoinParam.Layers, "1");
+  if (options.audio === false) query.set(JoinParam.Audio, "0");
+  if (options.e2ee) query.set(JoinParam.E2ee, "1");
+  if (options.token) query.set(JoinParam.Token, options.token);
+  return url.toString();
+}
+
+/** Reads a join URL's options (the relay, once per upgrade). Unknown parameters are ignored. */
+export function parseJoinOptions(requestUrl: string | URL): ParsedJoinOptions {
+  const query = (typeof requestUrl === "string" ? new URL(requestUrl) : requestUrl).searchParams;
+  const ack = query.get(JoinParam.Ack) === "1";
+  return {
+    name: query.get(JoinParam.Name),
+    token: query.get(JoinParam.Token),
+    ack,
+    layers: ack && query.get(JoinParam.Layers) === "1",
+    audio: query.get(JoinParam.Audio) !== "0",
+    e2ee: query.get(JoinParam.E2ee) === "1",
+  };
+}

@@ -1,0 +1,215 @@
+// One other participant: a canvas showing their newest frame, their name, live fps and latency.
+// Its data-* attributes expose the same numbers to tests and tooling.
+import { CRYPTO_STATE_TEXT, type SenderCryptoState } from "../../client-core/frame-decryptor.ts";
+import { FrameMeter } from "../../client-core/frame-meter.ts";
+import {
+  type AudioTrackInfo,
+  formatLayerSize,
+  type LayerSize,
+  type PeerInfo,
+} from "../../protocol/index.ts";
+import type { RemoteAudio } from "../audio/watch/remote-audio.ts";
+import { TileAudioBadge } from "../audio/watch/tile-audio-badge.ts";
+import { element } from "../dom.ts";
+import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
+import { type HeldFrame, LipSyncQueue } from "./lip-sync.ts";
+import { formatReading } from "./stats-text.ts";
+import { type TileActions, TileView } from "./tile-view.ts";
+
+function decodeJpeg(jpeg: Uint8Array): Promise<ImageBitmap> {
+  // The Blob copies the bytes, so the socket's buffer is free as soon as this returns.
+  return createImageBitmap(new Blob([jpeg as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }));
+}
+
+/** What a tile needs of the room's sound (web/audio/room-audio.ts). */
+export interface TileAudio {
+  remote(id: number): RemoteAudio | undefined;
+  trackOf(id: number): AudioTrackInfo | undefined;
+  isLocallyMuted(id: number): boolean;
+  setLocallyMuted(id: number, muted: boolean): void;
+}
+
+export class RemoteTile {
+  readonly view: TileView;
+  readonly element: HTMLElement;
+  readonly #canvas = element("canvas", "picture");
+  /** Shown on hover: which of the sender's sizes we get, and at what rate. */
+  readonly #layerLabel = element("span", "layer", "");
+  /** The sender's layers, largest first (undefined until it announces them). */
+  layers: LayerSize[] | undefined;
+  /** Layer of the newest frame received, and bytes received (page counters). */
+  #layer: number | null = null;
+  #bytes = 0;
+  readonly #meter = new FrameMeter();
+  readonly #drawer: LatestFrameDrawer<ImageBitmap>;
+  /** End-to-end rooms: what we can show of this sender, said in the tile's overlay. */
+  #cryptoState: SenderCryptoState = "ok";
+  #undecryptable = 0;
+  readonly #audio: TileAudio | null;
+  readonly #badge: TileAudioBadge | null;
+  /** Decoded frames waiting for the sound to reach them (lip sync: audio is the clock). */
+  readonly #held = new LipSyncQueue<ImageBitmap>();
+  #context: CanvasRenderingContext2D | null = null;
+  #tickScheduled = false;
+  /** Capture time of the frame on screen (null: none yet). */
+  #shownCaptureMs: number | null = null;
+
+  constructor(
+    readonly peer: PeerInfo,
+    actions: TileActions,
+    audio: TileAudio | null = null,
+  ) {
+    this.#audio = audio;
+    this.view = new TileView(this.#canvas, {
+      name: peer.legacy ? `${peer.name} (old client)` : peer.name,
+      stats: "waiting for video…",
+      actions,
+    });
+    this.element = this.view.element;
+    this.view.addBadge(this.#layerLabel);
+    this.layers = peer.layers;
+    this.element.dataset.peerId = String(peer.id);
+    this.element.dataset.name = peer.name;
+    this.element.dataset.frames = "0";
+    this.element.dataset.hasVideo = "false";
+    this.element.dataset.e2ee = "ok";
+    this.element.dataset.undecryptable = "0";
+    if (peer.e2ee !== undefined) this.element.dataset.peerE2ee = String(peer.e2ee);
+    this.view.overlay.setAttribute("role", "status");
+    this.#canvas.setAttribute("role", "img");
+    this.#canvas.setAttribute("aria-label", `${peer.name}'s video`);
+    this.#canvas.width = 320;
+    this.#canvas.height = 240;
+    const context = this.#canvas.getContext("2d");
+    this.#context = context;
+    this.#drawer = new LatestFrameDrawer(decodeJpeg, (bitmap, frame) =>
+      this.#arrived(bitmap, frame),
+    );
+    this.#badge =
+      audio && !peer.legacy
+        ? new TileAudioBadge(this.view, peer.name, (muted) => audio.setLocallyMuted(peer.id, muted))
+        : null;
+  }
+
+  /** Sound of this participant playing now: its capture time (null: none, draw at once). */
+  #audibleMs(): number | null {
+    return this.#audio?.remote(this.peer.id)?.audibleCaptureTimeMs(performance.now()) ?? null;
+  }
+
+  /** A decoded frame: drawn now, or held until the sound reaches it. True: kept (held). */
+  #arrived(bitmap: ImageBitmap, frame: IncomingFrame): boolean {
+    if (this.#held.size === 0 && this.#audibleMs() === null) {
+      this.#draw(this.#context, bitmap, frame.captureTimeMs);
+      return false;
+    }
+    for (const old of this.#held.push(bitmap, frame.captureTimeMs)) old.item.close();
+    this.#scheduleTick();
+    return true;
+  }
+
+  #scheduleTick(): void {
+    if (this.#tickScheduled) return;
+    this.#tickScheduled = true;
+    requestAnimationFrame(() => this.#tick());
+  }
+
+  /** Each display frame while frames are held: show the one matching what is heard. */
+  #tick(): void {
+    this.#tickScheduled = false;
+    const audioMs = this.#audibleMs();
+    const { show, discard } = this.#held.choose(audioMs, this.#shownCaptureMs);
+    for (const frame of discard) frame.item.close();
+    if (show) this.#showHeld(show, audioMs);
+    if (this.#held.size > 0) this.#scheduleTick();
+  }
+
+  #showHeld(frame: HeldFrame<ImageBitmap>, audioMs: number | null): void {
+    this.#draw(this.#context, frame.item, frame.captureTimeMs);
+    frame.item.close();
+    // Sound minus picture capture time: > 0 the sound leads (ITU-R BT.1359: +45 / -125 ms).
+    if (audioMs !== null)
+      this.element.dataset.avOffsetMs = (audioMs - frame.captureTimeMs).toFixed(0);
+  }
+
+  receive(frame: IncomingFrame, layer = 0, bytes = frame.jpeg.byteLength): void {
+    if (this.#cryptoState !== "ok") this.#setCryptoState("ok");
+    this.#layer = layer;
+    this.#bytes += bytes;
+    this.#drawer.push(frame);
+  }
+
+  /**
+   * A frame (or sound packet) of this sender was dropped undecrypted (wrong key, tampered,
+   * unencrypted in an encrypted room, or encrypted and we have no key): say so instead of
+   * showing anything.
+   */
+  undecryptable(state: SenderCryptoState): void {
+    this.#undecryptable++;
+    if (state !== this.#cryptoState) this.#setCryptoState(state);
+  }
+
+  #setCryptoState(state: SenderCryptoState): void {
+    this.#cryptoState = state;
+    this.element.dataset.e2ee = state;
+    const blocked = state !== "ok";
+    this.view.overlay.hidden = !blocked;
+    this.view.overlay.textContent = CRYPTO_STATE_TEXT[state];
+    if (blocked) {
+      // Whatever was drawn before must not stay up as if it were live.
+      this.#canvas.getContext("2d")?.clearRect(0, 0, this.#canvas.width, this.#canvas.height);
+      this.view.setStats(CRYPTO_STATE_TEXT[state]);
+    }
+  }
+
+  #draw(
+    context: CanvasRenderingContext2D | null,
+    bitmap: ImageBitmap,
+    captureTimeMs: number,
+  ): void {
+    if (this.#canvas.width !== bitmap.width || this.#canvas.height !== bitmap.height) {
+      this.#canvas.width = bitmap.width;
+      this.#canvas.height = bitmap.height;
+    }
+    context?.drawImage(bitmap, 0, 0);
+    const now = performance.timeOrigin + performance.now();
+    this.#meter.record(now, now - captureTimeMs);
+    this.#shownCaptureMs = captureTimeMs;
+  }
+
+  /** Updates the label and data-* from the counters (a few times a second, not per frame). */
+  refresh(nowMs: number): void {
+    const { received, drawn, dropped, failed } = this.#drawer.counts;
+    const reading = this.#meter.read(nowMs);
+    const data = this.element.dataset;
+    data.frames = String(drawn);
+    data.received = String(received);
+    data.dropped = String(dropped);
+    data.failed = String(failed);
+    data.fps = reading.fps.toFixed(1);
+    data.latencyMs = reading.latencyMs === null ? "" : reading.latencyMs.toFixed(0);
+    data.undecryptable = String(this.#undecryptable);
+    data.hasVideo = String(drawn > 0 && this.#cryptoState === "ok");
+    data.bytes = String(this.#bytes);
+    if (this.#cryptoState !== "ok") this.view.setStats(CRYPTO_STATE_TEXT[this.#cryptoState]);
+    else if (drawn > 0) this.view.setStats(formatReading(reading));
+    if (this.#layer !== null) {
+      const size = this.layers?.[this.#layer];
+      const text = `layer ${this.#layer}${size ? ` · ${formatLayerSize(size)}` : ""} · ${reading.fps.toFixed(1)} fps`;
+      data.layer = String(this.#layer);
+      this.#layerLabel.textContent = text;
+      this.element.title = text;
+    }
+    const audio = this.#audio;
+    this.#badge?.update(
+      audio?.trackOf(this.peer.id),
+      audio?.remote(this.peer.id),
+      audio?.isLocallyMuted(this.peer.id) ?? false,
+    );
+  }
+
+  dispose(): void {
+    this.#drawer.dispose();
+    for (const frame of this.#held.drain()) frame.item.close();
+    this.element.remove();
+  }
+}
