@@ -36,7 +36,9 @@ export function roomUrl(
   layers = false,
   audio = true,
 ): string {
-  const url = new URL(roomPath(room), relayUrl);
+  const url = new URL(relayUrl);
+  // A relay under a sub-path (wss://example.org/call, behind a proxy) keeps its prefix.
+  url.pathname = url.pathname.replace(/\/+$/, "") + roomPath(room);
   if (name) url.searchParams.set("name", name);
   if (ack) url.searchParams.set(ACK_PARAM, "1");
   // Layers need acks: the relay reads a receiver's link from them (protocol/layers.ts).

@@ -7,7 +7,7 @@ import { CameraChoice } from "./camera-choice.ts";
 import { setUpCaptureControls } from "./capture-controls.ts";
 import { byId } from "./dom.ts";
 import { tokenFromPage } from "./join-link.ts";
-import { relayBaseUrl, roomFromPath, roomPagePath } from "./page-url.ts";
+import { pageBasePath, relayBaseUrl, roomFromPath, roomPagePath } from "./page-url.ts";
 import { ParticipantList } from "./participant-list.ts";
 import { canEncrypt, chooseKey, fragmentFor, importKey } from "./room-encryption.ts";
 import { RoomLink } from "./room-link.ts";
@@ -150,7 +150,7 @@ async function join(room: string, name: string): Promise<void> {
   settings.room = room;
   if (!joinLink?.name) settings.name = name;
   saveSettings(settings);
-  const path = roomPagePath(room);
+  const path = roomPagePath(room, pageBasePath(location.pathname));
   // The token stays in the address bar (a reload must still get in), never in the shared link.
   // The room key lives in the fragment only: the address bar and the shared link carry it,
   // nothing stores it, and browsers never send it to the relay.

@@ -94,11 +94,19 @@ function buildFailed(error: unknown): Response {
   });
 }
 
-/** The browser client's HTML (for GET / without an upgrade, and /r/:room). */
-export async function pageResponse(): Promise<Response> {
+const ABSOLUTE_ASSETS = `"${ASSET_PREFIX}`;
+
+/**
+ * The browser client's HTML (for GET / without an upgrade, and /r/:room). Its asset links are
+ * made relative to the page's own path, so the page also works under a proxy's sub-path
+ * (https://example.org/call/ stripped to / by the proxy) with nothing to configure.
+ */
+export async function pageResponse(roomPage = false): Promise<Response> {
   try {
     const { page } = await webBundle();
-    return new Response(page, { headers: PAGE_HEADERS });
+    const html = new TextDecoder().decode(page);
+    const relative = html.replaceAll(ABSOLUTE_ASSETS, `"${roomPage ? "../" : "./"}assets/`);
+    return new Response(relative, { headers: PAGE_HEADERS });
   } catch (error) {
     return buildFailed(error);
   }
@@ -126,7 +134,7 @@ async function assetResponse(name: string): Promise<Response> {
 export const webPage = new Elysia({ name: "web-page" })
   .get("/r/:room", ({ params }) =>
     isValidRoomName(params.room)
-      ? pageResponse()
+      ? pageResponse(true)
       : new Response("invalid room name: use 1-64 characters of A-Z a-z 0-9 _ -\n", {
           status: 404,
           headers: { "content-type": "text/plain; charset=utf-8" },
