@@ -3,7 +3,8 @@
 # can be pulled, else from a base image made with debootstrap (needs root, ~25 s).
 #   deploy/build-image.sh [IMAGE_NAME]        (default framecast-relay)
 # Measured on this project's CI machine: podman needs --runtime runc (crun refuses its hybrid
-# cgroups), ulimits at or below the host's, and the host's CA bundle mounted for npm.
+# cgroups), ulimits at or below the host's, and the host's CA bundle mounted for npm (at
+# /run/host-certs: over /etc/ssl/certs it would stop the image's ca-certificates from installing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMAGE="${1:-framecast-relay}"
@@ -22,5 +23,5 @@ else
   tar -C "$ROOTFS" -c . | "${PODMAN[@]}" import - "$BASE_LOCAL" >/dev/null
   BASE="$BASE_LOCAL"
 fi
-"${PODMAN[@]}" build -q "${LIMITS[@]}" -v /etc/ssl/certs:/etc/ssl/certs:ro \
+"${PODMAN[@]}" build -q "${LIMITS[@]}" -v /etc/ssl/certs:/run/host-certs:ro \
   --build-arg "BASE=$BASE" -f deploy/Containerfile -t "$IMAGE" .
