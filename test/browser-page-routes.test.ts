@@ -15,7 +15,9 @@ afterAll(async () => {
 });
 
 function assetPaths(html: string): string[] {
-  return [...html.matchAll(/(?:src|href)="(\.\/assets\/[^"]+)"/g)].map((match) => match[1] as string);
+  return [...html.matchAll(/(?:src|href)="(\.\/assets\/[^"]+)"/g)].map(
+    (match) => match[1] as string,
+  );
 }
 
 test("GET / and GET /r/ROOM serve the page; its script and stylesheet are bundled and cacheable", async () => {
