@@ -5,6 +5,7 @@
 # Measured on this project's CI machine: podman needs --runtime runc (crun refuses its hybrid
 # cgroups), ulimits at or below the host's, and the host's CA bundle mounted for npm (at
 # /run/host-certs: over /etc/ssl/certs it would stop the image's ca-certificates from installing).
+# --format docker: the OCI format has no HEALTHCHECK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMAGE="${1:-framecast-relay}"
@@ -23,5 +24,5 @@ else
   tar -C "$ROOTFS" -c . | "${PODMAN[@]}" import - "$BASE_LOCAL" >/dev/null
   BASE="$BASE_LOCAL"
 fi
-"${PODMAN[@]}" build -q "${LIMITS[@]}" -v /etc/ssl/certs:/run/host-certs:ro \
+"${PODMAN[@]}" build -q --format docker "${LIMITS[@]}" -v /etc/ssl/certs:/run/host-certs:ro \
   --build-arg "BASE=$BASE" -f deploy/Containerfile -t "$IMAGE" .

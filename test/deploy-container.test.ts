@@ -34,8 +34,7 @@ test.skipIf(!hasPodman || !hasChromium)(
   "the image builds, runs as non-root, passes its health check and carries a call",
   async () => {
     const build = run([join(ROOT, "deploy", "build-image.sh"), IMAGE], 15 * 60_000);
-    expect(build.err.slice(-2000)).toBe("");
-    expect(build.code).toBe(0);
+    if (build.code !== 0) throw new Error(`image build failed: ${build.err.slice(-3000)}`);
     const port = await freePort();
     cleanups.push(() => run([...PODMAN, "rm", "-f", "-t", "2", NAME], 30_000));
     const started = run(
@@ -59,7 +58,8 @@ test.skipIf(!hasPodman || !hasChromium)(
       ],
       60_000,
     );
-    expect(started.err).toBe("");
+    // Without systemd on the host podman can't schedule the health check (it says so); `healthcheck run` below still runs it.
+    if (started.code !== 0) throw new Error(`podman run failed: ${started.err}`);
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
