@@ -13,7 +13,7 @@ import type { UpgradeGate } from "../security/auth.ts";
 import type { AdminCheck } from "./admin-access.ts";
 import { clientAddress } from "./client-address.ts";
 import { type Readiness, readinessRoute } from "./readiness.ts";
-import { pageResponse, webPage } from "./web-page.ts";
+import { forwardedPrefix, pageResponse, webPage } from "./web-page.ts";
 
 function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
@@ -94,7 +94,7 @@ export function createApp(
     })
     .get("/", async ({ request, server }) => {
       // A browser gets the web client; the WebSocket upgrade below still speaks the legacy (old base64) protocol.
-      if (!isUpgrade(request)) return pageResponse();
+      if (!isUpgrade(request)) return pageResponse(forwardedPrefix(request));
       const admission = await gate.check(request, addressOf(request, server), LEGACY_ROOM);
       if (admission instanceof Response) return admission;
       const peer = peerFor(bus, LEGACY_ROOM, admission.name, true);
