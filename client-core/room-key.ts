@@ -80,5 +80,6 @@ function badKey(text: string): string {
 export function pageLinkFor(relayUrl: string, room: string, key: string): string {
   const relay = new URL(relayUrl);
   const scheme = relay.protocol === "wss:" || relay.protocol === "https:" ? "https:" : "http:";
-  return `${scheme}//${relay.host}/r/${encodeURIComponent(room)}${keyFragment(key)}`;
+  const prefix = relay.pathname.replace(/\/+$/, "");
+  return `${scheme}//${relay.host}${prefix}/r/${encodeURIComponent(room)}${keyFragment(key)}`;
 }

@@ -326,7 +326,8 @@ interface RelayTarget {
   name: string | null;
 }
 
-const ROOM_IN_PATH = /^\/(?:v1\/rooms|r)\/([^/]+)\/?$/;
+// An optional prefix first: a relay behind a proxy's sub-path (wss://example.org/call/r/team).
+const ROOM_IN_PATH = /^((?:\/[^/]+)*?)\/(?:v1\/rooms|r)\/([^/]+)\/?$/;
 
 /**
  * Takes the relay's root (`ws://HOST:8765`), a room's socket URL (`ws://HOST/v1/rooms/team`) or
@@ -362,8 +363,12 @@ function readRelay(raw: string, wire: Wire): RelayTarget {
     };
   }
   let room: string | null = null;
-  if (url.pathname !== "/" && url.pathname !== "") {
-    const encoded = ROOM_IN_PATH.exec(url.pathname)?.[1];
+  // A path ending in "/" is the relay's prefix (wss://example.org/call/); else it names a room.
+  let prefix = url.pathname.endsWith("/") ? url.pathname.replace(/\/+$/, "") : "";
+  if (!url.pathname.endsWith("/")) {
+    const match = ROOM_IN_PATH.exec(url.pathname);
+    prefix = match?.[1] ?? "";
+    const encoded = match?.[2];
     let decoded: string | null = null;
     try {
       decoded = encoded ? decodeURIComponent(encoded) : null;
@@ -378,7 +383,7 @@ function readRelay(raw: string, wire: Wire): RelayTarget {
     room = decoded;
   }
   return {
-    relay: `${scheme}//${url.host}/`,
+    relay: `${scheme}//${url.host}${prefix}/`,
     room,
     token: url.searchParams.get("token") || null,
     name: url.searchParams.get("name") || null,

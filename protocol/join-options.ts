@@ -45,7 +45,9 @@ export interface ParsedJoinOptions {
 
 /** Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://). */
 export function roomUrl(relayUrl: string, room: string, options: JoinOptions = {}): string {
-  const url = new URL(roomPath(room), relayUrl);
+  const url = new URL(relayUrl);
+  // A relay under a sub-path (wss://example.org/call, behind a proxy) keeps its prefix.
+  url.pathname = url.pathname.replace(/\/+$/, "") + roomPath(room);
   const query = url.searchParams;
   if (options.name) query.set(JoinParam.Name, options.name);
   if (options.ack) query.set(JoinParam.Ack, "1");

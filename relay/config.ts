@@ -3,6 +3,9 @@ import { parseArgs } from "node:util";
 import { flagErrorText } from "../cli/flag-errors.ts";
 import { DEFAULT_PORT } from "../protocol/index.ts";
 import { redisUrlProblem } from "./cluster/cluster-config.ts";
+import { ConfigError } from "./config-error.ts";
+import { readConfigFile } from "./config-file.ts";
+import { DEPLOY_OPTIONS, type DeployConfig, parseDeployConfig } from "./deploy-config.ts";
 import type { LogLevel } from "./log.ts";
 import {
   parseSecurityConfig,
@@ -25,6 +28,8 @@ export interface RelayConfig {
   redisUrl: string | null;
   /** Join tokens, TLS, rate limits, origins, admin endpoints (security-config.ts). */
   security: SecurityConfig;
+  /** Reverse proxy and webhooks (deploy-config.ts). */
+  deploy: DeployConfig;
 }
 
 interface OptionSpec {
@@ -90,12 +95,26 @@ const OPTIONS = {
     default: "info",
     help: "debug, info, warn, error or silent",
   },
-} satisfies Record<Exclude<keyof RelayConfig, "security">, OptionSpec>;
+} satisfies Record<Exclude<keyof RelayConfig, "security" | "deploy">, OptionSpec>;
 
-export class ConfigError extends Error {}
+export { ConfigError };
+
+/** `--print-config`: main.ts prints the merged settings instead of starting. */
+export function wantsPrintConfig(argv: string[]): boolean {
+  return argv.includes("--print-config");
+}
+
+const ALL_OPTIONS = [
+  ...Object.values(OPTIONS),
+  ...Object.values(SECURITY_OPTIONS),
+  ...Object.values(DEPLOY_OPTIONS),
+];
+/** Keys a --config file may hold: every flag's name. */
+const FILE_KEYS = new Set(ALL_OPTIONS.map((o) => o.flag));
+const REPEATABLE = new Set([DEPLOY_OPTIONS.webhooks.flag]);
 
 export function relayHelp(): string {
-  const rows = [...Object.values(OPTIONS), ...Object.values(SECURITY_OPTIONS)].map(
+  const rows = ALL_OPTIONS.map(
     (o) =>
       `  --${o.flag.padEnd(20)} ${o.help}\n  ${"".padEnd(22)} env ${o.env}, default ${o.default || "(none: a lone relay)"}`,
   );
@@ -108,10 +127,12 @@ export function relayHelp(): string {
     "",
     "Options:",
     ...rows,
+    "  --config FILE          TOML file with any of the above as keys (flags and env win over it)",
+    "  --print-config         print the merged settings (secrets redacted) and exit",
     "  --help                 show this help",
     "  --version              print the version",
     "",
-    "HTTP: GET /healthz, GET /metrics (Prometheus), GET /v1/rooms (rooms with peer counts).",
+    "HTTP: GET /healthz, GET /readyz, GET /metrics (Prometheus), GET /v1/rooms (rooms with peer counts).",
   ].join("\n");
 }
 
@@ -166,10 +187,12 @@ export function parseRelayConfig(
         options: {
           help: { type: "boolean", short: "h" },
           version: { type: "boolean" },
+          "print-config": { type: "boolean" },
+          config: { type: "string" },
           ...Object.fromEntries(
-            [...Object.values(OPTIONS), ...Object.values(SECURITY_OPTIONS)].map((o) => [
+            ALL_OPTIONS.map((o) => [
               o.flag,
-              { type: "string" as const },
+              { type: "string" as const, multiple: REPEATABLE.has(o.flag) },
             ]),
           ),
         },
@@ -180,11 +203,40 @@ export function parseRelayConfig(
   })();
   if (parsed.values.help) return "help";
   if (parsed.values.version) return "version";
+  const configPath = parsed.values.config ?? env.RELAY_CONFIG;
+  const file = configPath ? readConfigFile(configPath, FILE_KEYS, REPEATABLE) : {};
+  // Flag, then environment, then file, then default (the caller's).
+  const lookup = (spec: { flag: string; env: string }): string | undefined => {
+    const fromFlag = (parsed.values as Record<string, unknown>)[spec.flag];
+    if (typeof fromFlag === "string") return fromFlag;
+    if (Array.isArray(fromFlag)) return fromFlag.join("\n");
+    return env[spec.env] ?? file[spec.flag];
+  };
+  try {
+    // --print-config is read by main.ts (wantsPrintConfig): parsing only accepts it.
+    return buildConfig(lookup);
+  } catch (error) {
+    // A bad value that came from the file names the file's key, not a flag nobody typed.
+    const flag = error instanceof ConfigError ? /^--([a-z-]+):/.exec(error.message)?.[1] : null;
+    const spec = flag ? ALL_OPTIONS.find((o) => o.flag === flag) : undefined;
+    const fromFile =
+      spec &&
+      file[spec.flag] !== undefined &&
+      (parsed.values as Record<string, unknown>)[spec.flag] === undefined &&
+      env[spec.env] === undefined;
+    if (fromFile && error instanceof ConfigError) {
+      throw new ConfigError(`config key ${error.message.slice(2)} (in ${configPath})`);
+    }
+    throw error;
+  }
+}
+
+function buildConfig(
+  lookup: (spec: { flag: string; env: string }) => string | undefined,
+): RelayConfig {
   const pick = (key: keyof typeof OPTIONS): string => {
     const spec = OPTIONS[key];
-    const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[spec.flag];
-    if (typeof fromFlag === "string") return fromFlag;
-    return env[spec.env] ?? spec.default;
+    return lookup(spec) ?? spec.default;
   };
   const logLevel = pick("logLevel");
   if (!["debug", "info", "warn", "error", "silent"].includes(logLevel)) {
@@ -208,12 +260,15 @@ export function parseRelayConfig(
     ackWindow: parseInteger(pick("ackWindow"), "--ack-window", 1, 64),
     logLevel: logLevel as LogLevel,
     redisUrl: parseRedisUrl(pick("redisUrl")),
-    security: parseSecurityConfig({
-      read: (key) => {
-        const spec = SECURITY_OPTIONS[key];
-        const fromFlag = (parsed.values as Record<string, string | boolean | undefined>)[spec.flag];
-        return typeof fromFlag === "string" ? fromFlag : env[spec.env];
+    deploy: parseDeployConfig({
+      read: (key) => lookup(DEPLOY_OPTIONS[key]),
+      integer: parseInteger,
+      fail: (message) => {
+        throw new ConfigError(message);
       },
+    }),
+    security: parseSecurityConfig({
+      read: (key) => lookup(SECURITY_OPTIONS[key]),
       integer: parseInteger,
       bytes: parseBytes,
       fail: (message) => {

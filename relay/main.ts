@@ -1,9 +1,10 @@
 // `bun run relay`: parse flags, start, log one line with the URL, shut down cleanly on signals.
 import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
 import { versionLine } from "../cli/version.ts";
-import { ConfigError, parseRelayConfig, relayHelp } from "./config.ts";
+import { ConfigError, parseRelayConfig, relayHelp, wantsPrintConfig } from "./config.ts";
 import { pageUrls } from "./http/page-urls.ts";
 import { log, setLogLevel } from "./log.ts";
+import { printableConfig } from "./print-config.ts";
 import { logSecurityPosture } from "./security/security-log.ts";
 import { runTokenCommand } from "./security/token-command.ts";
 import { startRelay } from "./server.ts";
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
   }
   if (config === "version") {
     writeStdout(versionLine("relay"));
+    return;
+  }
+  if (wantsPrintConfig(process.argv)) {
+    writeStdout(`${JSON.stringify(printableConfig(config), null, 2)}\n`);
     return;
   }
   setLogLevel(config.logLevel);

@@ -40,6 +40,8 @@ export interface Peer extends PeerGuard {
   /** Messages from this peer the relay refused (malformed, oversized...). */
   rejected: number;
   joinedAt: number;
+  /** The client's address (behind --trust-proxy: from X-Forwarded-For), for logs. */
+  address?: string | undefined;
 }
 
 export type PeerSocket = ServerWebSocket<Peer>;

@@ -18,6 +18,8 @@ import { UpgradeGate } from "./security/auth.ts";
 import { registerSecurityMetrics } from "./security/security-metrics.ts";
 import { tlsOptions } from "./security/tls.ts";
 import { createSocketHandlers } from "./sockets.ts";
+import { registerWebhookMetrics } from "./webhooks/webhook-metrics.ts";
+import { startWebhooks } from "./webhooks/webhooks.ts";
 
 export interface RunningRelay {
   server: Server<Peer>;
@@ -48,9 +50,15 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   registerSecurityMetrics(registry);
   registerAckMetrics(registry);
   registerLayerMetrics(registry);
+  registerWebhookMetrics(registry);
+  const webhooks = startWebhooks(config.deploy);
+  const readiness = { clustered: config.redisUrl !== null, stopping: false };
   const gate = new UpgradeGate(config.security);
   const tls = tlsOptions(config.security);
-  const app = createApp(rooms, bus, registry, gate, createAdminCheck(config.security));
+  const app = createApp(rooms, bus, registry, gate, createAdminCheck(config.security), {
+    trustProxy: config.deploy.trustProxy,
+    readiness,
+  });
   const getServer = () => app.server as Server<Peer>;
   app.listen({
     port: config.port,
@@ -67,6 +75,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const url = `${tls ? "wss" : "ws"}://${server.hostname}:${server.port}`;
 
   async function stop(): Promise<void> {
+    readiness.stopping = true;
     const sockets = [...rooms.allPeers()];
     for (const ws of sockets) closeWith(ws, Refusals.shuttingDown);
     const deadline = Date.now() + SHUTDOWN_GRACE_MS;
@@ -75,6 +84,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     await server.stop(true);
     fanout.pacing.stop();
     gate.stop();
+    webhooks.stop();
     log("notice", "stopped", { closed: sockets.length });
   }
 

@@ -13,6 +13,7 @@ import { closeWith, Refusals } from "./refusals.ts";
 import type { JoinRefusal, RoomRegistry } from "./rooms.ts";
 import { createInboundGate } from "./security/rate-limit.ts";
 import { countRefusedJoin, stats } from "./stats.ts";
+import { leaveReason, relayEvents } from "./webhooks/events.ts";
 
 const JOIN_REFUSALS = {
   room_full: Refusals.roomFull,
@@ -56,6 +57,12 @@ export function createSocketHandlers(
     if (typeof room === "string") {
       countRefusedJoin(room);
       log("warn", "join_refused", { room: ws.data.roomName, name: ws.data.name, reason: room });
+      relayEvents.emit({
+        type: "participant_refused",
+        room: ws.data.roomName,
+        name: ws.data.name,
+        reason: room,
+      });
       closeWith(ws, JOIN_REFUSALS[room]);
       return;
     }
@@ -91,11 +98,19 @@ export function createSocketHandlers(
     const joined = encodeControl({ type: "join", peer: peerInfo(ws.data) });
     ws.publish(room.presenceTopic, joined);
     bus.localJoined(room);
+    if (room.size === 1) relayEvents.emit({ type: "room_started", room: room.name });
+    relayEvents.emit({
+      type: "participant_joined",
+      room: room.name,
+      id: ws.data.id,
+      name: ws.data.name,
+    });
     log("info", "join", {
       room: room.name,
       id: ws.data.id,
       name: ws.data.name,
       legacy: ws.data.legacy,
+      address: ws.data.address,
     });
   }
 
@@ -128,6 +143,15 @@ export function createSocketHandlers(
       const left = encodeControl({ type: "leave", id: ws.data.id });
       getServer().publish(room.presenceTopic, left);
       bus.localLeft(room);
+      const { id, name } = ws.data;
+      relayEvents.emit({
+        type: "participant_left",
+        room: room.name,
+        id,
+        name,
+        reason: leaveReason(code),
+      });
+      if (room.size === 0) relayEvents.emit({ type: "room_finished", room: room.name });
       log("info", "leave", {
         room: room.name,
         id: ws.data.id,

@@ -3,7 +3,7 @@
 import { cleanName, isValidRoomName } from "../protocol/index.ts";
 import { byId } from "./dom.ts";
 import { tokenFromPage } from "./links/join-link.ts";
-import { relayBaseUrl, roomFromPath, roomPagePath } from "./links/page-url.ts";
+import { pageBasePath, relayBaseUrl, roomFromPath, roomPagePath } from "./links/page-url.ts";
 import { RoomLink } from "./links/room-link.ts";
 import { CallLayout } from "./room/call-layout.ts";
 import { ParticipantList } from "./room/participant-list.ts";
@@ -150,7 +150,7 @@ async function join(room: string, name: string): Promise<void> {
   settings.room = room;
   if (!joinLink?.name) settings.name = name;
   saveSettings(settings);
-  const path = roomPagePath(room);
+  const path = roomPagePath(room, pageBasePath(location.pathname));
   // The token stays in the address bar (a reload must still get in), never in the shared link.
   // The room key lives in the fragment only: the address bar and the shared link carry it,
   // nothing stores it, and browsers never send it to the relay.

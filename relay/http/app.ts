@@ -10,7 +10,9 @@ import type { RoomRegistry } from "../rooms.ts";
 import type { UpgradeGate } from "../security/auth.ts";
 import { countRefusedJoin } from "../stats.ts";
 import type { AdminCheck } from "./admin-access.ts";
-import { pageResponse, webPage } from "./web-page.ts";
+import { clientAddress } from "./client-address.ts";
+import { type Readiness, readinessRoute } from "./readiness.ts";
+import { forwardedPrefix, pageResponse, webPage } from "./web-page.ts";
 
 function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
@@ -27,7 +29,13 @@ export function createApp(
   metrics: Registry,
   gate: UpgradeGate,
   adminCheck: AdminCheck,
+  deploy: { trustProxy: readonly string[]; readiness: Readiness } = {
+    trustProxy: [],
+    readiness: { clustered: false, stopping: false },
+  },
 ) {
+  const addressOf = (request: Request, server: Elysia["server"]) =>
+    clientAddress(request, server?.requestIP(request)?.address, deploy.trustProxy);
   const plain = (status: number, body: string) =>
     new Response(`${body}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
@@ -41,15 +49,16 @@ export function createApp(
   return new Elysia()
     .use(webPage)
     .get("/healthz", () => plain(200, "ok"))
+    .use(readinessRoute(deploy.readiness))
     .get("/metrics", async ({ request, server }) => {
-      const denied = adminCheck(request, server?.requestIP(request)?.address);
+      const denied = adminCheck(request, addressOf(request, server));
       if (denied) return denied;
       return new Response(await metrics.metrics(), {
         headers: { "content-type": metrics.contentType },
       });
     })
     .get("/v1/rooms", ({ request, server }) => {
-      const denied = adminCheck(request, server?.requestIP(request)?.address);
+      const denied = adminCheck(request, addressOf(request, server));
       if (denied) return denied;
       return {
         rooms: [...rooms.rooms.values()].map((room) => ({
@@ -67,7 +76,7 @@ export function createApp(
       }
       // The checks come before the upgrade test: a browser can't see why a WebSocket was refused,
       // so the page asks with a plain GET and reads the same 401/403 and reason (426 = would pass).
-      const admission = await gate.check(request, server?.requestIP(request)?.address, params.room);
+      const admission = await gate.check(request, addressOf(request, server), params.room);
       if (admission instanceof Response) return admission;
       if (!isUpgrade(request)) return plain(426, "this endpoint takes a WebSocket upgrade");
       // In a cluster: learn who is on the other relays first, for this peer's welcome.
@@ -80,12 +89,13 @@ export function createApp(
       peer.layered = join.layers;
       peer.audio = join.audio;
       peer.e2ee = join.e2ee;
+      peer.address = addressOf(request, server);
       return upgrade(request, server, peer);
     })
     .get("/", async ({ request, server }) => {
       // A browser gets the web client; the WebSocket upgrade below still speaks the legacy (old base64) protocol.
-      if (!isUpgrade(request)) return pageResponse();
-      const admission = await gate.check(request, server?.requestIP(request)?.address, LEGACY_ROOM);
+      if (!isUpgrade(request)) return pageResponse(forwardedPrefix(request));
+      const admission = await gate.check(request, addressOf(request, server), LEGACY_ROOM);
       if (admission instanceof Response) return admission;
       const peer = peerFor(bus, LEGACY_ROOM, admission.name, true);
       peer.canPublish = admission.canPublish;

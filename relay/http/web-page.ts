@@ -102,11 +102,30 @@ function buildFailed(error: unknown): Response {
   });
 }
 
-/** The browser client's HTML (for GET / without an upgrade, and /r/:room). */
-export async function pageResponse(): Promise<Response> {
+const ABSOLUTE_ASSETS = `"${ASSET_PREFIX}`;
+const PREFIX_PATTERN = /^(?:\/[A-Za-z0-9._~-]+)+$/;
+
+/**
+ * The sub-path a proxy serves the relay under (X-Forwarded-Prefix: /call, set by the configs in
+ * deploy/), or "". Only a plain path is taken: the value ends up in the page's asset links.
+ */
+export function forwardedPrefix(request: Request): string {
+  const prefix = request.headers.get("x-forwarded-prefix")?.replace(/\/+$/, "") ?? "";
+  return PREFIX_PATTERN.test(prefix) ? prefix : "";
+}
+
+/**
+ * The browser client's HTML (for GET / without an upgrade, and /r/:room), its asset links under
+ * the proxy's prefix. The page builds every other URL from its own address.
+ */
+export async function pageResponse(prefix = ""): Promise<Response> {
   try {
     const { page } = await webBundle();
-    return new Response(page, { headers: PAGE_HEADERS });
+    if (prefix === "") return new Response(page, { headers: PAGE_HEADERS });
+    const html = new TextDecoder()
+      .decode(page)
+      .replaceAll(ABSOLUTE_ASSETS, `"${prefix}${ASSET_PREFIX}`);
+    return new Response(html, { headers: PAGE_HEADERS });
   } catch (error) {
     return buildFailed(error);
   }
@@ -132,9 +151,9 @@ async function assetResponse(name: string): Promise<Response> {
 
 /** Routes of the browser client besides "/": room links and the bundled assets. */
 export const webPage = new Elysia({ name: "web-page" })
-  .get("/r/:room", ({ params }) =>
+  .get("/r/:room", ({ params, request }) =>
     isValidRoomName(params.room)
-      ? pageResponse()
+      ? pageResponse(forwardedPrefix(request))
       : new Response("invalid room name: use 1-64 characters of A-Z a-z 0-9 _ -\n", {
           status: 404,
           headers: { "content-type": "text/plain; charset=utf-8" },

@@ -5,6 +5,7 @@
 import { parseJoinOptions } from "../../protocol/index.ts";
 import { log } from "../log.ts";
 import { countRefusedJoin } from "../stats.ts";
+import { relayEvents } from "../webhooks/events.ts";
 import { ConnectLimiter } from "./connect-limit.ts";
 import { originAllowed } from "./origin.ts";
 import type { SecurityConfig } from "./security-config.ts";
@@ -78,6 +79,7 @@ export class UpgradeGate {
     const { status, message } = REFUSALS[reason];
     countRefusedJoin(reason);
     log("warn", "join_refused", { room: room.slice(0, 80), reason, address });
+    relayEvents.emit({ type: "participant_refused", room: room.slice(0, 80), name: null, reason });
     const headers: Record<string, string> = {
       "content-type": "text/plain; charset=utf-8",
       "cache-control": "no-store",

@@ -2,6 +2,7 @@
 // playback worklet loaded once, and a RemoteAudio per participant who sends sound.
 import type { AudioTrackInfo } from "../../protocol/index.ts";
 import { readSenderId } from "../../protocol/index.ts";
+import { pageBasePath } from "../links/page-url.ts";
 import { audioSupport } from "./audio-support.ts";
 import { RemoteAudio } from "./watch/remote-audio.ts";
 import { PLAYBACK_WORKLET_URL } from "./worklet-messages.ts";
@@ -26,7 +27,9 @@ export class RoomAudio {
     });
     const context = new AudioContext({ sampleRate: 48_000, latencyHint: "interactive" });
     this.#context = context;
-    void context.audioWorklet.addModule(PLAYBACK_WORKLET_URL).then(
+    // Under the page's prefix: behind a proxy the relay may live at /PREFIX/.
+    const workletUrl = `${pageBasePath(location.pathname)}${PLAYBACK_WORKLET_URL}`;
+    void context.audioWorklet.addModule(workletUrl).then(
       () => {
         if (this.#context !== context) return;
         this.#ready = true;

@@ -2,7 +2,8 @@
 // WebSocket on the same host that served the page.
 import { isValidRoomName } from "../../protocol/index.ts";
 
-const ROOM_PATH = /^\/r\/([^/]+)\/?$/;
+// Anchored at the end only: under a proxy's sub-path the page is at /PREFIX/r/ROOM.
+const ROOM_PATH = /\/r\/([^/]+)\/?$/;
 
 /** The room named by a page path like /r/demo, or null (also for an invalid name). */
 export function roomFromPath(pathname: string): string | null {
@@ -17,15 +18,25 @@ export function roomFromPath(pathname: string): string | null {
   return isValidRoomName(room) ? room : null;
 }
 
-/** The shareable page path for a room. */
-export function roomPagePath(room: string): string {
-  return `/r/${encodeURIComponent(room)}`;
+/**
+ * The prefix a reverse proxy serves the relay under ("" at the site root, "/call" for
+ * https://example.org/call/): the page's path without its own /r/ROOM or trailing part.
+ */
+export function pageBasePath(pathname: string): string {
+  const room = ROOM_PATH.exec(pathname);
+  const rest = room ? pathname.slice(0, room.index) : pathname.replace(/\/[^/]*$/, "");
+  return rest.replace(/\/+$/, "");
 }
 
-/** ws:// or wss:// base URL of the relay that served a page at `pageUrl`. */
+/** The shareable page path for a room (under the page's prefix, if any). */
+export function roomPagePath(room: string, base = ""): string {
+  return `${base}/r/${encodeURIComponent(room)}`;
+}
+
+/** ws:// or wss:// base URL of the relay that served a page at `pageUrl`, prefix included. */
 export function relayBaseUrl(pageUrl: string): string {
   const url = new URL(pageUrl);
-  return `${url.protocol === "https:" ? "wss:" : "ws:"}//${url.host}`;
+  return `${url.protocol === "https:" ? "wss:" : "ws:"}//${url.host}${pageBasePath(url.pathname)}`;
 }
 
 /**
