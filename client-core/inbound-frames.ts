@@ -31,6 +31,14 @@ export interface InboundFramesOptions {
   malformed?: (problem: FrameProblem | "unexpected_kind") => void;
 }
 
+/**
+ * The route for kind 4 (H.264) until a client decodes it: ack (so its window stays open) and drop.
+ * Clients don't declare `codecs=h264` yet, so the relay doesn't send them kind 4 anyway.
+ */
+export function h264NotYetDecoded(acker: Acker): (frame: Uint8Array) => void {
+  return (frame) => acker.skipped(frame);
+}
+
 export class InboundFrames {
   readonly #options: InboundFramesOptions;
   /** The relay's limit from its welcome; frames over it are malformed. */
@@ -70,6 +78,9 @@ export class InboundFrames {
         break;
       case FrameKind.Audio:
         routes.Audio(message);
+        break;
+      case FrameKind.VideoH264:
+        routes.VideoH264(message);
         break;
       case FrameKind.Ack:
       case null: // validateFrame refused both already

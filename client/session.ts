@@ -3,7 +3,7 @@
 import { Acker } from "../client-core/acker.ts";
 import { FrameDecryptor } from "../client-core/frame-decryptor.ts";
 import { FrameEncryptor } from "../client-core/frame-encryptor.ts";
-import { InboundFrames } from "../client-core/inbound-frames.ts";
+import { h264NotYetDecoded, InboundFrames } from "../client-core/inbound-frames.ts";
 import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
 import { pageLinkFor } from "../client-core/room-key.ts";
 import {
@@ -107,6 +107,8 @@ export class ClientSession {
       acker: this.#acker,
       routes: {
         VideoJpeg: (frame) => this.#receiver.binary(frame),
+        // Not decoded yet (issue 20, client side): acked and dropped.
+        VideoH264: h264NotYetDecoded(this.#acker),
         // Sound never goes through the video path (no acks: audio is not paced).
         Audio: (packet) => this.#audioReceiver.packet(packet),
       },

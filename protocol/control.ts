@@ -27,6 +27,11 @@ export interface PeerInfo {
    * only holders of the room key can see them. Absent from relays that predate it.
    */
   e2ee?: boolean;
+  /**
+   * True when the participant joined with `codecs=h264` (it decodes H.264). Other relays read it
+   * from the roster to tell senders which codecs are needed (codecs_needed).
+   */
+  h264?: boolean;
 }
 
 export interface RelayLimits {
@@ -75,7 +80,33 @@ export interface ErrorMessage {
   message: string;
 }
 
+/**
+ * Relay → sender: receivers of your `layer` are waiting for a key frame of it (they missed a frame
+ * of your H.264 stream, joined late, or switched layers). At most one per layer per 500 ms.
+ */
+export interface KeyframeRequestMessage {
+  type: "keyframe_request";
+  layer: number;
+  /** Why the first waiting receiver waits. */
+  reason: KeyframeReason;
+}
+
+export type KeyframeReason = "joined" | "missed" | "layer_switch";
+
+/**
+ * Relay → sender, on join and whenever it changes: which codecs the receivers of your video need.
+ * `jpeg` true: someone can't decode H.264 (old protocol, or no `codecs=h264`), so keep a JPEG
+ * stream; `h264` true: someone can, so an H.264 stream reaches them.
+ */
+export interface CodecsNeededMessage {
+  type: "codecs_needed";
+  jpeg: boolean;
+  h264: boolean;
+}
+
 export type ControlMessage =
+  | KeyframeRequestMessage
+  | CodecsNeededMessage
   | WelcomeMessage
   | JoinMessage
   | LeaveMessage
@@ -168,6 +199,14 @@ export function parseControl(text: string): ControlMessage | null {
     }
     case "audio_track":
       return parseAudioTrackMessage(value);
+    case "keyframe_request":
+      return isLayerId(value.layer) && typeof value.reason === "string"
+        ? (value as unknown as KeyframeRequestMessage)
+        : null;
+    case "codecs_needed":
+      return typeof value.jpeg === "boolean" && typeof value.h264 === "boolean"
+        ? { type: "codecs_needed", jpeg: value.jpeg, h264: value.h264 }
+        : null;
     default:
       return null;
   }

@@ -16,6 +16,11 @@ export const FrameKind = {
   Ack: 2,
   /** One Opus packet of 20 ms (protocol/audio.ts, docs/PROTOCOL.md "Audio"). */
   Audio: 3,
+  /**
+   * One H.264 access unit in Annex B (start codes), SPS and PPS before every IDR, so a receiver
+   * builds its decoder from the stream. Only for receivers that joined with `codecs=h264`.
+   */
+  VideoH264: 4,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 
@@ -31,9 +36,16 @@ export const FrameFlag = {
   Encrypted: 0x0001,
   /** Bits 1-2: layer id 0..2 of a video frame, 0 = full size (protocol/layers.ts); 3 is refused. */
   LayerMask: 0x0006,
+  /** Kind 4: this access unit is a key frame (IDR, with SPS and PPS); decodable on its own. */
+  KeyFrame: 0x0008,
+  /** Kind 4, bits 4-5: temporal layer id 0..2 (0 when the encoder is not scalable); 3 is refused. */
+  TemporalMask: 0x0030,
 } as const;
 
 const LAYER_SHIFT = 1;
+const TEMPORAL_SHIFT = 4;
+/** Temporal layers a kind 4 stream may have (ids 0..MAX_TEMPORAL_LAYERS − 1). */
+export const MAX_TEMPORAL_LAYERS = 3;
 
 export interface KindRule {
   /** Forwarded to the room (media) or consumed by the relay (acks). */
@@ -54,6 +66,12 @@ export const KIND_RULES: Record<FrameKind, KindRule> = {
   [FrameKind.VideoJpeg]: {
     forwarded: true,
     allowedFlags: FrameFlag.Encrypted | FrameFlag.LayerMask,
+    payload: "media",
+  },
+  [FrameKind.VideoH264]: {
+    forwarded: true,
+    allowedFlags:
+      FrameFlag.Encrypted | FrameFlag.LayerMask | FrameFlag.KeyFrame | FrameFlag.TemporalMask,
     payload: "media",
   },
   [FrameKind.Ack]: { forwarded: false, allowedFlags: 0, payload: "none" },
@@ -177,6 +195,46 @@ export function readLayer(message: Uint8Array): number {
   return ((message[OFFSET_FLAGS] as number) & FrameFlag.LayerMask) >>> LAYER_SHIFT;
 }
 
+/** Kind 4: the access unit is a key frame (flag bit 3). */
+export function isKeyFrame(message: Uint8Array): boolean {
+  return ((message[OFFSET_FLAGS] as number) & FrameFlag.KeyFrame) !== 0;
+}
+
+/** Kind 4: temporal layer id (flag bits 4-5), 0 when the stream is not temporally scalable. */
+export function readTemporalLayer(message: Uint8Array): number {
+  return ((message[OFFSET_FLAGS] as number) & FrameFlag.TemporalMask) >>> TEMPORAL_SHIFT;
+}
+
+/** The flags of a kind 4 frame: layer, key frame, temporal layer. */
+export function h264Flags(layer: number, keyFrame: boolean, temporalLayer = 0): number {
+  return (
+    layerFlags(layer) |
+    (keyFrame ? FrameFlag.KeyFrame : 0) |
+    ((temporalLayer << TEMPORAL_SHIFT) & FrameFlag.TemporalMask)
+  );
+}
+
+/** Builds one kind 4 message: header + one Annex B access unit. */
+export function encodeH264Frame(
+  accessUnit: Uint8Array,
+  captureTimeMs: number,
+  sequence: number,
+  keyFrame: boolean,
+  layer = 0,
+  temporalLayer = 0,
+): Uint8Array<ArrayBuffer> {
+  const message = new Uint8Array(HEADER_BYTES + accessUnit.byteLength);
+  writeHeader(message, {
+    kind: FrameKind.VideoH264,
+    flags: h264Flags(layer, keyFrame, temporalLayer),
+    senderId: 0,
+    captureTimeMs,
+    sequence,
+  });
+  message.set(accessUnit, HEADER_BYTES);
+  return message;
+}
+
 /** The flags bits that carry `layer` (0..2). */
 export function layerFlags(layer: number): number {
   return (layer << LAYER_SHIFT) & FrameFlag.LayerMask;
@@ -234,6 +292,7 @@ export function validateFrame(message: Uint8Array, maxFrameBytes: number): Frame
   const flags = readFlags(message);
   if ((flags & ~rule.allowedFlags) !== 0) return "bad_flags";
   if ((flags & FrameFlag.LayerMask) >>> LAYER_SHIFT >= MAX_LAYERS) return "bad_flags";
+  if ((flags & FrameFlag.TemporalMask) >>> TEMPORAL_SHIFT >= MAX_TEMPORAL_LAYERS) return "bad_flags";
   const bytes = message.byteLength - HEADER_BYTES;
   if (bytes === 0) return "empty_payload";
   if (bytes <= ENCRYPTION_OVERHEAD && (flags & FrameFlag.Encrypted) !== 0) {

@@ -16,7 +16,12 @@ export const JoinParam = {
   Audio: "audio",
   /** `e2ee=1`: the participant encrypts its frames; presence shows `"e2ee": true`. */
   E2ee: "e2ee",
+  /** `codecs=h264`: the receiver decodes kind 4 (H.264) as well; JPEG is always understood. */
+  Codecs: "codecs",
 } as const;
+
+/** Video codecs a receiver may declare beyond JPEG (comma-separated in `codecs=`). */
+export type DeclaredCodec = "h264";
 
 /** What a participant asks for when it joins. Everything is optional; defaults as below. */
 export interface JoinOptions {
@@ -30,6 +35,8 @@ export interface JoinOptions {
   audio?: boolean;
   /** Default false. */
   e2ee?: boolean;
+  /** Codecs it decodes besides JPEG; default none (JPEG only). */
+  codecs?: readonly DeclaredCodec[];
 }
 
 /** A join URL's options as the relay reads them, defaults filled in. */
@@ -41,6 +48,8 @@ export interface ParsedJoinOptions {
   layers: boolean;
   audio: boolean;
   e2ee: boolean;
+  /** Declared `codecs=h264` (unknown codec names are ignored). */
+  h264: boolean;
 }
 
 /** Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://). */
@@ -54,6 +63,9 @@ export function roomUrl(relayUrl: string, room: string, options: JoinOptions = {
   if (options.ack && options.layers) query.set(JoinParam.Layers, "1");
   if (options.audio === false) query.set(JoinParam.Audio, "0");
   if (options.e2ee) query.set(JoinParam.E2ee, "1");
+  if (options.codecs && options.codecs.length > 0) {
+    query.set(JoinParam.Codecs, options.codecs.join(","));
+  }
   if (options.token) query.set(JoinParam.Token, options.token);
   return url.toString();
 }
@@ -69,5 +81,6 @@ export function parseJoinOptions(requestUrl: string | URL): ParsedJoinOptions {
     layers: ack && query.get(JoinParam.Layers) === "1",
     audio: query.get(JoinParam.Audio) !== "0",
     e2ee: query.get(JoinParam.E2ee) === "1",
+    h264: (query.get(JoinParam.Codecs) ?? "").split(",").includes("h264"),
   };
 }

@@ -16,6 +16,10 @@ export interface Peer extends PeerGuard {
   acks: boolean;
   /** Joined with ?layers=1 (and ?ack=1): gets whichever layer it asks for and its link takes. */
   layered: boolean;
+  /** Joined with `codecs=h264`: it decodes kind 4; without it, it gets JPEG only. */
+  h264: boolean;
+  /** The last codecs_needed sent to it ("jpeg,h264" style key; "" before the first). */
+  codecsNeededSent: string;
   /** The layers it sends, once announced (`layers` control message). */
   layers: LayerSize[] | undefined;
   /** Takes audio (v1 without ?audio=0): subscribed to the room's audio topic. */
@@ -54,6 +58,8 @@ export function newPeer(id: number, name: string, legacy: boolean, roomName: str
     legacy,
     acks: false,
     layered: false,
+    h264: false,
+    codecsNeededSent: "",
     layers: undefined,
     audio: false,
     audioTrack: undefined,
@@ -81,5 +87,6 @@ export function peerInfo(peer: Peer): PeerInfo {
   const info: PeerInfo = { id: peer.id, name: peer.name, legacy: peer.legacy };
   if (peer.layers) info.layers = peer.layers;
   if (peer.e2ee) info.e2ee = true;
+  if (peer.h264) info.h264 = true;
   return info;
 }

@@ -92,12 +92,14 @@ export function createSocketHandlers(
       );
       fanout.audio.replayTracks(ws, bus.remoteAudioTracks(room.name));
       fanout.pacing.join(ws);
+      fanout.h264.join(ws);
     }
     // Presence goes to new-protocol peers only (old clients would try to show it as a JPEG);
     // ws.publish skips the newcomer, who learnt everything from its welcome.
     const joined = encodeControl({ type: "join", peer: peerInfo(ws.data) });
     ws.publish(room.presenceTopic, joined);
     bus.localJoined(room);
+    fanout.codecsChanged(room);
     if (room.size === 1) relayEvents.emit({ type: "room_started", room: room.name });
     relayEvents.emit({
       type: "participant_joined",
@@ -140,9 +142,12 @@ export function createSocketHandlers(
       if (!room || !rooms.remove(ws)) return;
       stats.connectionsClosed++;
       fanout.pacing.leave(ws);
+      fanout.h264.leave(ws);
+      fanout.keyframes.forgetSender(room, ws.data.id);
       const left = encodeControl({ type: "leave", id: ws.data.id });
       getServer().publish(room.presenceTopic, left);
       bus.localLeft(room);
+      fanout.codecsChanged(room);
       const { id, name } = ws.data;
       relayEvents.emit({
         type: "participant_left",

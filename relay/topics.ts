@@ -17,7 +17,13 @@ export function roomTopics(room: string): RoomTopics {
   return { binary: `b:${room}`, audio: `a:${room}`, legacy: `t:${room}`, presence: `p:${room}` };
 }
 
+/** One sender's H.264 frames for receivers that don't ack and are in step (delivery/h264/). */
+export function h264Topic(room: string, senderId: number): string {
+  return `h:${room}:${senderId}`;
+}
+
 /** One sender's frames of one layer, for the acking receivers paced on it (delivery/pacing/). */
-export function senderTopic(room: string, senderId: number, layer = 0): string {
-  return layer === 0 ? `s:${room}:${senderId}` : `s:${room}:${senderId}:${layer}`;
+export function senderTopic(room: string, senderId: number, layer = 0, h264 = false): string {
+  const base = h264 ? `s4:${room}:${senderId}` : `s:${room}:${senderId}`;
+  return layer === 0 ? base : `${base}:${layer}`;
 }

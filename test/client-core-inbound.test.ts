@@ -30,6 +30,7 @@ function scope(decryptor: FrameDecryptor | null = null) {
     routes: {
       VideoJpeg: (frame) => routed.push(`video ${readSequence(frame)}`),
       Audio: (packet) => routed.push(`audio ${readSequence(packet)}`),
+      VideoH264: (frame) => routed.push(`h264 ${readSequence(frame)}`),
     },
     undecryptable: (_message, senderId, state) => undecryptable.push(`${senderId} ${state}`),
     malformed: (problem) => problems.push(problem),

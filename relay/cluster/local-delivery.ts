@@ -8,6 +8,10 @@ import type { LocalDelivery } from "./room-bus.ts";
 /** The parts of the Fanout that take frames stamped by another relay. */
 export interface RemoteFrameSink {
   onRemoteFrame(room: Room, message: Buffer): void;
+  /** Who is in the room changed: senders here learn the codecs their receivers need. */
+  codecsChanged(room: Room): void;
+  /** A sender on another relay left: its paced and H.264 streams here go. */
+  forgetRemoteSender(room: Room, senderId: number): void;
   readonly pacing: {
     forgetSender(room: Room, senderId: number): void;
     announce(room: Room, senderId: number, count: number): void;
@@ -19,6 +23,7 @@ export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink):
     presence(room, text) {
       // As for local joins and leaves: the presence topic every v1 participant is on.
       server.publish(room.presenceTopic, text);
+      fanout.codecsChanged(room);
     },
     frame(room, message) {
       fanout.onRemoteFrame(room, message);
@@ -34,7 +39,7 @@ export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink):
     },
     senderLeft(room, id) {
       // Acking receivers had a per-sender topic for it (relay/delivery/pacing/ack-pacing.ts).
-      fanout.pacing.forgetSender(room, id);
+      fanout.forgetRemoteSender(room, id);
     },
   };
 }

@@ -26,6 +26,9 @@ import { skipForLegacy } from "./encrypted-frames.ts";
 import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
 import { AckPacing } from "./pacing/ack-pacing.ts";
 import { layerStats } from "./pacing/layer-metrics.ts";
+import { updateCodecsNeeded } from "./h264/codecs-needed.ts";
+import { H264Fanout } from "./h264/h264-fanout.ts";
+import { KeyframeRequests } from "./h264/keyframe-requests.ts";
 import { TopicPublisher } from "./topic-publisher.ts";
 import { VideoParking } from "./video-parking.ts";
 
@@ -38,6 +41,10 @@ export interface FanoutLimits {
 export class Fanout {
   /** Delivery to receivers that ack (?ack=1): per-sender topics instead of the room topic. */
   readonly pacing: AckPacing;
+  /** keyframe_request to H.264 senders, rate-limited per sender and layer. */
+  readonly keyframes: KeyframeRequests;
+  /** Kind 4 for receivers that decode H.264 and don't ack (acking ones: pacing). */
+  readonly h264: H264Fanout;
   /** Audio packets and tracks (kind 3, audio_track), on their own topic. */
   readonly audio: AudioFanout;
   /** Stops video at the video limit for receivers that don't ack, so audio keeps its room. */
@@ -51,11 +58,35 @@ export class Fanout {
     private readonly limits: FanoutLimits,
     private readonly bus: RoomBus,
   ) {
-    this.pacing = new AckPacing(limits);
     const socketLimit = socketBackpressureLimit(limits.backpressureLimitBytes);
+    this.keyframes = new KeyframeRequests({
+      send: (room, senderId, text) => {
+        const sender = room.peers.get(senderId);
+        if (!sender || sender.data.legacy) return false;
+        sender.send(text);
+        return true;
+      },
+      waiting: (room, senderId, layer) =>
+        this.pacing.waitingForKey(room, senderId, layer) ||
+        (layer === 0 && this.h264.waiting(room, senderId)),
+    });
+    this.pacing = new AckPacing(limits, this.keyframes);
+    this.h264 = new H264Fanout(socketLimit, limits.backpressureLimitBytes, this.keyframes);
     this.audio = new AudioFanout(socketLimit, limits.backpressureLimitBytes);
     this.#publisher = new TopicPublisher(socketLimit, limits.backpressureLimitBytes);
     this.parking = new VideoParking(limits.backpressureLimitBytes);
+  }
+
+  /** Someone joined or left (here or on another relay): senders learn the codecs needed. */
+  codecsChanged(room: Room): void {
+    updateCodecsNeeded(room, this.bus.remotePeers(room.name));
+  }
+
+  /** A sender on another relay left: its streams here go. */
+  forgetRemoteSender(room: Room, senderId: number): void {
+    this.pacing.forgetSender(room, senderId);
+    this.h264.forgetSender(room, senderId);
+    this.keyframes.forgetSender(room, senderId);
   }
 
   /** The server whose topics frames go to (Bun creates it when the relay starts listening). */
@@ -78,6 +109,7 @@ export class Fanout {
         this.#onAudio(ws, room, message);
         return;
       case FrameKind.VideoJpeg:
+      case FrameKind.VideoH264:
       case null: // unknown kind: validateFrame says which problem
         break;
       default:
@@ -162,6 +194,15 @@ export class Fanout {
    */
   #deliver(room: Room, from: PeerSocket | null, binary: Buffer | null, text: string | null): void {
     const fromLegacy = from?.data.legacy === true;
+    if (binary !== null && frameKind(binary) === FrameKind.VideoH264) {
+      // H.264: only receivers that declared it, each kept decodable (h264/, pacing/paced-sender.ts).
+      this.pacing.onFrame(room, from, binary);
+      if (readLayer(binary) === 0) {
+        this.h264.onFrame(room, from, this.#server, binary, readSenderId(binary));
+      }
+      if (from !== null && room.remoteNodes > 0) this.bus.publishFrame(room, binary);
+      return;
+    }
     if (binary !== null && readLayer(binary) !== 0) {
       // A smaller layer: only for acking receivers that get this layer (relay/delivery/pacing/ack-pacing.ts);
       // room topics and old-protocol receivers get full-size frames only.

@@ -89,6 +89,7 @@ export function createApp(
       peer.layered = join.layers;
       peer.audio = join.audio;
       peer.e2ee = join.e2ee;
+      peer.h264 = join.h264;
       peer.address = addressOf(request, server);
       return upgrade(request, server, peer);
     })

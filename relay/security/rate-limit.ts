@@ -53,6 +53,7 @@ function budgetOf(message: Uint8Array): MessageKind {
   const kind = frameKind(message);
   switch (kind) {
     case FrameKind.VideoJpeg:
+    case FrameKind.VideoH264:
       return payloadBytes(message) > 0 ? MessageKind.Frame : MessageKind.Control;
     case FrameKind.Ack:
       return message.byteLength === HEADER_BYTES ? MessageKind.Ack : MessageKind.Control;

@@ -4,7 +4,7 @@
 import { Acker } from "../../client-core/acker.ts";
 import { FrameDecryptor } from "../../client-core/frame-decryptor.ts";
 import { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
-import { InboundFrames } from "../../client-core/inbound-frames.ts";
+import { h264NotYetDecoded, InboundFrames } from "../../client-core/inbound-frames.ts";
 import { LayerRequests } from "../../client-core/layer-choice.ts";
 import {
   type ConnectionParts,
@@ -112,6 +112,7 @@ export class RoomSession {
       acker: this.#acker,
       routes: {
         VideoJpeg: (frame) => this.#grid.frame(frame),
+        VideoH264: h264NotYetDecoded(this.#acker),
         Audio: (packet) => this.#audio.packet(packet),
       },
       // Counted on the sender's tile.

@@ -7,8 +7,14 @@
 // with ?layers=1, else the one its LayerAdapter picks from its request and its link, sampled
 // every few hundred ms. A switch moves the lane (and its subscription) to another topic, so
 // receivers that keep up still cost no JS per frame.
+//
+// A sender's H.264 frames (kind 4) have PacedSenders of their own: once a sender sends kind 4,
+// the lanes of receivers that declared codecs=h264 move to them (and wait for a key frame);
+// the others stay on its JPEG ones. paced-sender.ts keeps every H.264 lane decodable.
 import type { Server } from "bun";
 import {
+  FrameKind,
+  frameKind,
   isAck,
   MAX_LAYERS,
   readCaptureTime,
@@ -18,16 +24,27 @@ import {
 } from "../../../protocol/index.ts";
 import type { PeerSocket } from "../../peer.ts";
 import type { Room } from "../../rooms.ts";
+import type { KeyframeRequests } from "../h264/keyframe-requests.ts";
 import { senderTopic } from "../../topics.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
 import { DEFAULT_TUNING, LayerAdapter, type LayerDecision } from "./layer-adaptation.ts";
 import { layerStats } from "./layer-metrics.ts";
-import { type Lane, type PacedReceiver, PacedSender, type PacingLimits } from "./paced-sender.ts";
+import {
+  type KeyWaitReason,
+  type Lane,
+  type PacedReceiver,
+  PacedSender,
+  type PacingLimits,
+} from "./paced-sender.ts";
 
 /** One sender's layers in a room; `offered`: how many it announced (or sent, if more). */
 interface SenderLayers {
   readonly id: number;
   readonly layers: (PacedSender | undefined)[];
+  /** Its H.264 layers, once it sends kind 4. */
+  readonly h264Layers: (PacedSender | undefined)[];
+  /** It has sent kind 4: lanes of receivers that decode H.264 are on h264Layers. */
+  h264: boolean;
   offered: number;
 }
 
@@ -50,7 +67,11 @@ export class AckPacing {
   #timer: ReturnType<typeof setInterval> | null = null;
   #layeredReceivers = 0;
 
-  constructor(private readonly limits: PacingLimits) {}
+  constructor(
+    private readonly limits: PacingLimits,
+    /** Asked for key frames for waiting H.264 lanes (null: nobody asks, as in unit tests). */
+    private readonly keyframes: KeyframeRequests | null = null,
+  ) {}
 
   attach(server: Server<unknown>): void {
     this.#server = server;
@@ -117,9 +138,16 @@ export class AckPacing {
     if (pacing === undefined) return 0;
     const senderId = readSenderId(message);
     const layer = readLayer(message);
+    const h264 = frameKind(message) === FrameKind.VideoH264;
     let sender = pacing.senders.get(senderId);
     if (sender === undefined) {
-      sender = { id: senderId, layers: [], offered: announcedLayers(room, senderId) };
+      sender = {
+        id: senderId,
+        layers: [],
+        h264Layers: [],
+        h264,
+        offered: announcedLayers(room, senderId),
+      };
       pacing.senders.set(senderId, sender);
       for (const receiver of pacing.receivers.values()) {
         if (receiver.ws !== from) this.#addLane(room, sender, receiver);
@@ -127,7 +155,8 @@ export class AckPacing {
     }
     // A layer it never announced (or from another relay, where announcements don't reach us).
     if (layer >= sender.offered) this.#offer(room, sender, layer + 1);
-    this.#layer(room, sender, layer).publish(message, readSequence(message));
+    if (h264 && !sender.h264) this.#startH264(room, sender);
+    this.#layer(room, sender, layer, h264).publish(message, readSequence(message));
     return laneCount(sender);
   }
 
@@ -192,19 +221,51 @@ export class AckPacing {
     return room && this.#rooms.get(room)?.receivers.get(ws)?.lanes.get(senderId)?.sender.layer;
   }
 
-  #layer(room: Room, sender: SenderLayers, layer: number): PacedSender {
-    let paced = sender.layers[layer];
+  #layer(room: Room, sender: SenderLayers, layer: number, h264: boolean): PacedSender {
+    const layers = h264 ? sender.h264Layers : sender.layers;
+    let paced = layers[layer];
     if (paced === undefined) {
-      const topic = senderTopic(room.name, sender.id, layer);
-      paced = new PacedSender(sender.id, layer, topic, this.#server, this.limits);
-      sender.layers[layer] = paced;
+      const topic = senderTopic(room.name, sender.id, layer, h264);
+      const keyframes = this.keyframes;
+      const needKey = h264
+        ? { needKey: (reason: KeyWaitReason) => keyframes?.ask(room, sender.id, layer, reason) }
+        : null;
+      paced = new PacedSender(sender.id, layer, topic, this.#server, this.limits, needKey);
+      layers[layer] = paced;
     }
     return paced;
   }
 
+  /** The sender's first kind 4 frame: lanes of receivers that decode H.264 move to its H.264 layers. */
+  #startH264(room: Room, sender: SenderLayers): void {
+    sender.h264 = true;
+    for (const paced of sender.layers) {
+      if (!paced) continue;
+      for (const lane of [...paced.lanes.values()]) {
+        if (!lane.receiver.ws.data.h264) continue;
+        const inFlight = paced.inFlight(lane);
+        paced.removeReceiver(lane, true);
+        const moved = this.#layer(room, sender, paced.layer, true).addReceiver(
+          lane.receiver,
+          inFlight,
+        );
+        moved.adapter = lane.adapter;
+      }
+    }
+  }
+
+  /** Someone waits for a key frame of this sender's H.264 `layer` (keyframe-requests.ts). */
+  waitingForKey(room: Room, senderId: number, layer: number): boolean {
+    const paced = this.#rooms.get(room)?.senders.get(senderId)?.h264Layers[layer];
+    if (!paced) return false;
+    for (const lane of paced.waitingH264) if (lane.h264Below === 0) return true;
+    return false;
+  }
+
   #addLane(room: Room, sender: SenderLayers, receiver: PacedReceiver): void {
+    const h264 = sender.h264 && receiver.ws.data.h264;
     if (!receiver.layered) {
-      this.#layer(room, sender, 0).addReceiver(receiver);
+      this.#layer(room, sender, 0, h264).addReceiver(receiver);
       return;
     }
     const adapter = new LayerAdapter(
@@ -212,7 +273,7 @@ export class AckPacing {
       sender.offered,
       performance.now(),
     );
-    const lane = this.#layer(room, sender, adapter.layer).addReceiver(receiver);
+    const lane = this.#layer(room, sender, adapter.layer, h264).addReceiver(receiver);
     lane.adapter = adapter;
     adapter.start(sampleOf(lane, performance.now()));
   }
@@ -220,7 +281,7 @@ export class AckPacing {
   #offer(room: Room, sender: SenderLayers, count: number): void {
     sender.offered = Math.min(MAX_LAYERS, Math.max(1, count));
     const now = performance.now();
-    for (const paced of [...sender.layers]) {
+    for (const paced of [...sender.layers, ...sender.h264Layers]) {
       if (!paced) continue;
       for (const lane of [...paced.lanes.values()]) {
         const decision = lane.adapter?.offer(sender.offered, now);
@@ -236,7 +297,11 @@ export class AckPacing {
     if (!sender || decision.layer === from.layer) return;
     const inFlight = from.inFlight(lane);
     from.removeReceiver(lane, true);
-    const moved = this.#layer(room, sender, decision.layer).addReceiver(lane.receiver, inFlight);
+    const h264 = from.h264 !== null;
+    const moved = this.#layer(room, sender, decision.layer, h264).addReceiver(
+      lane.receiver,
+      inFlight,
+    );
     moved.adapter = lane.adapter;
     moved.adapter?.start(sampleOf(moved, performance.now()));
     if (decision.layer > from.layer) layerStats.switchesDown++;
@@ -277,9 +342,11 @@ function sampleOf(lane: Lane, nowMs: number, bufferedBytes = lane.receiver.ws.ge
 function laneCount(sender: SenderLayers): number {
   let count = 0;
   for (const paced of sender.layers) if (paced) count += paced.lanes.size;
+  for (const paced of sender.h264Layers) if (paced) count += paced.lanes.size;
   return count;
 }
 
 function closeAll(sender: SenderLayers): void {
   for (const paced of sender.layers) paced?.close();
+  for (const paced of sender.h264Layers) paced?.close();
 }

@@ -10,7 +10,14 @@
 // than `window` buckets); each frame empties one bucket, and each ack moves its receiver to a
 // later one. Acks name frames by the sender's sequence number, matched against the last
 // RECENT_FRAMES numbers, so a sender that skips or repeats numbers can't confuse the counts.
+//
+// H.264 (kind 4) lanes keep every receiver's stream decodable: a lane that missed frames (it
+// was held back, skipped, or is new) gets the newest frame on its return only if that frame
+// heals the gap (a key frame, or a frame of a temporal layer below every one it missed);
+// otherwise it waits, off the topic, and rejoins it just before the next frame that heals.
+// Only waiting lanes cost JS per frame.
 import type { Server } from "bun";
+import { isKeyFrame, readTemporalLayer } from "../../../protocol/index.ts";
 import type { PeerSocket } from "../../peer.ts";
 import { stats } from "../../stats.ts";
 import { socketBackpressureLimit } from "../audio-fanout.ts";
@@ -55,6 +62,19 @@ export interface Lane {
   subscribedAt: number;
   /** Chooses its layer of this sender (layered receivers only). */
   adapter: LayerAdapter | null;
+  /**
+   * H.264 lanes waiting off the topic: the frames that heal its gap are key frames (0) or frames
+   * of a temporal layer below this; Infinity while it is not waiting.
+   */
+  h264Below: number;
+}
+
+/** Why an H.264 lane waits for a key frame (the keyframe_request reason). */
+export type KeyWaitReason = "joined" | "missed" | "layer_switch";
+
+/** What an H.264 PacedSender needs: a way to ask its sender for a key frame. */
+export interface H264Pacing {
+  needKey(reason: KeyWaitReason): void;
 }
 
 export interface PacingLimits {
@@ -62,6 +82,9 @@ export interface PacingLimits {
   ackWindow: number;
   backpressureLimitBytes: number;
 }
+
+/** sentN of an H.264 lane that joined a running stream: it has none of the frames so far. */
+const NOTHING_SENT = -RECENT_FRAMES - 1;
 
 function ringSize(atLeast: number): number {
   let size = 2;
@@ -88,10 +111,16 @@ export class PacedSender implements VideoReceivers<Lane> {
   readonly #due: Set<Lane>[];
   readonly #dueMask: number;
   readonly #recentSeq = new Uint32Array(RECENT_FRAMES);
+  /** H.264: each recent frame's rank, 0 for a key frame, else 1 + its temporal layer. */
+  readonly #recentRank = new Uint8Array(RECENT_FRAMES);
+  /** H.264 lanes with room in their window waiting for a frame that heals their gap. */
+  readonly waitingH264 = new Set<Lane>();
   /** Status of the last publish to the topic: > 0 means no lane can be over the limit now. */
   lastStatus = 1;
   /** Publish-then-count on the topic, where video yields to audio. */
   readonly #publisher: TopicPublisher<Lane>;
+  /** The reason the next lane that starts waiting for a key frame gives. */
+  #keyReason: KeyWaitReason = "missed";
 
   constructor(
     readonly id: number,
@@ -100,6 +129,8 @@ export class PacedSender implements VideoReceivers<Lane> {
     readonly topic: string,
     private readonly server: Server<unknown>,
     private readonly limits: PacingLimits,
+    /** Set for kind 4: lanes never get a frame they can't decode (see the top of this file). */
+    readonly h264: H264Pacing | null = null,
   ) {
     this.#window = limits.ackWindow;
     this.#publisher = new TopicPublisher(
@@ -130,9 +161,22 @@ export class PacedSender implements VideoReceivers<Lane> {
       sentCount: 0,
       subscribedAt: this.latestN,
       adapter: null,
+      h264Below: Number.POSITIVE_INFINITY,
     };
     this.lanes.set(receiver.ws, lane);
     receiver.lanes.set(this.id, lane);
+    if (this.h264 !== null) {
+      // Joining an H.264 stream (or moving from another layer): it starts on a key frame.
+      lane.sentN = NOTHING_SENT;
+      for (const seq of inFlight ?? []) {
+        lane.unackedN.push(0);
+        lane.unackedSeq.push(seq);
+      }
+      this.#keyReason = inFlight === null ? "joined" : "layer_switch";
+      if (this.latest === null) this.#waitH264(lane);
+      else this.resume(lane);
+      return lane;
+    }
     if (inFlight === null) {
       this.#subscribe(lane);
       return lane;
@@ -168,6 +212,7 @@ export class PacedSender implements VideoReceivers<Lane> {
     this.lanes.delete(lane.receiver.ws);
     lane.receiver.lanes.delete(this.id);
     lane.receiver.idle.delete(lane);
+    this.waitingH264.delete(lane);
     if (!lane.onTopic) return;
     lane.bucket?.delete(lane);
     lane.bucket = null;
@@ -184,6 +229,11 @@ export class PacedSender implements VideoReceivers<Lane> {
 
   /** One frame: to every lane in step, natively; then lanes whose window it filled leave. */
   publish(message: Buffer, seq: number): void {
+    if (this.h264 !== null) {
+      const rank = isKeyFrame(message) ? 0 : 1 + readTemporalLayer(message);
+      this.#recentRank[(this.latestN + 1) % RECENT_FRAMES] = rank;
+      if (this.waitingH264.size > 0) this.#wakeH264(rank);
+    }
     const n = ++this.latestN;
     this.latest = message;
     this.#recentSeq[n % RECENT_FRAMES] = seq;
@@ -246,6 +296,12 @@ export class PacedSender implements VideoReceivers<Lane> {
     }
     const latest = this.latest;
     if (latest !== null && lane.sentN !== this.latestN) {
+      if (this.h264 !== null && !this.#heals(lane)) {
+        this.#waitH264(lane);
+        return;
+      }
+      this.waitingH264.delete(lane);
+      lane.h264Below = Number.POSITIVE_INFINITY;
       if (ws.send(latest) === 0) {
         // Its buffer is full of other frames; its ack for one of them retries this lane.
         ws.data.framesDropped++;
@@ -262,6 +318,56 @@ export class PacedSender implements VideoReceivers<Lane> {
       if (lane.unackedN.length >= this.#window) return;
     }
     this.#subscribe(lane);
+  }
+
+  /**
+   * H.264: whether the newest frame heals what `lane` missed (frames after sentN): a key frame
+   * does; a delta frame does when every missed frame was of a higher temporal layer than it.
+   */
+  #heals(lane: Lane): boolean {
+    const latestN = this.latestN;
+    const latestRank = this.#recentRank[latestN % RECENT_FRAMES] as number;
+    if (latestRank === 0) return true;
+    if (lane.sentN < latestN - RECENT_FRAMES + 1) {
+      lane.h264Below = 0; // missed too much to know: a key frame
+      return false;
+    }
+    let below = Number.POSITIVE_INFINITY;
+    for (let n = lane.sentN + 1; n < latestN; n++) {
+      below = Math.min(below, this.#recentRank[n % RECENT_FRAMES] as number);
+    }
+    lane.h264Below = Math.min(below, latestRank);
+    return latestRank < below;
+  }
+
+  /** H.264: off the topic until a frame heals the lane's gap; asks for a key frame if it takes one. */
+  #waitH264(lane: Lane): void {
+    if (lane.h264Below === Number.POSITIVE_INFINITY) lane.h264Below = 0;
+    this.waitingH264.add(lane);
+    if (lane.h264Below <= 1) {
+      // Rank 1 is temporal layer 0: only a key frame heals a missed base-layer frame.
+      lane.h264Below = 0;
+      this.h264?.needKey(this.#keyReason);
+    }
+    this.#keyReason = "missed";
+  }
+
+  /** H.264, before frame latestN + 1 of `rank`: waiting lanes it heals rejoin the topic for it. */
+  #wakeH264(rank: number): void {
+    let needKey = false;
+    for (const lane of this.waitingH264) {
+      const ws = lane.receiver.ws;
+      const heals = rank === 0 || rank < lane.h264Below;
+      if (heals && ws.getBufferedAmount() <= this.limits.backpressureLimitBytes) {
+        this.waitingH264.delete(lane);
+        lane.h264Below = Number.POSITIVE_INFINITY;
+        this.#subscribe(lane);
+        continue;
+      }
+      lane.h264Below = Math.min(lane.h264Below, rank <= 1 ? 0 : rank);
+      if (lane.h264Below === 0) needKey = true;
+    }
+    if (needKey) this.h264?.needKey("missed");
   }
 
   /** The frame n an ack names among those the topic brought (unacked ones are checked first), or 0. */
