@@ -292,7 +292,8 @@ export function validateFrame(message: Uint8Array, maxFrameBytes: number): Frame
   const flags = readFlags(message);
   if ((flags & ~rule.allowedFlags) !== 0) return "bad_flags";
   if ((flags & FrameFlag.LayerMask) >>> LAYER_SHIFT >= MAX_LAYERS) return "bad_flags";
-  if ((flags & FrameFlag.TemporalMask) >>> TEMPORAL_SHIFT >= MAX_TEMPORAL_LAYERS) return "bad_flags";
+  if ((flags & FrameFlag.TemporalMask) >>> TEMPORAL_SHIFT >= MAX_TEMPORAL_LAYERS)
+    return "bad_flags";
   const bytes = message.byteLength - HEADER_BYTES;
   if (bytes === 0) return "empty_payload";
   if (bytes <= ENCRYPTION_OVERHEAD && (flags & FrameFlag.Encrypted) !== 0) {

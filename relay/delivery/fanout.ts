@@ -23,12 +23,12 @@ import type { Room } from "../rooms.ts";
 import { stats } from "../stats.ts";
 import { AudioFanout, socketBackpressureLimit } from "./audio-fanout.ts";
 import { skipForLegacy } from "./encrypted-frames.ts";
-import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
-import { AckPacing } from "./pacing/ack-pacing.ts";
-import { layerStats } from "./pacing/layer-metrics.ts";
 import { updateCodecsNeeded } from "./h264/codecs-needed.ts";
 import { H264Fanout } from "./h264/h264-fanout.ts";
 import { KeyframeRequests } from "./h264/keyframe-requests.ts";
+import { fromLegacyText, legacyJpegBytes, toLegacyText } from "./legacy-format.ts";
+import { AckPacing } from "./pacing/ack-pacing.ts";
+import { layerStats } from "./pacing/layer-metrics.ts";
 import { TopicPublisher } from "./topic-publisher.ts";
 import { VideoParking } from "./video-parking.ts";
 

@@ -24,8 +24,8 @@ import {
 } from "../../../protocol/index.ts";
 import type { PeerSocket } from "../../peer.ts";
 import type { Room } from "../../rooms.ts";
-import type { KeyframeRequests } from "../h264/keyframe-requests.ts";
 import { senderTopic } from "../../topics.ts";
+import type { KeyframeRequests } from "../h264/keyframe-requests.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
 import { DEFAULT_TUNING, LayerAdapter, type LayerDecision } from "./layer-adaptation.ts";
 import { layerStats } from "./layer-metrics.ts";
