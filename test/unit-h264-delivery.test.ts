@@ -58,10 +58,10 @@ function setup(ackWindow = 2) {
     fanout.codecsChanged(room);
   };
   /** The sender sends access unit `seq` (key frame or delta, temporal layer `t`). */
-  const send = (sender: FakeSocket, seq: number, key: boolean, t = 0, bytes = 100) => {
+  const send = (sender: FakeSocket, seq: number, key: boolean, t = 0, bytes = 100, stepMs = 1) => {
     const frame = encodeH264Frame(
       new Uint8Array(bytes).fill(seq & 0xff),
-      1000 + seq,
+      1000 + seq * stepMs,
       seq,
       key,
       0,
@@ -154,19 +154,30 @@ test("missing a frame of a higher temporal layer only waits for the next lower-l
   expect(h264Frames(slow).map(readTemporalLayer)).toEqual([0, 2, 1, 0, 2, 1, 2, 0]);
 });
 
-test("an acking receiver held back by its window resumes only on a key frame", () => {
+test("an acking receiver a little behind gets the frames it missed in order", () => {
   const s = setup(2);
   const sender = s.join({ h264: true });
   const receiver = s.join({ h264: true, acks: true });
   sendGop(s, sender, 0, 4); // gets 0, 1; window full for 2, 3
   expect(sequences(receiver)).toEqual([0, 1]);
-  s.ack(receiver, sender, 1); // room again, but the newest (3) is a delta whose reference it lacks
+  s.ack(receiver, sender, 1); // 2 and 3 are 33 ms behind the newest: sent in order
+  expect(sequences(receiver)).toEqual([0, 1, 2, 3]);
+  s.ack(receiver, sender, 3); // caught up: back on the topic
+  sendGop(s, sender, 4, 6);
+  expect(sequences(receiver)).toEqual([0, 1, 2, 3, 4, 5]);
+});
+
+test("an acking receiver far behind waits for the next key frame", () => {
+  const s = setup(2);
+  const sender = s.join({ h264: true });
+  const receiver = s.join({ h264: true, acks: true });
+  // 10 fps capture times: 2..7 span 500 ms, more than the relay catches up in order.
+  for (let seq = 0; seq < 8; seq++) s.send(sender, seq, seq % 10 === 0, 0, 100, 100);
+  s.ack(receiver, sender, 1);
   expect(sequences(receiver)).toEqual([0, 1]);
-  sendGop(s, sender, 4, 8); // 5 is a key frame: it rejoins for it, and its window fills at 6
-  expect(sequences(receiver)).toEqual([0, 1, 5, 6]);
-  s.ack(receiver, sender, 6); // the newest (7) follows 6: nothing missed, it gets it
-  sendGop(s, sender, 8, 9);
-  expect(sequences(receiver)).toEqual([0, 1, 5, 6, 7, 8]);
+  for (let seq = 8; seq < 13; seq++) s.send(sender, seq, seq % 10 === 0, 0, 100, 100);
+  expect(sequences(receiver)).toEqual([0, 1, 10, 11]);
+  expect(isKeyFrame(h264Frames(receiver)[2] as Uint8Array)).toBe(true);
 });
 
 test("an acking receiver whose newest missed frame is a key frame gets it at once", () => {

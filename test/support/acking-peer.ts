@@ -50,8 +50,10 @@ export class AckingPeer {
     mode: AckMode = "auto",
     ack = true,
     layers = false,
+    h264 = false,
   ): Promise<AckingPeer> {
-    const ws = new WebSocket(roomUrl(relayWsUrl, room, { name, ack, layers }));
+    const codecs = h264 ? (["h264"] as const) : [];
+    const ws = new WebSocket(roomUrl(relayWsUrl, room, { name, ack, layers, codecs }));
     const peer = new AckingPeer(ws, mode);
     await peer.waitFor(() => peer.welcome !== null, `welcome for ${name}`);
     return peer;

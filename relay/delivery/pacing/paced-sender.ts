@@ -14,10 +14,11 @@
 // H.264 (kind 4) lanes keep every receiver's stream decodable: a lane that missed frames (it
 // was held back, skipped, or is new) gets the newest frame on its return only if that frame
 // heals the gap (a key frame, or a frame of a temporal layer below every one it missed);
-// otherwise it waits, off the topic, and rejoins it just before the next frame that heals.
-// Only waiting lanes cost JS per frame.
+// otherwise, if it is only a little behind, it gets the frames it missed in order (the newest
+// ones are kept), and if it is further behind it waits, off the topic, and rejoins it just before
+// the next frame that heals. Only lanes off the topic cost JS per frame.
 import type { Server } from "bun";
-import { isKeyFrame, readTemporalLayer } from "../../../protocol/index.ts";
+import { isKeyFrame, readCaptureTime, readTemporalLayer } from "../../../protocol/index.ts";
 import type { PeerSocket } from "../../peer.ts";
 import { stats } from "../../stats.ts";
 import { socketBackpressureLimit } from "../audio-fanout.ts";
@@ -83,6 +84,11 @@ export interface PacingLimits {
   backpressureLimitBytes: number;
 }
 
+/** H.264 frames kept per sender and layer for in-order catch-up (over CATCH_UP_MS at 30 fps). */
+const KEPT_FRAMES = 24;
+/** An H.264 lane this far behind (capture time) catches up in order; further, it waits for a key frame. */
+const CATCH_UP_MS = 400;
+
 /** sentN of an H.264 lane that joined a running stream: it has none of the frames so far. */
 const NOTHING_SENT = -RECENT_FRAMES - 1;
 
@@ -115,6 +121,8 @@ export class PacedSender implements VideoReceivers<Lane> {
   readonly #recentRank = new Uint8Array(RECENT_FRAMES);
   /** H.264 lanes with room in their window waiting for a frame that heals their gap. */
   readonly waitingH264 = new Set<Lane>();
+  /** H.264: the newest KEPT_FRAMES frames (the Buffers received, not copies), for in-order catch-up. */
+  readonly #kept: (Buffer | undefined)[] = [];
   /** Status of the last publish to the topic: > 0 means no lane can be over the limit now. */
   lastStatus = 1;
   /** Publish-then-count on the topic, where video yields to audio. */
@@ -225,6 +233,7 @@ export class PacedSender implements VideoReceivers<Lane> {
   close(): void {
     for (const lane of this.lanes.values()) this.removeReceiver(lane, true);
     this.latest = null;
+    this.#kept.length = 0;
   }
 
   /** One frame: to every lane in step, natively; then lanes whose window it filled leave. */
@@ -237,6 +246,7 @@ export class PacedSender implements VideoReceivers<Lane> {
     const n = ++this.latestN;
     this.latest = message;
     this.#recentSeq[n % RECENT_FRAMES] = seq;
+    if (this.h264 !== null) this.#kept[n % KEPT_FRAMES] = message;
     const receivers = this.onTopic;
     ackStats.framesHeld += this.lanes.size - receivers;
     if (receivers === 0) return;
@@ -297,7 +307,7 @@ export class PacedSender implements VideoReceivers<Lane> {
     const latest = this.latest;
     if (latest !== null && lane.sentN !== this.latestN) {
       if (this.h264 !== null && !this.#heals(lane)) {
-        this.#waitH264(lane);
+        if (!this.#catchUpInOrder(lane)) this.#waitH264(lane);
         return;
       }
       this.waitingH264.delete(lane);
@@ -338,6 +348,44 @@ export class PacedSender implements VideoReceivers<Lane> {
     }
     lane.h264Below = Math.min(below, latestRank);
     return latestRank < below;
+  }
+
+  /**
+   * H.264: a lane a little behind (its oldest missed frame at most CATCH_UP_MS older than the
+   * newest, and still kept) gets the missed frames in order, as far as its window allows, instead
+   * of waiting for a key frame; once it has the newest it is back on the topic. False when it is
+   * too far behind (it then waits for a key frame).
+   */
+  #catchUpInOrder(lane: Lane): boolean {
+    const latestN = this.latestN;
+    const next = lane.sentN + 1;
+    if (next < 1 || next <= latestN - KEPT_FRAMES) return false;
+    const oldest = this.#kept[next % KEPT_FRAMES];
+    const latest = this.latest;
+    if (!oldest || !latest || readCaptureTime(latest) - readCaptureTime(oldest) > CATCH_UP_MS) {
+      return false;
+    }
+    const ws = lane.receiver.ws;
+    this.waitingH264.delete(lane);
+    lane.h264Below = Number.POSITIVE_INFINITY;
+    for (let n = next; n <= latestN; n++) {
+      if (lane.unackedN.length >= this.#window) return true; // its next ack goes on from here
+      const frame = this.#kept[n % KEPT_FRAMES] as Buffer;
+      if (ws.send(frame) === 0) {
+        ws.data.framesDropped++;
+        stats.framesDropped++;
+        lane.receiver.idle.add(lane);
+        return true;
+      }
+      this.#sent(lane, n);
+      lane.sentCount++;
+      stats.framesOut++;
+      stats.bytesOut += frame.byteLength;
+      (layerStats.bytesOut[this.layer] as number) += frame.byteLength;
+      ackStats.catchUps++;
+    }
+    if (lane.unackedN.length < this.#window) this.#subscribe(lane);
+    return true;
   }
 
   /** H.264: off the topic until a frame heals the lane's gap; asks for a key frame if it takes one. */
