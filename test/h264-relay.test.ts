@@ -4,7 +4,6 @@
 // decodes must equal the clean decode of the same access unit (ffmpeg framemd5), and the first
 // unit each gets must be a key frame. A receiver without codecs=h264 gets no kind 4.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { describeFigures } from "../bench/frame-figures.ts";
 import { startThrottleProxy, type ThrottleProxy } from "../bench/throttle-proxy.ts";
 import {
   encodeH264Frame,
@@ -13,7 +12,6 @@ import {
   isKeyFrame,
   readCaptureTime,
   readSequence,
-  roomUrl,
 } from "../protocol/index.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
 import { decodeUnits, encodeTestStream, type TestStream } from "./support/h264-stream.ts";
@@ -146,7 +144,6 @@ test.skipIf(!hasX264)(
         `${name}: ${frames.length}/${sent} access units (${keys} key), ${(frames.length / SECONDS).toFixed(1)} fps, p95 age ${p95.toFixed(0)} ms, all decoded pictures clean`,
       );
     }
-    void describeFigures;
   },
   60_000,
 );

@@ -1,7 +1,13 @@
 // Hostile messages for the fuzz test, from a seeded generator so a failing run can be replayed:
 // valid headers with garbage, truncated and oversized frames, wrong kinds and versions, random
 // text, JSON of wrong shapes, acks for unknown senders, mutated real frames, empty messages.
-import { encodeVideoFrame, FrameKind, HEADER_BYTES, writeHeader } from "../../protocol/index.ts";
+import {
+  encodeH264Frame,
+  encodeVideoFrame,
+  FrameKind,
+  HEADER_BYTES,
+  writeHeader,
+} from "../../protocol/index.ts";
 import { seededRandom as random } from "../fixtures/client/jpeg.ts";
 
 export const CASES = [
@@ -15,6 +21,7 @@ export const CASES = [
   "ack_unknown_sender",
   "mutated_frame",
   "empty",
+  "h264_bad_flags",
 ] as const;
 export type FuzzCase = (typeof CASES)[number];
 
@@ -107,6 +114,15 @@ export function createGenerator(
       return int(3) === 0 ? frame.subarray(0, int(frame.byteLength)) : frame;
     },
     empty: () => (int(2) === 0 ? new Uint8Array(0) : ""),
+    h264_bad_flags: () => {
+      // Kind 4 with any flags (temporal layer 3, layer 3, unknown bits, key frame or not) and
+      // garbage where the access unit should be: refused, or forwarded as opaque bytes.
+      const frame = encodeH264Frame(bytes(1 + int(2000)), Date.now(), int(1000), int(2) === 0);
+      const flags = int(2) === 0 ? int(65536) : 0x0030 | (int(4) << 1);
+      frame[2] = flags & 0xff;
+      frame[3] = flags >>> 8;
+      return frame;
+    },
   };
   const jpegBase64 = Buffer.from(sampleJpeg).toString("base64");
   return {
