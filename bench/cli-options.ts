@@ -25,6 +25,8 @@ export const USAGE = `Usage: npm run bench -- [options]      (with Bun installed
   --no-baseline           skip the raw Bun.serve baseline (no ratios)
   --acks                  framecast's participants join with ?ack=1 and ack every frame
                           (receiver-paced delivery; the baseline knows no acks)
+  --h264                  framecast's publishers send the frames as kind 4 (H.264, a key frame
+                          every 30th) and receivers join with codecs=h264: the relay's H.264 path
   --e2ee                  publishers seal every frame end to end (AES-GCM, a bench room key),
                           as encrypted rooms do; the relays forward them unread (v1 scenarios)
   -h, --help              this text
@@ -49,6 +51,8 @@ export interface BenchOptions {
   acks: boolean;
   /** Publishers send end-to-end encrypted frames (bench --e2ee). */
   e2ee: boolean;
+  /** Framecast's publishers send kind 4, receivers declare codecs=h264 (bench --h264). */
+  h264: boolean;
 }
 
 function positive(name: string, value: string | undefined, integer = true): number | undefined {
@@ -96,6 +100,7 @@ function parseOrThrow(argv: string[]): BenchOptions | "help" | "version" {
       "no-baseline": { type: "boolean", default: false },
       acks: { type: "boolean", default: false },
       e2ee: { type: "boolean", default: false },
+      h264: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },
@@ -135,5 +140,6 @@ function parseOrThrow(argv: string[]): BenchOptions | "help" | "version" {
     baseline: !values["no-baseline"],
     acks: values.acks ?? false,
     e2ee: values.e2ee ?? false,
+    h264: values.h264 ?? false,
   };
 }

@@ -12,6 +12,8 @@ export interface ParticipantSpec {
   ack?: boolean;
   /** Room key: publishers seal each frame with it, receivers expect sealed sizes (bench --e2ee). */
   e2eeKey?: string;
+  /** Publishes kind 4 (a key frame every 30th) and joins with codecs=h264 (bench --h264). */
+  h264?: boolean;
 }
 
 export interface SetupMessage {

@@ -33,6 +33,7 @@ function targetsFor(options: BenchOptions): TargetSpec[] {
     ? { name: "framecast", script: null, args: [], url: options.url }
     : { name: "framecast", script: options.relayScript, args: options.relayArgs, url: null };
   framecast.acks = options.acks;
+  framecast.h264 = options.h264;
   // Both relays get the same sealed frames: neither reads them, so the baseline stays the floor.
   const e2eeKey = options.e2ee ? generateRoomKey() : undefined;
   framecast.e2eeKey = e2eeKey;
@@ -196,7 +197,7 @@ async function main(): Promise<number> {
   console.log(
     `framecast bench ${startedAt.toISOString().slice(0, 10)} · ${machine.cores} cores ${machine.cpuModel} · ` +
       `bun ${Bun.version} · ${options.quick ? "quick" : `${plan.rounds}×${plan.seconds} s per target`}` +
-      `${options.e2ee ? " · frames end-to-end encrypted (--e2ee)" : ""}${options.acks ? " · acks" : ""}\n`,
+      `${options.e2ee ? " · frames end-to-end encrypted (--e2ee)" : ""}${options.acks ? " · acks" : ""}${options.h264 ? " · H.264 (kind 4)" : ""}\n`,
   );
   if (results.length > 0) console.log(resultsTable(results));
   const ratioText = ratiosTable(results);

@@ -2,6 +2,7 @@
 // Receiving does the least work that still proves delivery: read the capture time, check size.
 import {
   ENCRYPTION_OVERHEAD,
+  encodeH264Frame,
   encodeVideoFrame,
   FrameSealer,
   HEADER_BYTES,
@@ -122,6 +123,14 @@ export class Participant {
     if (this.spec.legacy) {
       writeStamp(this.legacyFrame, captureTime, this.spec.index, seq);
       this.socket.send(Buffer.from(this.legacyFrame).toString("base64"));
+    } else if (this.spec.h264) {
+      // The relay never reads the payload: the same bytes as kind 4 measure its H.264 path.
+      const frame = encodeH264Frame(this.jpeg, captureTime, seq, seq % 30 === 0);
+      if (this.sealer) {
+        void this.sealer.seal(frame).then((message) => {
+          if (this.socket.readyState === WebSocket.OPEN) this.socket.send(message);
+        });
+      } else this.socket.send(frame);
     } else if (this.sealer) {
       void this.sealer.seal(encodeVideoFrame(this.jpeg, captureTime, seq)).then((message) => {
         if (this.socket.readyState === WebSocket.OPEN) this.socket.send(message);

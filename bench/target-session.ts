@@ -25,6 +25,8 @@ export interface TargetSpec {
   acks?: boolean;
   /** Publishers seal frames with this room key (bench --e2ee). */
   e2eeKey?: string;
+  /** Publishers send kind 4, receivers join with codecs=h264 (bench --h264). */
+  h264?: boolean;
 }
 
 const STALLED_RECEIVER = new URL("./stalled-receiver.ts", import.meta.url).pathname;
@@ -66,6 +68,7 @@ function participantsFor(
   room: string,
   acks: boolean,
   e2eeKey: string | undefined,
+  h264: boolean,
 ): ParticipantSpec[] {
   const total = scenario.publishers + scenario.receivers;
   return Array.from({ length: total }, (_, index) => {
@@ -76,12 +79,13 @@ function participantsFor(
       name,
       url: scenario.legacy
         ? `${relayUrl.replace(/\/+$/, "")}/`
-        : roomUrl(relayUrl, room, { name, ack: acks }),
+        : roomUrl(relayUrl, room, { name, ack: acks, codecs: h264 ? ["h264"] : [] }),
       legacy: scenario.legacy,
       publishes,
       ack: acks && !scenario.legacy,
       // The old protocol has no header to flag encryption in: its rooms stay plain.
       e2eeKey: scenario.legacy ? undefined : e2eeKey,
+      h264: h264 && !scenario.legacy,
     };
   });
 }
@@ -131,6 +135,7 @@ export async function openSession(
       room,
       target.acks ?? false,
       target.e2eeKey,
+      target.h264 ?? false,
     );
     const stalledUrl = scenario.legacy
       ? `${relayUrl.replace(/\/+$/, "")}/`
