@@ -84,8 +84,8 @@ export interface PacingLimits {
   backpressureLimitBytes: number;
 }
 
-/** H.264 frames kept per sender and layer for in-order catch-up (over CATCH_UP_MS at 30 fps). */
-const KEPT_FRAMES = 24;
+/** H.264 frames kept per sender and layer for in-order catch-up (CATCH_UP_MS at up to 37 fps). */
+const KEPT_FRAMES = 16;
 /** An H.264 lane this far behind (capture time) catches up in order; further, it waits for a key frame. */
 const CATCH_UP_MS = 400;
 
