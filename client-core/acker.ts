@@ -65,5 +65,8 @@ export class Acker {
 
 /** True for a message the relay paces and so waits to hear an ack of: a video frame's header. */
 export function isAckable(message: Uint8Array): boolean {
-  return message.byteLength >= HEADER_BYTES && frameKind(message) === FrameKind.VideoJpeg;
+  if (message.byteLength < HEADER_BYTES) return false;
+  const kind = frameKind(message);
+  // Video of either codec is paced by acks (docs/PROTOCOL.md, Acks and H.264); sound is not.
+  return kind === FrameKind.VideoJpeg || kind === FrameKind.VideoH264;
 }

@@ -2,9 +2,10 @@
 import { expect, test } from "bun:test";
 import { Acker, isAckable } from "../client-core/acker.ts";
 import { FrameDecryptor } from "../client-core/frame-decryptor.ts";
-import { InboundFrames } from "../client-core/inbound-frames.ts";
+import { h264NotYetDecoded, InboundFrames } from "../client-core/inbound-frames.ts";
 import {
   encodeAudioPacket,
+  encodeH264Frame,
   encodeVideoFrame,
   FrameFlag,
   FrameKind,
@@ -92,4 +93,21 @@ test("the ack rule: video frames only, and only after a welcome with an ack wind
   acker.reset();
   acker.skipped(encodeVideoFrame(JPEG, 1, 4));
   expect(sent.map(readSequence)).toEqual([3]);
+});
+
+test("kind 4 (H.264) is ackable; the clients' not-yet-decoded route acks and drops it", () => {
+  const acked: number[] = [];
+  const socket = { send: (bytes: Uint8Array) => acked.push(readSequence(bytes)) };
+  const acker = new Acker(() => socket as unknown as WebSocket);
+  acker.welcome({ ackWindow: 2 } as WelcomeMessage);
+  const h264 = encodeH264Frame(new Uint8Array([0, 0, 0, 1, 9, 0xf0]), 1, 11, true);
+  expect(isAckable(h264)).toBe(true);
+  const inbound = new InboundFrames({
+    decryptor: null,
+    acker,
+    routes: { VideoJpeg: () => {}, Audio: () => {}, VideoH264: h264NotYetDecoded(acker) },
+    undecryptable: () => {},
+  });
+  inbound.receive(h264);
+  expect(acked).toEqual([11]);
 });
