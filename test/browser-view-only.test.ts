@@ -3,6 +3,7 @@
 // only" and sends nothing even when its share button is clicked by script; the other page lists it
 // as a viewer and has no tile for it; a CLI --no-send participant is listed and has no tile either.
 import { afterAll, expect, test } from "bun:test";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "bun";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
@@ -29,6 +30,7 @@ const ROOM = "panel";
 const ADMIN_TOKEN = "admin-token-for-tests-0123456789";
 const admin = { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } };
 const RELAY_MAIN = join(import.meta.dir, "..", "relay", "main.ts");
+const ARTIFACTS = join(import.meta.dir, "..", "artifacts");
 
 let relay: SpawnedRelay | null = null;
 const pages: Participant[] = [];
@@ -166,6 +168,10 @@ browserTest(
       "cli (not sending)",
     ]);
     expect((await remoteTiles(vic.page)).map((tile) => tile.name)).toEqual(["ana"]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await vic.page.screenshot({ path: join(ARTIFACTS, "view-only.png") });
+    await ana.page.click("#people-button");
+    await ana.page.screenshot({ path: join(ARTIFACTS, "view-only-sender.png") });
     // The page asks the relay whether the plain room link would let people in: a 401, logged.
     for (const page of [ana, vic])
       expect(page.errors.filter((error) => !error.includes("status of 401"))).toEqual([]);
