@@ -138,7 +138,7 @@ interface FileSummary {
 /** The recorder's "recorded NAME: ..." lines for one participant, one per file. */
 function summaries(output: string, name: string): FileSummary[] {
   const pattern = new RegExp(
-    `recorded ${name}: (\\d+) frames \\(\\+(\\d+) repeated, (\\d+) dropped\\), ` +
+    `recorded ${name}: (\\d+) frames \\(\\d+ in the file: \\+(\\d+) repeated, (\\d+) dropped\\), ` +
       `(\\d+) packets \\((\\d+) skipped\\) -> (\\S+)`,
     "g",
   );
@@ -187,8 +187,14 @@ test("sound only, picture only, sound after picture, picture after sound: all of
 
   const files = readdirSync(dir);
   console.log(`sent: ${JSON.stringify(sent)}`);
-  console.log(output.split("\n").filter((line) => /record|continuing/.test(line)).join("\n"));
-  for (const file of files) console.log(`${file}: ${JSON.stringify(countPackets(join(dir, file)))}`);
+  console.log(
+    output
+      .split("\n")
+      .filter((line) => /record|continuing/.test(line))
+      .join("\n"),
+  );
+  for (const file of files)
+    console.log(`${file}: ${JSON.stringify(countPackets(join(dir, file)))}`);
   for (const [name, expected] of Object.entries(sent)) {
     const written = summaries(output, name);
     const inFiles = written.map((summary) => ({

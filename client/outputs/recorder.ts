@@ -16,7 +16,8 @@
 // first picture filling the slots before it). A participant who adds picture to a sound-only
 // file, or sound to a picture-only one, continues in a new file with both, named NAME-ID-2.mkv
 // (-3, ...): no name is used twice. Each file ends with one line, "recorded NAME: N frames
-// (+R repeated, D dropped), M packets (S skipped) -> FILE", counting what was received for it.
+// (F in the file: +R repeated, D dropped), M packets (S skipped) -> FILE", counting what was
+// received for it.
 
 import { closeSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -241,7 +242,8 @@ export class Recorder implements FrameSink {
   }
 
   async close(): Promise<void> {
-    for (const { stream } of [...this.#soundFirst.values()]) this.#openSoundOnly(stream, Date.now());
+    for (const { stream } of [...this.#soundFirst.values()])
+      this.#openSoundOnly(stream, Date.now());
     for (const recording of this.#open.values()) this.#finishing.push(this.#finish(recording));
     this.#open.clear();
     await Promise.all(this.#finishing);
@@ -400,13 +402,7 @@ export class Recorder implements FrameSink {
     }
     const fps = output.fps;
     // The first picture may fill slots too: when sound started the file before it.
-    const placement = placePicture(
-      frame.timeMs,
-      recording.originMs,
-      recording.frames,
-      fps,
-      true,
-    );
+    const placement = placePicture(frame.timeMs, recording.originMs, recording.frames, fps, true);
     if (!placement) {
       recording.dropped++;
       return;
@@ -451,8 +447,8 @@ export class Recorder implements FrameSink {
     // which are in the file too) and sound packets; what is missing says why.
     const early = recording.dropped - recording.slowDrops;
     this.#log(
-      `recorded ${recording.stream.name}: ${recording.received} frames ` +
-        `(+${recording.repeats} repeated, ${recording.dropped} dropped), ` +
+      `recorded ${recording.stream.name}: ${recording.received} frames (${recording.frames} ` +
+        `in the file: +${recording.repeats} repeated, ${recording.dropped} dropped), ` +
         `${recording.receivedPackets} packets (${recording.skippedPackets} skipped) -> ` +
         `${recording.path} (${output.fps === null ? "sound only" : `${output.fps} fps`})` +
         (recording.slowDrops > 0 ? `; ${recording.slowDrops} frames dropped: disk too slow` : "") +
