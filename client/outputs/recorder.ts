@@ -193,7 +193,11 @@ export class Recorder implements FrameSink {
     this.#finishing.push(this.#finish(recording));
     const next = this.#create(stream, now);
     this.#open.set(stream.id, next);
-    this.#log(`${stream.name} started sending ${what}: continuing in ${next.path}`);
+    // Same form as a first file's line, so whoever watches for it sees the new one too.
+    this.#log(
+      `${stream.name} started sending ${what}: recording ${stream.name} (picture and sound) ` +
+        `to ${next.path}`,
+    );
   }
 
   audio(stream: StreamInfo, opus: Uint8Array, captureTimeMs: number): void {
