@@ -103,6 +103,13 @@ test("flash+beep and a tone through the relay: recorded in sync, at the right fr
   ).toEqual(["mjpeg", "opus"]);
   const avSound = decodeAudio(avFile);
   const beepHz = loudFrequency(avSound);
+  console.log(
+    recorder
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("framecast: recorded"))
+      .join("\n"),
+  );
   const packets = Number(/recorded av: .*, (\d+) packets/.exec(recorder.output())?.[1]);
   // Right length: the decoded sound spans (at least) every packet received, 20 ms each.
   const frames = videoBrightness(avFile);
