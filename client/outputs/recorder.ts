@@ -34,6 +34,11 @@ import { soundGranule } from "./sound-timeline.ts";
 
 /** A participant whose sound comes but no picture this long gets a sound-only recording. */
 const AUDIO_ONLY_AFTER_MS = 2000;
+/**
+ * Pictures that may wait for a briefly slow ffmpeg (busy disk or CPU) instead of being dropped:
+ * 64 MiB, some 10 s of 640x480 at 30 fps.
+ */
+const RECORD_PIPE_ALLOWANCE_BYTES = 64 * 1024 * 1024;
 /** Sound kept while a recording waits for its picture or its frame rate (5 s of packets). */
 const MAX_PENDING_PACKETS = 250;
 
@@ -304,7 +309,8 @@ export class Recorder implements FrameSink {
   #begin(recording: Recording): void {
     const fps = estimateFps(recording.pending.map((frame) => frame.timeMs)) ?? this.#fallbackFps;
     const process = this.#spawn(recording, fps);
-    recording.output = { process, writer: new PipeWriter(process.stdin as FileSink), fps };
+    const writer = new PipeWriter(process.stdin as FileSink, RECORD_PIPE_ALLOWANCE_BYTES);
+    recording.output = { process, writer, fps };
     // Sound that came first (a continuation, or a microphone a moment ahead of the camera)
     // starts the file too: the first picture fills the slots before it.
     const firstPicture = recording.pending[0]?.timeMs ?? Number.POSITIVE_INFINITY;
