@@ -2,7 +2,8 @@
 // the real CLI recording (--record) and ffprobe counting what is in the files. Four participants:
 // sound only and picture only (real CLI senders, real ffmpeg capture), and two scripted senders
 // (real JPEGs, real Opus from ffmpeg) that start sound after picture and picture after sound,
-// the cases that make the recorder continue in a second file. For each one:
+// the cases that make the recorder continue in a second file, plus one whose sound starts while
+// its first file is still being opened. For each one:
 //   - what the recorder received (its "recorded NAME: ..." summary per file) is at most what the
 //     sender sent (the CLI's exit summary, or the script's own count), all of it when unloaded,
 //   - packets in the files (ffprobe -count_packets) are the packets received,
@@ -173,8 +174,18 @@ test("sound only, picture only, sound after picture, picture after sound: all of
     pictureFromMs: 3000,
     soundFromMs: 0,
   });
+  // Sound 0.5 s after picture: the first file's ffmpeg has not even made its file yet (its frame
+  // rate is still being measured), where a name taken from the disk alone would be used twice.
+  const soundSoon = await scriptedSender(relay.wsUrl, "soundsoon", {
+    pictureFromMs: 0,
+    soundFromMs: 500,
+  });
   await Bun.sleep(7000);
-  const scripted = { soundlater: soundLater.stop(), picturelater: pictureLater.stop() };
+  const scripted = {
+    soundlater: soundLater.stop(),
+    picturelater: pictureLater.stop(),
+    soundsoon: soundSoon.stop(),
+  };
   expect(await Promise.all([sound.stop(), picture.stop()])).toEqual([0, 0]);
   const sent = {
     sound: {
@@ -249,7 +260,8 @@ test("sound only, picture only, sound after picture, picture after sound: all of
   // Two files each for the late starters, and no name used twice.
   expect(summaries(output, "soundlater").length).toBe(2);
   expect(summaries(output, "picturelater").length).toBe(2);
-  const named = ["sound", "picture", "soundlater", "picturelater"].flatMap((name) =>
+  expect(summaries(output, "soundsoon").length).toBe(2);
+  const named = ["sound", "picture", "soundlater", "picturelater", "soundsoon"].flatMap((name) =>
     summaries(output, name).map((s) => s.file),
   );
   expect(new Set(named).size).toBe(named.length);
