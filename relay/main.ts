@@ -41,8 +41,12 @@ async function main(): Promise<void> {
   try {
     relay = await startRelay(config);
   } catch (error) {
+    // One line, no stack: the usual cause is a relay already running (see --reuse-port).
+    const busy = (error as { code?: string }).code === "EADDRINUSE";
     process.stderr.write(
-      `relay: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`,
+      busy
+        ? `relay: port ${config.port} is already in use\n`
+        : `relay: cannot listen on ${config.host}:${config.port}: ${(error as Error).message}\n`,
     );
     process.exit(1);
   }
