@@ -12,6 +12,7 @@ import { RoomSession } from "./room/room-session.ts";
 import { closeCamera, openCamera } from "./send/camera.ts";
 import { CameraChoice } from "./send/camera-choice.ts";
 import { setUpCaptureControls } from "./send/capture-controls.ts";
+import { secureContextNotice, showSecureContextNotice } from "./secure-context.ts";
 import { loadSettings, saveSettings } from "./settings.ts";
 
 const ui = {
@@ -76,6 +77,8 @@ if (joinLink?.viewOnly) {
     "Your join link is view only: you watch and listen, you don't send.";
 }
 if (!canEncrypt()) ui.e2eeInput.title = "needs https:// (or localhost)";
+const insecure = secureContextNotice(location, globalThis.isSecureContext);
+if (insecure) showSecureContextNotice(byId("secure-notice", HTMLElement), insecure);
 let session: RoomSession | null = null;
 let rejoinOnShow = false;
 let preview: MediaStream | null = null;
