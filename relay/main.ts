@@ -83,6 +83,8 @@ async function main(): Promise<void> {
     // What to open in a browser; `url` is where WebSocket clients connect.
     page: pageUrls(config.host, relay.server.port ?? config.port, tls),
     url: relay.url,
+    // The relay's own process (under `npm run relay` npm's pid is another one).
+    pid: process.pid,
     maxFrameBytes: config.maxFrameBytes,
     maxPeers: config.maxPeersPerRoom,
     maxRooms: config.maxRooms,

@@ -13,7 +13,7 @@ const RELAY_MAIN = join(ROOT, "relay", "main.ts");
 async function listeningLine(
   stream: ReadableStream<Uint8Array>,
   ms = 15_000,
-): Promise<{ url: string } | null> {
+): Promise<{ url: string; pid?: number } | null> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(null), ms);
     void forEachLine(stream, (line) => {
@@ -111,20 +111,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       const listening = await listeningLine(npm.stdout, 20_000);
       expect(listening).not.toBeNull();
       const port = Number(new URL(listening?.url ?? "ws://x:1").port);
-      // The relay is the bun process listening on that port: find it among npm's descendants.
-      const found = Bun.spawnSync([
-        "sh",
-        "-c",
-        `ps -eo pid=,args= | grep "[r]elay/main.ts --port 0"`,
-      ]);
-      const pids = found.stdout
-        .toString()
-        .trim()
-        .split("\n")
-        .map((l) => Number(l.trim().split(/\s+/)[0]))
-        .filter((pid) => pid > 0 && pid !== npm.pid);
-      relayPid =
-        pids.find((pid) => ppidOf(pid) === npm.pid || ppidOf(ppidOf(pid)) === npm.pid) ?? 0;
+      relayPid = listening?.pid ?? 0;
       expect(relayPid).toBeGreaterThan(0);
       expect(await portIsFree(port)).toBe(false);
       npm.kill(signal);
@@ -139,11 +126,4 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
       await npm.exited;
     }
   }, 40_000);
-}
-
-function ppidOf(pid: number): number {
-  const stat = Bun.spawnSync(["ps", "-o", "ppid=", "-p", String(pid)])
-    .stdout.toString()
-    .trim();
-  return Number(stat) || 0;
 }
