@@ -218,7 +218,8 @@ export function parseRelayConfig(
   };
   try {
     // --print-config is read by main.ts (wantsPrintConfig): parsing only accepts it.
-    return buildConfig(lookup);
+    const reusePort = parsed.values["reuse-port"] === true || env.RELAY_REUSE_PORT === "1";
+    return buildConfig(lookup, reusePort);
   } catch (error) {
     // A bad value that came from the file names the file's key, not a flag nobody typed.
     const flag = error instanceof ConfigError ? /^--([a-z-]+):/.exec(error.message)?.[1] : null;
@@ -237,6 +238,7 @@ export function parseRelayConfig(
 
 function buildConfig(
   lookup: (spec: { flag: string; env: string }) => string | undefined,
+  reusePort: boolean,
 ): RelayConfig {
   const pick = (key: keyof typeof OPTIONS): string => {
     const spec = OPTIONS[key];
@@ -271,7 +273,7 @@ function buildConfig(
         throw new ConfigError(message);
       },
     }),
-    reusePort: parsed.values["reuse-port"] === true || env.RELAY_REUSE_PORT === "1",
+    reusePort,
     security: parseSecurityConfig({
       read: (key) => lookup(SECURITY_OPTIONS[key]),
       integer: parseInteger,

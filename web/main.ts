@@ -9,10 +9,10 @@ import { CallLayout } from "./room/call-layout.ts";
 import { ParticipantList } from "./room/participant-list.ts";
 import { canEncrypt, chooseKey, fragmentFor, importKey } from "./room/room-encryption.ts";
 import { RoomSession } from "./room/room-session.ts";
+import { secureContextNotice, showSecureContextNotice } from "./secure-context.ts";
 import { closeCamera, openCamera } from "./send/camera.ts";
 import { CameraChoice } from "./send/camera-choice.ts";
 import { setUpCaptureControls } from "./send/capture-controls.ts";
-import { secureContextNotice, showSecureContextNotice } from "./secure-context.ts";
 import { loadSettings, saveSettings } from "./settings.ts";
 
 const ui = {

@@ -87,7 +87,12 @@ export class UpgradeGate {
     if (counted) {
       countRefusedJoin(reason);
       log("warn", "join_refused", { room: room.slice(0, 80), reason, address });
-      relayEvents.emit({ type: "participant_refused", room: room.slice(0, 80), name: null, reason });
+      relayEvents.emit({
+        type: "participant_refused",
+        room: room.slice(0, 80),
+        name: null,
+        reason,
+      });
     }
     const headers: Record<string, string> = {
       "content-type": "text/plain; charset=utf-8",

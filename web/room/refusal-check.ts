@@ -13,7 +13,8 @@ export async function checkRefusal(socketUrl: string): Promise<Refusal | null> {
       cache: "no-store",
       // The relay counted this refusal when the WebSocket was refused: don't count it twice.
       headers: { [REFUSAL_PROBE_HEADER]: "1" },
-      signal: AbortSignal.timeout(5000) });
+      signal: AbortSignal.timeout(5000),
+    });
     if (response.status === 426 || response.status < 400) return null;
     return refusal(response.status, await response.text());
   } catch {
