@@ -2,7 +2,7 @@
 // one line of text; main prints it and exits with code 2.
 
 import { existsSync, statSync } from "node:fs";
-import { userInfo } from "node:os";
+import { hostname, userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { flagErrorText } from "../cli/flag-errors.ts";
 import { readTokenClaims } from "../client-core/join-token.ts";
@@ -485,10 +485,16 @@ function readCaFile(raw: string | undefined): string | null {
   return path;
 }
 
-function defaultName(): string {
+/** The login name; without one (Bun says "unknown" when $USER is unset), guest@HOSTNAME. */
+export function defaultName(
+  login: () => string = () => userInfo().username,
+  host: string = hostname(),
+): string {
+  let name = "";
   try {
-    return userInfo().username;
-  } catch {
-    return "guest";
-  }
+    name = login();
+  } catch {}
+  if (name && name !== "unknown") return name;
+  const shortHost = host.split(".")[0];
+  return shortHost ? `guest@${shortHost}` : "guest";
 }

@@ -50,7 +50,10 @@ browserTest(
     const participant = await open("/r/team");
     const { page } = participant;
     await page.fill("#name-input", "walk-in");
+    const refusedBefore = refusals();
     const notice = await joinUntilRefused(participant);
+    // The page's "why?" GET carries the probe header: the refusal is logged once, not twice.
+    expect(refusals()).toBe(refusedBefore + 1);
     expect(notice).toContain("only people with a join link");
     expect(notice).toContain("HTTP 401: join token required");
     expect(notice).toContain("npm run relay -- token --room ROOM --name NAME");

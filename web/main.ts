@@ -9,6 +9,7 @@ import { CallLayout } from "./room/call-layout.ts";
 import { ParticipantList } from "./room/participant-list.ts";
 import { canEncrypt, chooseKey, fragmentFor, importKey } from "./room/room-encryption.ts";
 import { RoomSession } from "./room/room-session.ts";
+import { secureContextNotice, showSecureContextNotice } from "./secure-context.ts";
 import { closeCamera, openCamera } from "./send/camera.ts";
 import { CameraChoice } from "./send/camera-choice.ts";
 import { setUpCaptureControls } from "./send/capture-controls.ts";
@@ -76,6 +77,8 @@ if (joinLink?.viewOnly) {
     "Your join link is view only: you watch and listen, you don't send.";
 }
 if (!canEncrypt()) ui.e2eeInput.title = "needs https:// (or localhost)";
+const insecure = secureContextNotice(location, globalThis.isSecureContext);
+if (insecure) showSecureContextNotice(byId("secure-notice", HTMLElement), insecure);
 let session: RoomSession | null = null;
 let rejoinOnShow = false;
 let preview: MediaStream | null = null;
