@@ -66,6 +66,18 @@ browserTest(
     expect(refusals()).toBe(before);
     expect(await page.textContent("#status")).not.toContain("reconnecting");
     expect((await appData(page)).state).toBe("refused");
+    // Refused for good: no call controls and no plain room link to pass on, only the way back.
+    for (const selector of [
+      "#share-button",
+      "#mic-button",
+      "#size-select",
+      "#invite",
+      "#people-button",
+    ]) {
+      expect(await page.isVisible(selector)).toBe(false);
+    }
+    expect(await page.isVisible("#leave-button")).toBe(true);
+    expect(await page.isVisible("#relay-notice")).toBe(true);
   },
   40_000,
 );

@@ -372,6 +372,12 @@ export class RoomSession {
     this.#state = state;
     this.#ui.app.dataset.state = state.kind;
     this.#ui.status.textContent = describeState(state, Date.now());
+    // Refused for good: the styles hide the call's controls and the invite (a link that just
+    // got refused is no invitation); camera and microphone close, as nobody will see them.
+    if (state.kind === "refused") {
+      this.stopCamera();
+      this.#mic.stop();
+    }
   }
 
   #setCameraState(state: string): void {
