@@ -110,7 +110,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "string",
     env: "FRAMECAST_NAME",
     value: "NAME",
-    default: "your user name",
+    default: "your user name (guest@HOSTNAME without one)",
     help: "display name the others see",
   },
   {

@@ -5,6 +5,7 @@
 // instead of letting a phantom participant join.
 
 import { type Refusal, refusal } from "../client-core/refusals.ts";
+import { REFUSAL_PROBE_HEADER } from "../protocol/index.ts";
 
 export type { Refusal };
 
@@ -20,6 +21,7 @@ export async function probeRefusal(
         upgrade: "websocket",
         connection: "upgrade",
         "sec-websocket-version": "13",
+        [REFUSAL_PROBE_HEADER]: "1",
         ...(init.headers as Record<string, string> | undefined),
       },
       ...(init.tls ? { tls: init.tls } : {}),

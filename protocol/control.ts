@@ -32,6 +32,11 @@ export interface PeerInfo {
    * from the roster to tell senders which codecs are needed (codecs_needed).
    */
   h264?: boolean;
+  /**
+   * True when the participant joined with a view-only token: it sends nothing, so clients list
+   * it as a viewer rather than waiting for its picture. Absent from relays that predate it.
+   */
+  viewOnly?: boolean;
 }
 
 export interface RelayLimits {
@@ -62,6 +67,11 @@ export interface WelcomeMessage {
    * each sender you ask for and your link takes. Without it you get full-size frames only.
    */
   layers?: boolean;
+  /**
+   * Present (true) when your join token is view-only: the relay drops whatever you send, so
+   * send nothing (and offer nothing to send). Absent from relays that predate it.
+   */
+  viewOnly?: boolean;
 }
 
 export interface JoinMessage {

@@ -29,3 +29,9 @@ export function cleanName(raw: string | null | undefined, fallback: string): str
     .slice(0, MAX_NAME_LENGTH);
   return name.length > 0 ? name : fallback;
 }
+
+/**
+ * Header on the clients' "why was my WebSocket refused?" GET (client/refusal-probe.ts,
+ * web/refusal-check.ts): the relay answers it as usual but doesn't log or count the refusal again.
+ */
+export const REFUSAL_PROBE_HEADER = "x-framecast-refusal-probe";

@@ -30,6 +30,8 @@ export interface RelayConfig {
   security: SecurityConfig;
   /** Reverse proxy and webhooks (deploy-config.ts). */
   deploy: DeployConfig;
+  /** SO_REUSEPORT: only with --reuse-port; otherwise a second relay on a busy port is refused. */
+  reusePort: boolean;
 }
 
 interface OptionSpec {
@@ -95,7 +97,7 @@ const OPTIONS = {
     default: "info",
     help: "debug, info, warn, error or silent",
   },
-} satisfies Record<Exclude<keyof RelayConfig, "security" | "deploy">, OptionSpec>;
+} satisfies Record<Exclude<keyof RelayConfig, "security" | "deploy" | "reusePort">, OptionSpec>;
 
 export { ConfigError };
 
@@ -129,6 +131,7 @@ export function relayHelp(): string {
     ...rows,
     "  --config FILE          TOML file with any of the above as keys (flags and env win over it)",
     "  --print-config         print the merged settings (secrets redacted) and exit",
+    `  --reuse-port           let several processes share the port (SO_REUSEPORT); without it a busy port\n  ${"".padEnd(22)} is refused ("port 8765 is already in use"), env RELAY_REUSE_PORT=1`,
     "  --help                 show this help",
     "  --version              print the version",
     "",
@@ -189,6 +192,7 @@ export function parseRelayConfig(
           version: { type: "boolean" },
           "print-config": { type: "boolean" },
           config: { type: "string" },
+          "reuse-port": { type: "boolean" },
           ...Object.fromEntries(
             ALL_OPTIONS.map((o) => [
               o.flag,
@@ -214,7 +218,8 @@ export function parseRelayConfig(
   };
   try {
     // --print-config is read by main.ts (wantsPrintConfig): parsing only accepts it.
-    return buildConfig(lookup);
+    const reusePort = parsed.values["reuse-port"] === true || env.RELAY_REUSE_PORT === "1";
+    return buildConfig(lookup, reusePort);
   } catch (error) {
     // A bad value that came from the file names the file's key, not a flag nobody typed.
     const flag = error instanceof ConfigError ? /^--([a-z-]+):/.exec(error.message)?.[1] : null;
@@ -233,6 +238,7 @@ export function parseRelayConfig(
 
 function buildConfig(
   lookup: (spec: { flag: string; env: string }) => string | undefined,
+  reusePort: boolean,
 ): RelayConfig {
   const pick = (key: keyof typeof OPTIONS): string => {
     const spec = OPTIONS[key];
@@ -267,6 +273,7 @@ function buildConfig(
         throw new ConfigError(message);
       },
     }),
+    reusePort,
     security: parseSecurityConfig({
       read: (key) => lookup(SECURITY_OPTIONS[key]),
       integer: parseInteger,

@@ -88,5 +88,6 @@ export function peerInfo(peer: Peer): PeerInfo {
   if (peer.layers) info.layers = peer.layers;
   if (peer.e2ee) info.e2ee = true;
   if (peer.h264) info.h264 = true;
+  if (!peer.canPublish) info.viewOnly = true;
   return info;
 }

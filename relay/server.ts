@@ -31,6 +31,12 @@ export interface RunningRelay {
 
 const SHUTDOWN_GRACE_MS = 2000;
 
+function advertisedHost(hostname: string): string {
+  if (hostname === "0.0.0.0") return "127.0.0.1";
+  if (["::", "[::]", "::0"].includes(hostname)) return "[::1]";
+  return hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
+}
+
 /**
  * The room bus, chosen once: the rest of the relay only knows the RoomBus interface. The Redis
  * bus, and ioredis with it, loads only when asked for: a lone relay keeps less code in its heap.
@@ -64,6 +70,8 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     port: config.port,
     hostname: config.host,
     tls,
+    // Elysia turns SO_REUSEPORT on by default: a second relay would then share the port silently.
+    reusePort: config.reusePort,
     // Idle HTTP connections go early; Bun itself drops unfinished requests after ~10 s (slowloris).
     idleTimeout: config.security.httpIdleTimeoutSeconds,
     websocket: createSocketHandlers(config, rooms, bus, fanout, getServer),
@@ -72,7 +80,9 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   // Bun made the server just now; no socket can open before this returns to the event loop.
   fanout.attach(server);
   bus.deliverTo(localDelivery(server, fanout));
-  const url = `${tls ? "wss" : "ws"}://${server.hostname}:${server.port}`;
+  // ws://0.0.0.0:PORT is no address a client can use: a wildcard bind is advertised as loopback
+  // here, and the startup line lists the LAN addresses (page-urls.ts).
+  const url = `${tls ? "wss" : "ws"}://${advertisedHost(server.hostname ?? config.host)}:${server.port}`;
 
   async function stop(): Promise<void> {
     readiness.stopping = true;

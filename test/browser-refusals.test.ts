@@ -50,7 +50,10 @@ browserTest(
     const participant = await open("/r/team");
     const { page } = participant;
     await page.fill("#name-input", "walk-in");
+    const refusedBefore = refusals();
     const notice = await joinUntilRefused(participant);
+    // The page's "why?" GET carries the probe header: the refusal is logged once, not twice.
+    expect(refusals()).toBe(refusedBefore + 1);
     expect(notice).toContain("only people with a join link");
     expect(notice).toContain("HTTP 401: join token required");
     expect(notice).toContain("npm run relay -- token --room ROOM --name NAME");
@@ -63,6 +66,18 @@ browserTest(
     expect(refusals()).toBe(before);
     expect(await page.textContent("#status")).not.toContain("reconnecting");
     expect((await appData(page)).state).toBe("refused");
+    // Refused for good: no call controls and no plain room link to pass on, only the way back.
+    for (const selector of [
+      "#share-button",
+      "#mic-button",
+      "#size-select",
+      "#invite",
+      "#people-button",
+    ]) {
+      expect(await page.isVisible(selector)).toBe(false);
+    }
+    expect(await page.isVisible("#leave-button")).toBe(true);
+    expect(await page.isVisible("#relay-notice")).toBe(true);
   },
   40_000,
 );

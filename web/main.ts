@@ -9,6 +9,7 @@ import { CallLayout } from "./room/call-layout.ts";
 import { ParticipantList } from "./room/participant-list.ts";
 import { canEncrypt, chooseKey, fragmentFor, importKey } from "./room/room-encryption.ts";
 import { RoomSession } from "./room/room-session.ts";
+import { secureContextNotice, showSecureContextNotice } from "./secure-context.ts";
 import { closeCamera, openCamera } from "./send/camera.ts";
 import { CameraChoice } from "./send/camera-choice.ts";
 import { setUpCaptureControls } from "./send/capture-controls.ts";
@@ -25,6 +26,7 @@ const ui = {
   nameInput: byId("name-input", HTMLInputElement),
   e2eeInput: byId("e2ee-input", HTMLInputElement),
   e2eeBadge: byId("e2ee-badge", HTMLElement),
+  viewOnlyBadge: byId("view-only-badge", HTMLElement),
   e2eeNotice: byId("e2ee-notice", HTMLElement),
   nameHint: byId("name-hint", HTMLElement),
   cameraSelect: byId("camera-select", HTMLSelectElement),
@@ -66,7 +68,17 @@ if (joinLink?.name) {
 }
 // A link with #key=... is an encrypted room's link: join it encrypted.
 ui.e2eeInput.checked = location.hash.includes("key=");
+// A view-only link: nothing to preview, the call will not send your camera.
+if (joinLink?.viewOnly) {
+  ui.previewButton.hidden = true;
+  const cameraLabel = ui.cameraSelect.closest("label");
+  if (cameraLabel) cameraLabel.hidden = true;
+  ui.previewCaption.textContent =
+    "Your join link is view only: you watch and listen, you don't send.";
+}
 if (!canEncrypt()) ui.e2eeInput.title = "needs https:// (or localhost)";
+const insecure = secureContextNotice(location, globalThis.isSecureContext);
+if (insecure) showSecureContextNotice(byId("secure-notice", HTMLElement), insecure);
 let session: RoomSession | null = null;
 let rejoinOnShow = false;
 let preview: MediaStream | null = null;
@@ -182,6 +194,7 @@ async function join(room: string, name: string): Promise<void> {
     participants,
     hasToken: joinLink !== null,
     roomKey,
+    viewOnly: joinLink?.viewOnly === true,
   });
   // A camera previewed before joining goes straight into the call.
   const stream = preview;

@@ -2,7 +2,13 @@
 // Upgrades hand the socket to Bun's native handlers (sockets.ts); frames never pass through Elysia.
 import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
-import { cleanName, isValidRoomName, LEGACY_ROOM, parseJoinOptions } from "../../protocol/index.ts";
+import {
+  cleanName,
+  isValidRoomName,
+  LEGACY_ROOM,
+  parseJoinOptions,
+  REFUSAL_PROBE_HEADER,
+} from "../../protocol/index.ts";
 import type { RoomBus } from "../cluster/room-bus.ts";
 import { log } from "../log.ts";
 import { newPeer, type Peer } from "../peer.ts";
@@ -16,6 +22,10 @@ import { forwardedPrefix, pageResponse, webPage } from "./web-page.ts";
 
 function isUpgrade(request: Request): boolean {
   return request.headers.get("upgrade")?.toLowerCase() === "websocket";
+}
+
+function isRefusalProbe(request: Request): boolean {
+  return request.headers.get(REFUSAL_PROBE_HEADER) !== null;
 }
 
 function peerFor(bus: RoomBus, roomName: string, rawName: string | null, legacy: boolean): Peer {
@@ -42,7 +52,8 @@ export function createApp(
   /** Upgrades to a WebSocket carrying `peer`; Bun answers the 101 itself when this succeeds. */
   const upgrade = (request: Request, server: Elysia["server"], peer: Peer) => {
     if (server?.upgrade(request, { data: peer })) return undefined;
-    countRefusedJoin("bad_upgrade");
+    // A refusal probe lands here when the relay would now take the client: not a refused join.
+    if (!isRefusalProbe(request)) countRefusedJoin("bad_upgrade");
     return plain(400, "WebSocket upgrade failed: check the Sec-WebSocket-* headers");
   };
 
@@ -70,8 +81,10 @@ export function createApp(
     })
     .get("/v1/rooms/:room", async ({ params, request, server }) => {
       if (!isValidRoomName(params.room)) {
-        countRefusedJoin("bad_room");
-        log("warn", "join_refused", { room: params.room.slice(0, 80), reason: "bad_room" });
+        if (!isRefusalProbe(request)) {
+          countRefusedJoin("bad_room");
+          log("warn", "join_refused", { room: params.room.slice(0, 80), reason: "bad_room" });
+        }
         return plain(400, "invalid room name: use 1-64 characters of A-Z a-z 0-9 _ -");
       }
       // The checks come before the upgrade test: a browser can't see why a WebSocket was refused,

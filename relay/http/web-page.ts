@@ -149,14 +149,37 @@ async function assetResponse(name: string): Promise<Response> {
   }
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** /r/NAME with a name no room can have: a page that says which names work, and links back. */
+function badRoomPage(room: string, prefix: string): Response {
+  const shown = escapeHtml(room.slice(0, 80));
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>No such room name</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>
+<h1>"${shown}" is not a room name</h1>
+<p>Room names are 1 to 64 characters: letters A-Z a-z, digits 0-9, _ and - (no spaces).</p>
+<p><a href="${escapeHtml(prefix)}/">Back to the start page</a> to pick a room.</p></body></html>\n`;
+  return new Response(html, {
+    status: 404,
+    headers: { ...PAGE_HEADERS, "content-security-policy": "default-src 'none'" },
+  });
+}
+
 /** Routes of the browser client besides "/": room links and the bundled assets. */
 export const webPage = new Elysia({ name: "web-page" })
   .get("/r/:room", ({ params, request }) =>
     isValidRoomName(params.room)
       ? pageResponse(forwardedPrefix(request))
-      : new Response("invalid room name: use 1-64 characters of A-Z a-z 0-9 _ -\n", {
-          status: 404,
-          headers: { "content-type": "text/plain; charset=utf-8" },
-        }),
+      : badRoomPage(safeDecode(params.room), forwardedPrefix(request)),
   )
   .get(`${ASSET_PREFIX}:file`, ({ params }) => assetResponse(params.file));

@@ -2,7 +2,7 @@
 // rate per address, and (with --auth-secret) a signed join token for this very room. Refusals are
 // short plain-text answers that say nothing about the room: not whether it exists, nor who is in it.
 
-import { parseJoinOptions } from "../../protocol/index.ts";
+import { parseJoinOptions, REFUSAL_PROBE_HEADER } from "../../protocol/index.ts";
 import { log } from "../log.ts";
 import { countRefusedJoin } from "../stats.ts";
 import { relayEvents } from "../webhooks/events.ts";
@@ -50,11 +50,13 @@ export class UpgradeGate {
 
   /** Admission for `room`, or the response that refuses the upgrade. */
   async check(request: Request, address: string | undefined, room: string) {
+    // A client asking why its WebSocket was refused: the refusal was counted on the first try.
+    const counted = request.headers.get(REFUSAL_PROBE_HEADER) === null;
     if (!originAllowed(request, this.security.allowedOrigins)) {
-      return this.#refuse("bad_origin", room, address);
+      return this.#refuse("bad_origin", room, address, counted);
     }
     if (!this.#connects.allow(address)) {
-      const response = this.#refuse("too_many_connects", room, address);
+      const response = this.#refuse("too_many_connects", room, address, counted);
       response.headers.set("retry-after", String(this.#connects.retryAfterSeconds(address)));
       return response;
     }
@@ -63,10 +65,10 @@ export class UpgradeGate {
       return { name: parseJoinOptions(url).name, canPublish: true } satisfies Admission;
     }
     const token = tokenFrom(request, url);
-    if (token === null) return this.#refuse("no_token", room, address);
+    if (token === null) return this.#refuse("no_token", room, address, counted);
     const grant = await verifyJoinToken(this.#key, token);
-    if (typeof grant === "string") return this.#refuse(grant, room, address);
-    if (grant.room !== room) return this.#refuse("wrong_room", room, address);
+    if (typeof grant === "string") return this.#refuse(grant, room, address, counted);
+    if (grant.room !== room) return this.#refuse("wrong_room", room, address, counted);
     // The signed name wins over ?name=: holders can't pass themselves off as someone else.
     return { name: grant.name, canPublish: grant.canPublish } satisfies Admission;
   }
@@ -75,11 +77,23 @@ export class UpgradeGate {
     this.#connects.stop();
   }
 
-  #refuse(reason: UpgradeRefusal, room: string, address: string | undefined): Response {
+  #refuse(
+    reason: UpgradeRefusal,
+    room: string,
+    address: string | undefined,
+    counted: boolean,
+  ): Response {
     const { status, message } = REFUSALS[reason];
-    countRefusedJoin(reason);
-    log("warn", "join_refused", { room: room.slice(0, 80), reason, address });
-    relayEvents.emit({ type: "participant_refused", room: room.slice(0, 80), name: null, reason });
+    if (counted) {
+      countRefusedJoin(reason);
+      log("warn", "join_refused", { room: room.slice(0, 80), reason, address });
+      relayEvents.emit({
+        type: "participant_refused",
+        room: room.slice(0, 80),
+        name: null,
+        reason,
+      });
+    }
     const headers: Record<string, string> = {
       "content-type": "text/plain; charset=utf-8",
       "cache-control": "no-store",

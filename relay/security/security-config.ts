@@ -15,6 +15,8 @@ export interface SecurityConfig {
   allowedOrigins: string[];
   tlsCertPath: string | null;
   tlsKeyPath: string | null;
+  /** --tls self-signed: main.ts makes or reuses a certificate (self-signed.ts) and fills the paths. */
+  tlsSelfSigned: boolean;
   /** Per-connection token buckets; 0 turns a limit off. */
   maxFramesPerSecond: number;
   /** Audio packets per second per sender, on their own budget (issue 12). */
@@ -72,6 +74,12 @@ export const SECURITY_OPTIONS = {
     env: "RELAY_TLS_KEY",
     default: "(none)",
     help: "PEM private key for --tls-cert",
+  },
+  tlsSelfSigned: {
+    flag: "tls",
+    env: "RELAY_TLS",
+    default: "(off)",
+    help: "self-signed: serve https:// and wss:// on a certificate for this machine's addresses, made once and kept in ~/.local/share/framecast/tls/ (FRAMECAST_DATA_DIR)",
   },
   maxFramesPerSecond: {
     flag: "max-fps",
@@ -165,6 +173,13 @@ export function parseSecurityConfig(tools: SecurityParseTools): SecurityConfig {
   const tlsKeyPath = readableFile(read("tlsKeyPath"), "tls-key", tools);
   if ((tlsCertPath === null) !== (tlsKeyPath === null))
     tools.fail("--tls-cert and --tls-key go together");
+  const tlsMode = read("tlsSelfSigned") || null;
+  if (tlsMode !== null && tlsMode !== "self-signed")
+    tools.fail(
+      `--tls: expected self-signed, got "${tlsMode}" (for your own certificate: --tls-cert and --tls-key)`,
+    );
+  if (tlsMode !== null && tlsCertPath !== null)
+    tools.fail("--tls self-signed and --tls-cert: pick one");
   const exempt = list(read("connectLimitExempt") ?? SECURITY_OPTIONS.connectLimitExempt.default);
   const rate = (key: keyof SecurityConfig, max: number) => {
     const spec = SECURITY_OPTIONS[key];
@@ -177,6 +192,7 @@ export function parseSecurityConfig(tools: SecurityParseTools): SecurityConfig {
     allowedOrigins,
     tlsCertPath,
     tlsKeyPath,
+    tlsSelfSigned: tlsMode !== null,
     maxFramesPerSecond: rate("maxFramesPerSecond", 100_000),
     maxAudioPerSecond: rate("maxAudioPerSecond", 100_000),
     maxBytesPerSecond: tools.bytes(

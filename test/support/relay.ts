@@ -19,13 +19,19 @@ export interface SpawnedRelay {
   stop(): Promise<number | null>;
 }
 
-export async function startRelay(args: string[] = [], timeoutMs = 10_000): Promise<SpawnedRelay> {
+export async function startRelay(
+  args: string[] = [],
+  timeoutMs = 10_000,
+  /** Extra environment variables (e.g. FRAMECAST_DATA_DIR for --tls self-signed). */
+  env: Record<string, string> = {},
+): Promise<SpawnedRelay> {
   const proc = spawn(
     [process.execPath, RELAY_MAIN, "--port", "0", "--host", "127.0.0.1", ...args],
     {
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
+      env: { ...process.env, ...env },
     },
   );
   const logs: Array<Record<string, unknown>> = [];

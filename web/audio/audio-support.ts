@@ -16,7 +16,11 @@ export function audioSupport(scope: typeof globalThis = globalThis): AudioSuppor
   const canHear = webCodecs && worklet;
   const canSend = webCodecs && trackProcessor && Boolean(scope.navigator?.mediaDevices);
   let problem: string | null = null;
-  if (!canHear) {
+  if (scope.isSecureContext === false) {
+    // Not the browser's fault: WebCodecs and AudioWorklet exist only on https:// or localhost.
+    problem =
+      "Sound needs https:// or localhost (see the notice above): video works, sound doesn't.";
+  } else if (!canHear) {
     problem =
       "This browser can't play the others' sound (it lacks WebCodecs audio or AudioWorklet): " +
       "video works, sound doesn't. Try a recent Chrome, Edge or Safari.";

@@ -3,12 +3,18 @@
 // room URL (token included): the relay answers it with the same 401/403 and reason it gave the
 // upgrade, or 426 when it would let us in (then the failure was the network's, worth a retry).
 import { type Refusal, refusal } from "../../client-core/refusals.ts";
+import { REFUSAL_PROBE_HEADER } from "../../protocol/index.ts";
 
 export async function checkRefusal(socketUrl: string): Promise<Refusal | null> {
   const url = new URL(socketUrl);
   url.protocol = url.protocol === "wss:" ? "https:" : "http:";
   try {
-    const response = await fetch(url, { cache: "no-store", signal: AbortSignal.timeout(5000) });
+    const response = await fetch(url, {
+      cache: "no-store",
+      // The relay counted this refusal when the WebSocket was refused: don't count it twice.
+      headers: { [REFUSAL_PROBE_HEADER]: "1" },
+      signal: AbortSignal.timeout(5000),
+    });
     if (response.status === 426 || response.status < 400) return null;
     return refusal(response.status, await response.text());
   } catch {
