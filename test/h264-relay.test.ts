@@ -38,7 +38,7 @@ beforeAll(async () => {
   relay = await startRelay();
   proxies.push(await startThrottleProxy(relay.port, THROTTLE_BYTES_PER_SECOND));
   proxies.push(await startThrottleProxy(relay.port, THROTTLE_BYTES_PER_SECOND));
-});
+}, 60_000); // encoding and decoding 8 s of video takes seconds on a loaded machine
 
 afterAll(async () => {
   for (const peer of peers) peer.close();
