@@ -1,7 +1,7 @@
 // Parent side of the load generators: starts N load-client processes, splits participants
 // among them, runs phases in lockstep and merges their reports.
 import type { Subprocess } from "bun";
-import { stopProcess, track } from "./child-processes.ts";
+import { stopProcess, track } from "../harness/child-processes.ts";
 import type {
   ChildMessage,
   ParentMessage,

@@ -8,20 +8,20 @@
 // 3. Sender upload: ffmpeg's bytes per layer for the CLI's capture graph, 1 / 2 / 3 layers.
 import { captureArgs, layerPipe } from "../client/send/capture-args.ts";
 import { layerLadder } from "../client-core/layer-choice.ts";
+import { stopProcess, track } from "../harness/child-processes.ts";
+import { describeFigures, figuresBetween, firstOfLayer } from "../harness/frame-figures.ts";
+import { makeJpegFrame } from "../harness/jpeg-frames.ts";
+import { sumMetric } from "../harness/relay-metrics.ts";
+import { startRelayProcess } from "../harness/relay-process.ts";
+import { startThrottleProxy } from "../harness/throttle-proxy.ts";
 import {
   encodeLayersAnnounce,
   encodeVideoFrame,
   type LayerSize,
   roomUrl,
 } from "../protocol/index.ts";
-import { stopProcess, track } from "./child-processes.ts";
-import { describeFigures, figuresBetween, firstOfLayer } from "./frame-figures.ts";
-import { makeJpegFrame } from "./jpeg-frames.ts";
 import { LayerReceiver } from "./layer-receiver.ts";
 import { cpuSeconds } from "./proc-stats.ts";
-import { sumMetric } from "./relay-metrics.ts";
-import { startRelayProcess } from "./relay-process.ts";
-import { startThrottleProxy } from "./throttle-proxy.ts";
 
 export interface LayersBenchOptions {
   relayScript: string;

@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { makeSelfSignedCert } from "../harness/self-signed-cert.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { encodeVideoFrame } from "../protocol/index.ts";
 import { mintJoinToken, secretKey } from "../relay/security/tokens.ts";
-import { makeJpegOfSize } from "../test/support/jpeg.ts";
-import { type SpawnedRelay, startRelay } from "../test/support/relay.ts";
-import { makeSelfSignedCert } from "./self-signed-cert.ts";
 
 const USAGE = `Usage: bun bench/security-cost.ts [--seconds 10] [--rounds 2]
 Relay CPU at meeting load (4 all-to-all, 40 KB, 30 fps) with auth and TLS off and on.`;

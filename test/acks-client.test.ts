@@ -1,10 +1,10 @@
 // The CLI client acks every frame it has handled by default, and none with --no-ack.
 import { afterEach, expect, test } from "bun:test";
+import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { encodeVideoFrame } from "../protocol/index.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
-import { makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 let relay: SpawnedRelay | null = null;
 let sender: TestPeer | null = null;

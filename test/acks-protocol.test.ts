@@ -2,6 +2,8 @@
 // ack, stale and bogus acks, presence for acking receivers, senders and receivers leaving, old-
 // protocol senders, and acks being refused or never forwarded.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   encodeAck,
   encodeVideoFrame,
@@ -12,9 +14,7 @@ import {
   readSequence,
 } from "../protocol/index.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
-import { makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 let relay: SpawnedRelay;
 const open: Array<{ close(): void }> = [];

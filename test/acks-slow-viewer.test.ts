@@ -3,11 +3,11 @@
 // second (separate processes that stop reading while they draw), one acking and one not, for
 // 30 s. The acking slow viewer must stay fresh; everyone else must be served as before.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { medianDelay, type SlowViewer, startSlowViewer } from "../bench/slow-viewer-process.ts";
+import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { medianDelay, type SlowViewer, startSlowViewer } from "../harness/slow-viewer-process.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { encodeVideoFrame, HEADER_BYTES, readCaptureTime } from "../protocol/index.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
-import { makeJpegOfSize } from "./support/jpeg.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { rssBytes } from "./support/stalled-peer.ts";
 
 const FPS = 30;

@@ -2,9 +2,9 @@
 // and Prometheus counter parsing.
 import { expect, test } from "bun:test";
 import jpeg from "jpeg-js";
-import { makeJpegFrame, readStampFromBase64, writeStamp } from "../bench/jpeg-frames.ts";
-import { sumMetric } from "../bench/relay-metrics.ts";
-import { percentiles } from "../bench/stats.ts";
+import { makeJpegFrame, readStampFromBase64, writeStamp } from "../harness/jpeg-frames.ts";
+import { sumMetric } from "../harness/relay-metrics.ts";
+import { percentiles } from "../harness/stats.ts";
 import { looksLikeJpeg } from "../protocol/index.ts";
 
 test("frames are valid JPEGs of exactly the size asked", () => {

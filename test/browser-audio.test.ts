@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { decodeAudio } from "./support/av-analysis.ts";
 import {
@@ -16,7 +17,6 @@ import {
   hasChromium,
   launchBrowser,
 } from "./support/browser.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import {
   joinAs,
   openPage,

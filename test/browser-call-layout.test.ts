@@ -8,13 +8,13 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { MjpegSplitter } from "../client/send/mjpeg-splitter.ts";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
+import { ffmpegTestPattern } from "../harness/tools.ts";
 import { encodeVideoFrame } from "../protocol/index.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { openPage, type Participant } from "./support/room-page.ts";
-import { ffmpegTestPattern } from "./support/tools.ts";
 
 const browserTest = test.skipIf(!hasChromium);
 

@@ -4,9 +4,9 @@
 // must receive at most 40% of the bytes of the full layers sent meanwhile (what it would get
 // without layers: the relay's bytes in of layer 0), and every tile must keep updating.
 import { afterAll, expect, test } from "bun:test";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { framesByName, joinAs, openPage, waitForRemoteTiles } from "./support/room-page.ts";
 
 const browserTest = test.skipIf(!hasChromium);

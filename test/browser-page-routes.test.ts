@@ -1,8 +1,8 @@
 // The relay serves the browser client: the page at / and /r/ROOM, its bundled assets, while a
 // WebSocket upgrade on / still speaks the old base64 protocol.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 let relay: SpawnedRelay;
 

@@ -2,6 +2,7 @@
 // the page says so plainly and keeps working as a viewer. Also: tiles follow presence, and the
 // room and name are remembered.
 import { afterAll, expect, test } from "bun:test";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   closeAllBrowsers,
   FAKE_CAMERA,
@@ -11,7 +12,6 @@ import {
 } from "./support/browser.ts";
 import { sendFrames } from "./support/jpeg-sender.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { appData, joinAs, openPage, remoteTiles, waitForRemoteTiles } from "./support/room-page.ts";
 
 /** Skipped without Chromium on a developer machine; CI installs it and fails without it. */

@@ -1,10 +1,10 @@
 // The page and the relay's lifecycle: it shows the relay's goodbye, counts down its reconnect,
 // comes back when a relay listens on the same port again, and respects the welcome's limits.
 import { afterEach, expect, test } from "bun:test";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
 import { sendFrames } from "./support/jpeg-sender.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { appData, joinAs, openPage, shareCamera, waitForRemoteTiles } from "./support/room-page.ts";
 
 /** Skipped without Chromium on a developer machine; CI installs it and fails without it. */

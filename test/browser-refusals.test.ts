@@ -3,8 +3,8 @@
 // a join link, the name comes from the token, and no link is offered that would not let anyone in.
 import { afterAll, afterEach, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { appData, openPage, type Participant } from "./support/room-page.ts";
 import { SECRET, token } from "./support/secure-peer.ts";
 

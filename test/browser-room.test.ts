@@ -6,9 +6,9 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { decodeRecording, killAllClients, probe, runClient } from "./fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import {
   appData,
   framesByName,

@@ -8,11 +8,11 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { FRAMECAST_VERSION } from "../cli/version.ts";
 import { estimateFps } from "../client/outputs/frame-rate-estimate.ts";
+import type { SpawnedRelay } from "../harness/spawned-relay.ts";
+import { FFPROBE } from "../harness/tools.ts";
 import { pageUrls } from "../relay/http/page-urls.ts";
 import { clientTestScope, runClient } from "./fixtures/client/run-client.ts";
-import type { SpawnedRelay } from "./support/relay.ts";
 import { SECRET, token } from "./support/secure-peer.ts";
-import { FFPROBE } from "./support/tools.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const PROGRAMS = {

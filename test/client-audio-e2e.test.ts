@@ -6,6 +6,8 @@
 import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import type { SpawnedRelay } from "../harness/spawned-relay.ts";
+import { FFPROBE } from "../harness/tools.ts";
 import { clientTestScope, runClient } from "./fixtures/client/run-client.ts";
 import {
   avOffsetsMs,
@@ -14,9 +16,7 @@ import {
   flashOnsets,
   videoBrightness,
 } from "./support/av-analysis.ts";
-import type { SpawnedRelay } from "./support/relay.ts";
 import { dominantFrequency } from "./support/tone.ts";
-import { FFPROBE } from "./support/tools.ts";
 
 const scope = clientTestScope();
 let relay: SpawnedRelay | null = null;

@@ -9,8 +9,8 @@ import { audioOutputArgs } from "../client/send/audio-source.ts";
 import { captureArgs } from "../client/send/capture-args.ts";
 import { FrameClock } from "../client/send/frame-clock.ts";
 import { OggOpusReader, type OpusPacket } from "../client/send/ogg-opus.ts";
+import { available, FFMPEG, FFPLAY } from "../harness/tools.ts";
 import { options, usageError } from "./support/client-options.ts";
-import { available, FFMPEG, FFPLAY } from "./support/tools.ts";
 
 describe("sound flags", () => {
   test("--audio, --audio-device, --audio-source and --tone", () => {

@@ -8,8 +8,8 @@ import jpeg from "jpeg-js";
 import { findFfmpeg, MissingToolError } from "../client/find-ffmpeg.ts";
 import { Capture } from "../client/send/capture.ts";
 import { cameraOffersMjpeg, captureArgs } from "../client/send/capture-args.ts";
+import { FFMPEG, ffmpegTestPattern } from "../harness/tools.ts";
 import { runClient } from "./fixtures/client/run-client.ts";
-import { FFMPEG, ffmpegTestPattern } from "./support/tools.ts";
 
 const settings = { fps: 15, width: 160, height: 120, quality: 8 };
 const captures: Capture[] = [];

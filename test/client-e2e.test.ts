@@ -3,8 +3,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { decodeRecording, killAllClients, probe, runClient } from "./fixtures/client/run-client.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 const FPS = 15;
 let relay: SpawnedRelay | null = null;

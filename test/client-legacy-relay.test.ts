@@ -5,8 +5,8 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
+import { available } from "../harness/tools.ts";
 import { killAllClients, probe, runClient } from "./fixtures/client/run-client.ts";
-import { available } from "./support/tools.ts";
 
 const PYTHON = "/usr/bin/python3";
 const RELAY = join(import.meta.dir, "fixtures", "client", "legacy_relay.py");

@@ -3,7 +3,7 @@
 import { expect, test } from "bun:test";
 import { audioOutputArgs } from "../client/send/audio-source.ts";
 import { OggOpusReader, OggOpusWriter, type OpusPacket } from "../client/send/ogg-opus.ts";
-import { FFMPEG, FFPROBE } from "./support/tools.ts";
+import { FFMPEG, FFPROBE } from "../harness/tools.ts";
 
 test("writer pages read back packet for packet, whatever the chunking", () => {
   const writer = new OggOpusWriter(7);

@@ -1,8 +1,8 @@
 // The CLI explains a refused join (Bun's WebSocket hides the HTTP status) and stops when
 // retrying can't help; a relay that is merely down is retried as before.
 import { afterEach, expect, test } from "bun:test";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { SECRET, token } from "./support/secure-peer.ts";
 
 let relay: SpawnedRelay | null = null;

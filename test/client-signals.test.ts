@@ -4,8 +4,8 @@
 import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import type { SpawnedRelay } from "../harness/spawned-relay.ts";
 import { clientTestScope, probe, runClient } from "./fixtures/client/run-client.ts";
-import type { SpawnedRelay } from "./support/relay.ts";
 
 const scope = clientTestScope();
 let relay: SpawnedRelay | null = null;

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import jpeg from "jpeg-js";
 import { MjpegSplitter, type SplitterDropReason } from "../client/send/mjpeg-splitter.ts";
+import { ffmpegTestPattern } from "../harness/tools.ts";
 import {
   chunked,
   concat,
@@ -9,7 +10,6 @@ import {
   segment,
   withSegmentsAfterSoi,
 } from "./fixtures/client/jpeg.ts";
-import { ffmpegTestPattern } from "./support/tools.ts";
 
 interface Run {
   frames: Uint8Array[];

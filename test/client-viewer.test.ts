@@ -2,8 +2,8 @@
 // here, so ffplay runs with SDL's dummy video driver: real processes, no window.
 import { afterEach, describe, expect, test } from "bun:test";
 import { Viewer, viewArgs } from "../client/outputs/viewer.ts";
+import { available, FFPLAY } from "../harness/tools.ts";
 import { makeJpeg } from "./fixtures/client/jpeg.ts";
-import { available, FFPLAY } from "./support/tools.ts";
 
 let viewer: Viewer | null = null;
 afterEach(async () => {

@@ -2,6 +2,8 @@
 // bounded time; with Redis down local rooms keep working, and cross-relay delivery comes back
 // with it. Each test owns its redis-server and relays and kills them all, pass or fail.
 import { expect, test } from "bun:test";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import type { SpawnedRelay } from "../harness/spawned-relay.ts";
 import { encodeVideoFrame, readSequence, type WelcomeMessage } from "../protocol/index.ts";
 import { HEARTBEAT_MS, NODE_TTL_MS, SWEEP_GRACE_MS } from "../relay/cluster/cluster-config.ts";
 import {
@@ -12,10 +14,8 @@ import {
   waitForLog,
   waitUntil,
 } from "./support/cluster.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
 import { hasRedis, TestRedis } from "./support/redis.ts";
-import type { SpawnedRelay } from "./support/relay.ts";
 
 type V1Peer = TestPeer & { welcome: WelcomeMessage };
 

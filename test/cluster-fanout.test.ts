@@ -2,6 +2,7 @@
 // exactly once, byte-for-byte, whichever relay either is on; presence spans the relays; a room on
 // one relay never touches Redis's data path.
 import { expect, test } from "bun:test";
+import { makeJpeg, makeJpegOfSize } from "../harness/jpeg-images.ts";
 import {
   encodeAudioPacket,
   encodeVideoFrame,
@@ -22,7 +23,6 @@ import {
   sameSet,
   waitUntil,
 } from "./support/cluster.ts";
-import { makeJpeg, makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
 import { hasRedis, type TestRedis } from "./support/redis.ts";
 

@@ -3,8 +3,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startRelay } from "./support/relay.ts";
-import { available } from "./support/tools.ts";
+import { startRelay } from "../harness/spawned-relay.ts";
+import { available } from "../harness/tools.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const MAIN = join(ROOT, "relay", "main.ts");

@@ -4,10 +4,10 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { spawn } from "bun";
+import { available } from "../harness/tools.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
 import { freePort } from "./support/reverse-proxy.ts";
 import { joinAs, openPage, waitForRemoteTiles } from "./support/room-page.ts";
-import { available } from "./support/tools.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const IMAGE = "localhost/framecast-relay-test";

@@ -7,7 +7,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { makeSelfSignedCert } from "../bench/self-signed-cert.ts";
+import { makeSelfSignedCert } from "../harness/self-signed-cert.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
+import { hasOpenssl } from "../harness/tools.ts";
 import {
   AUTO_ALLOW_CAMERA,
   closeAllBrowsers,
@@ -16,7 +18,6 @@ import {
   launchBrowser,
 } from "./support/browser.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import {
   hasCaddy,
   hasNginx,
@@ -26,7 +27,6 @@ import {
   startNginx,
 } from "./support/reverse-proxy.ts";
 import { joinAs, openPage, waitForRemoteTiles } from "./support/room-page.ts";
-import { hasOpenssl } from "./support/tools.ts";
 
 const CLIENT_MAIN = join(import.meta.dir, "..", "client", "main.ts");
 const dir = mkdtempSync(join(tmpdir(), "framecast-deploy-proxy-"));

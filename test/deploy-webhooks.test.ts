@@ -1,10 +1,10 @@
 // Webhooks to a real local HTTP receiver: every event once, signed, in order per room; a receiver
 // that is down for 10 s loses nothing; one that never answers only fills its bounded queue.
 import { afterEach, expect, test } from "bun:test";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import type { WebhookPayload } from "../relay/webhooks/events.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../relay/webhooks/signature.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 const SECRET = "webhook-test-secret-0123456789";
 const cleanups: Array<() => unknown> = [];

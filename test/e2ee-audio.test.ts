@@ -6,6 +6,7 @@ import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   ENCRYPTED_FLAG,
   FrameKind,
@@ -17,7 +18,6 @@ import {
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { decodeAudio } from "./support/av-analysis.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { dominantFrequency } from "./support/tone.ts";
 
 let relay: SpawnedRelay | null = null;

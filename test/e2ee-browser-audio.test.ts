@@ -5,6 +5,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   ENCRYPTED_FLAG,
   FrameKind,
@@ -15,7 +16,6 @@ import {
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { joinAs, openPage } from "./support/room-page.ts";
 
 const browserTest = test.skipIf(!hasChromium);

@@ -8,6 +8,8 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
+import { FFMPEG } from "../harness/tools.ts";
 import {
   ENCRYPTED_FLAG,
   framePayload,
@@ -22,7 +24,6 @@ import {
 import { decodeRecording, killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "./support/browser.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import {
   joinAs,
   openPage,
@@ -30,7 +31,6 @@ import {
   shareCamera,
   waitForRemoteTiles,
 } from "./support/room-page.ts";
-import { FFMPEG } from "./support/tools.ts";
 
 const browserTest = test.skipIf(!hasChromium);
 const ROOM = "sealed";

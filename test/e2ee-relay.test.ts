@@ -3,6 +3,8 @@
 // and never converts encrypted frames for old-protocol receivers: they get nothing from an
 // encrypted sender (plain senders still reach them), which the relay logs once and counts.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   ENCRYPTED_FLAG,
   encodeVideoFrame,
@@ -14,9 +16,7 @@ import {
   readHeader,
   writeHeader,
 } from "../protocol/index.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 let relay: SpawnedRelay;
 const peers: TestPeer[] = [];

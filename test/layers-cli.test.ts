@@ -5,10 +5,10 @@ import jpeg from "jpeg-js";
 import { parseCommand } from "../client/options.ts";
 import { Capture } from "../client/send/capture.ts";
 import { captureArgs } from "../client/send/capture-args.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
+import { FFMPEG } from "../harness/tools.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { options, usageError } from "./support/client-options.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
-import { FFMPEG } from "./support/tools.ts";
 
 describe("flags", () => {
   test("default: the capture size and a quarter of each side; --layers sets them, one stays possible", () => {

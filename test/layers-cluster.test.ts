@@ -2,6 +2,7 @@
 // a sender's layers reach participants on the other relay (a `layers` message, then their
 // welcome), and a receiver there gets the layer it asks for; plain receivers the full one.
 import { afterAll, expect, test } from "bun:test";
+import { makeJpeg } from "../harness/jpeg-images.ts";
 import {
   encodeLayerRequest,
   encodeLayersAnnounce,
@@ -10,7 +11,6 @@ import {
 } from "../protocol/index.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
 import { type ClusterRelay, clusterForFile } from "./support/cluster.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
 import { hasRedis } from "./support/redis.ts";
 

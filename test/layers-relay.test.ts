@@ -1,6 +1,8 @@
 // Layers at the relay (docs/PROTOCOL.md, "Layers"), with real WebSocket clients: who gets which
 // layer, presence of layers, requests, and what is refused.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   encodeLayerRequest,
   encodeLayersAnnounce,
@@ -9,9 +11,7 @@ import {
   readSequence,
 } from "../protocol/index.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 const LAYERS = [
   { width: 640, height: 480 },

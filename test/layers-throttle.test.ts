@@ -4,11 +4,11 @@
 // fresh; the free one keeps the full layer; lifting the limit brings the full layer back.
 // Bounds are tolerant (a shared CI machine); `bun bench --scenario layers` measures the figures.
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { describeFigures, figuresBetween, firstOfLayer } from "../bench/frame-figures.ts";
-import { startThrottleProxy, type ThrottleProxy } from "../bench/throttle-proxy.ts";
+import { describeFigures, figuresBetween, firstOfLayer } from "../harness/frame-figures.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
+import { startThrottleProxy, type ThrottleProxy } from "../harness/throttle-proxy.ts";
 import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
 import { AckingPeer } from "./support/acking-peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 const ONE_MBIT = 125_000;
 let relay: SpawnedRelay;

@@ -3,7 +3,9 @@
 // acceptance: a receiver whose video is paced to 10 fps by acks, or whose video is being dropped
 // because it stopped reading, still gets >= 99% of the audio packets.
 import { afterEach, expect, test } from "bun:test";
-import { type SlowViewer, startSlowViewer } from "../bench/slow-viewer-process.ts";
+import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { type SlowViewer, startSlowViewer } from "../harness/slow-viewer-process.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   audioTrackAnnouncement,
   encodeAudioPacket,
@@ -14,9 +16,7 @@ import {
   readSenderId,
   roomUrl,
 } from "../protocol/index.ts";
-import { makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { joinStalledPeer, type StalledPeer } from "./support/stalled-peer.ts";
 
 let relay: SpawnedRelay | null = null;

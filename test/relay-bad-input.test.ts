@@ -1,9 +1,9 @@
 // Hostile and broken input: the relay answers clearly, stays up, and honest peers keep receiving.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { CloseCode, encodeVideoFrame, HEADER_BYTES } from "../protocol/index.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 let relay: SpawnedRelay;
 let sender: TestPeer;

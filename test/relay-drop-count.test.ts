@@ -2,10 +2,10 @@
 // relay says it dropped plus the frames the receiver gets once it reads again add up to every
 // frame sent, while a receiver that keeps up loses none and is charged none.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { encodeVideoFrame } from "../protocol/index.ts";
-import { makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { joinStalledPeer, type StalledPeer } from "./support/stalled-peer.ts";
 
 const FRAME_BYTES = 100_000;

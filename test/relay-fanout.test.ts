@@ -1,5 +1,7 @@
 // Fan-out across wire formats: 3 protocol-v1 peers and 1 old-protocol peer in one room.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   encodeVideoFrame,
   framePayload,
@@ -7,9 +9,7 @@ import {
   readHeader,
   stampSenderId,
 } from "../protocol/index.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 
 let relay: SpawnedRelay;
 const peers: TestPeer[] = [];

@@ -1,10 +1,10 @@
 // Process-level behaviour: HTTP endpoints, idle timeouts, flags, graceful shutdown.
 import { expect, test } from "bun:test";
 import { join } from "node:path";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { startRelay } from "../harness/spawned-relay.ts";
 import { encodeVideoFrame } from "../protocol/index.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { startRelay } from "./support/relay.ts";
 
 const RELAY_MAIN = join(import.meta.dir, "..", "relay", "main.ts");
 

@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
+import { available } from "../harness/tools.ts";
 import { encodeVideoFrame, framePayload, LEGACY_ROOM } from "../protocol/index.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
-import { available } from "./support/tools.ts";
 
 const PYTHON = "/usr/bin/python3";
 const OLD_CLIENT = join(import.meta.dir, "fixtures", "legacy", "old_client.py");

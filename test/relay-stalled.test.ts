@@ -1,9 +1,9 @@
 // A receiver that stops reading must not delay the others nor grow the relay's memory.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { encodeVideoFrame, readCaptureTime } from "../protocol/index.ts";
-import { makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { joinStalledPeer, rssBytes, type StalledPeer } from "./support/stalled-peer.ts";
 
 const FRAME_BYTES = 100_000;

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join as joinPath } from "node:path";
 import { spawn } from "bun";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { CloseCode, encodeVideoFrame, HEADER_BYTES, LEGACY_ROOM } from "../protocol/index.ts";
-import { makeJpeg } from "./support/jpeg.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { metric, OptionsPeer, SECRET, token, tryUpgrade } from "./support/secure-peer.ts";
 
 const ADMIN_TOKEN = "admin-token-for-tests-0123456789";

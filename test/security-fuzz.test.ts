@@ -7,10 +7,10 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Socket, Subprocess } from "bun";
 import { spawn } from "bun";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { encodeVideoFrame, HEADER_BYTES, readSequence } from "../protocol/index.ts";
-import { makeJpeg } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { rssBytes } from "./support/stalled-peer.ts";
 
 /** Two rounds of this many: memory after round 2 must match memory after round 1. */

@@ -1,10 +1,10 @@
 // Per-connection rate limits (frames/s, bytes/s, control floods) and connects per address per
 // minute: excess is dropped and counted, a flood is closed with 4029, honest peers never notice.
 import { expect, test } from "bun:test";
+import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import { CloseCode, encodeAck, encodeVideoFrame } from "../protocol/index.ts";
-import { makeJpegOfSize } from "./support/jpeg.ts";
 import { TestPeer } from "./support/peer.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { metric, tryUpgrade } from "./support/secure-peer.ts";
 
 async function withRelay(args: string[], body: (relay: SpawnedRelay) => Promise<void>) {

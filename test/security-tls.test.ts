@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { makeSelfSignedCert } from "../bench/self-signed-cert.ts";
+import { makeJpeg } from "../harness/jpeg-images.ts";
+import { makeSelfSignedCert } from "../harness/self-signed-cert.ts";
+import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
+import { hasOpenssl } from "../harness/tools.ts";
 import { encodeVideoFrame, HEADER_BYTES } from "../protocol/index.ts";
-import { makeJpeg } from "./support/jpeg.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
 import { OptionsPeer, SECRET, token, tryUpgrade } from "./support/secure-peer.ts";
-import { hasOpenssl } from "./support/tools.ts";
 
 /** Skipped without openssl on a developer machine (npm has none); CI installs it. */
 const tlsTest = test.skipIf(!hasOpenssl);

@@ -2,9 +2,9 @@
 
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
-import { forEachLine } from "../../bench/line-reader.ts";
+import { forEachLine } from "./line-reader.ts";
 
-const RELAY_MAIN = join(import.meta.dir, "..", "..", "relay", "main.ts");
+const RELAY_MAIN = join(import.meta.dir, "..", "relay", "main.ts");
 
 export interface SpawnedRelay {
   port: number;

@@ -2,7 +2,7 @@
 // builds npm's optional @ffmpeg-installer / @ffprobe-installer packages ship). A tool that is
 // missing skips its tests on a developer machine but fails them in CI (CI=true), where .ci/run
 // installs everything.
-import { findFfmpeg, findFfplay, findFfprobe } from "../../client/find-ffmpeg.ts";
+import { findFfmpeg, findFfplay, findFfprobe } from "../client/find-ffmpeg.ts";
 
 export const inCI = process.env.CI === "true" || process.env.CI === "1";
 

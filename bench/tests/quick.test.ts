@@ -4,10 +4,10 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLUSTER_SKIPPED } from "../bench/cluster-scenario.ts";
-import { SCENARIO_NAMES } from "../bench/scenarios.ts";
-import type { RunSummary } from "../bench/summarize.ts";
-import { available } from "./support/tools.ts";
+import { available } from "../../harness/tools.ts";
+import { CLUSTER_SKIPPED } from "../cluster-scenario.ts";
+import { SCENARIO_NAMES } from "../scenarios.ts";
+import type { RunSummary } from "../summarize.ts";
 
 /** The cluster scenario needs redis-server: without it the bench must skip it and say so. */
 const withRedis = available(
@@ -16,7 +16,7 @@ const withRedis = available(
   "redis-server not installed: checking that bun bench skips its cluster scenario and says so",
 );
 
-const ROOT = join(import.meta.dir, "..");
+const ROOT = join(import.meta.dir, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "framecast-bench-"));
 const jsonPath = join(dir, "quick.json");
 

@@ -2,9 +2,9 @@
 // schedstat can't be read) are marked rough and explained; no throughput column (both relays get
 // the same load, so it read 1.00).
 import { expect, test } from "bun:test";
-import { ratiosTable } from "../bench/report-table.ts";
-import type { ScenarioResult } from "../bench/run-scenario.ts";
-import { type RunSummary, ratios } from "../bench/summarize.ts";
+import { ratiosTable } from "../report-table.ts";
+import type { ScenarioResult } from "../run-scenario.ts";
+import { type RunSummary, ratios } from "../summarize.ts";
 
 function summary(
   target: "baseline" | "framecast",

@@ -3,7 +3,7 @@
 // buffers and then the relay's, as behind a real slow device or link. With `ack` it joins with
 // ?ack=1 and acks each frame once drawn. Used by `bun bench --scenario slow-viewer` and the tests.
 //
-//   bun bench/slow-viewer.ts WS_ROOM_URL FPS ack|no-ack
+//   bun harness/processes/slow-viewer.ts WS_ROOM_URL FPS ack|no-ack
 //
 // stdout: `ready ID` once welcomed, then one line per frame, written after drawing it:
 // `frame SENDER SEQ CAPTURE_MS RECEIVED_MS` (times: performance.timeOrigin + performance.now()).
@@ -20,12 +20,12 @@ import {
   readSequence,
   roomUrl,
   writeAckFor,
-} from "../protocol/index.ts";
+} from "../../protocol/index.ts";
 
 const [url, fpsText, ackText] = process.argv.slice(2);
 const fps = Number(fpsText);
 if (!url || !(fps > 0) || (ackText !== "ack" && ackText !== "no-ack")) {
-  process.stderr.write("usage: bun bench/slow-viewer.ts WS_ROOM_URL FPS ack|no-ack\n");
+  process.stderr.write("usage: bun harness/processes/slow-viewer.ts WS_ROOM_URL FPS ack|no-ack\n");
   process.exit(2);
 }
 const acks = ackText === "ack";

@@ -1,9 +1,9 @@
-// Parent side of bench/slow-viewer.ts: starts one as a child process, waits for its welcome,
+// Parent side of harness/processes/slow-viewer.ts: starts one as a child process, waits for its welcome,
 // and collects its per-frame lines (delay = received − captured) while it runs.
 import type { Subprocess } from "bun";
 import { stopProcess, track } from "./child-processes.ts";
 
-const SLOW_VIEWER = new URL("./slow-viewer.ts", import.meta.url).pathname;
+const SLOW_VIEWER = new URL("./processes/slow-viewer.ts", import.meta.url).pathname;
 const READY_TIMEOUT_MS = 10_000;
 
 export interface ViewedFrame {
