@@ -7,7 +7,7 @@
 //      others' figures and the slow viewer's own audio loss and latency;
 //   4. the same with a slow viewer that doesn't ack (its video is dropped at the relay, and
 //      seconds of it wait in the kernel's socket buffers, ahead of its sound).
-// Also the bytes per audio stream on the wire. The participants run in bench/audio-load.ts.
+// Also the bytes per audio stream on the wire. The participants run in bench/processes/audio-load.ts.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ import { cpuSeconds } from "./proc-stats.ts";
 import type { Progress, RunPlan, ScenarioResult } from "./run-scenario.ts";
 import type { Scenario } from "./scenarios.ts";
 
-const AUDIO_LOAD = new URL("./audio-load.ts", import.meta.url).pathname;
+const AUDIO_LOAD = new URL("./processes/audio-load.ts", import.meta.url).pathname;
 /** WebSocket framing of a small client → relay message: 2 header bytes + 4 of mask. */
 const CLIENT_FRAMING_BYTES = 6;
 

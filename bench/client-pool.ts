@@ -11,7 +11,7 @@ import type {
 } from "./client-protocol.ts";
 import { nowMs } from "./client-protocol.ts";
 
-const LOAD_CLIENT = new URL("./load-client.ts", import.meta.url).pathname;
+const LOAD_CLIENT = new URL("./processes/load-client.ts", import.meta.url).pathname;
 const SETUP_TIMEOUT_MS = 20_000;
 
 class LoadClient {

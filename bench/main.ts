@@ -26,7 +26,7 @@ import { slowViewerLines } from "./run-slow-viewer.ts";
 import { applyOverrides, quickSteps, SCENARIOS } from "./scenarios.ts";
 import type { TargetSpec } from "./target-session.ts";
 
-const BASELINE_RELAY = new URL("./baseline-relay.ts", import.meta.url).pathname;
+const BASELINE_RELAY = new URL("./processes/baseline-relay.ts", import.meta.url).pathname;
 
 function targetsFor(options: BenchOptions): TargetSpec[] {
   const framecast: TargetSpec = options.url
@@ -168,7 +168,7 @@ async function main(): Promise<number> {
         frames.set(scenario.frameBytes, jpeg);
       }
       if (name === "audio") {
-        // Its own participants (bench/audio-load.ts) and relay; no baseline (it knows no audio).
+        // Its own participants (bench/processes/audio-load.ts) and relay; no baseline (it knows no audio).
         const relay = options.url
           ? { url: options.url }
           : { script: options.relayScript, args: options.relayArgs };

@@ -27,7 +27,7 @@ export interface TargetSpec {
   e2eeKey?: string;
 }
 
-const STALLED_RECEIVER = new URL("./stalled-receiver.ts", import.meta.url).pathname;
+const STALLED_RECEIVER = new URL("./processes/stalled-receiver.ts", import.meta.url).pathname;
 /** framecast's default room cap (relay --max-peers); webinar needs one more than that. */
 const RELAY_DEFAULT_MAX_PEERS = 50;
 

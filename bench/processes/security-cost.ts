@@ -2,18 +2,18 @@
 // 40 KB JPEG frames at 30 fps) against a relay that is open on ws://, then one with --auth-secret
 // and TLS (wss://, a certificate made with openssl), alternating. Relay CPU comes from
 // /proc/PID/stat. `bun bench` can't carry tokens or a private CA, hence this script.
-//   bun bench/security-cost.ts [--seconds 10] [--rounds 2]
+//   bun bench/processes/security-cost.ts [--seconds 10] [--rounds 2]
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { makeJpegOfSize } from "../harness/jpeg-images.ts";
-import { makeSelfSignedCert } from "../harness/self-signed-cert.ts";
-import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
-import { encodeVideoFrame } from "../protocol/index.ts";
-import { mintJoinToken, secretKey } from "../relay/security/tokens.ts";
+import { makeJpegOfSize } from "../../harness/jpeg-images.ts";
+import { makeSelfSignedCert } from "../../harness/self-signed-cert.ts";
+import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
+import { encodeVideoFrame } from "../../protocol/index.ts";
+import { mintJoinToken, secretKey } from "../../relay/security/tokens.ts";
 
-const USAGE = `Usage: bun bench/security-cost.ts [--seconds 10] [--rounds 2]
+const USAGE = `Usage: bun bench/processes/security-cost.ts [--seconds 10] [--rounds 2]
 Relay CPU at meeting load (4 all-to-all, 40 KB, 30 fps) with auth and TLS off and on.`;
 
 const { values } = (() => {

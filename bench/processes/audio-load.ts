@@ -5,7 +5,7 @@
 // line: per-packet audio latency (receive − capture, same clock), what each receiver got of each
 // sender, and the audio bytes sent.
 //
-//   bun bench/audio-load.ts ROOM_URL PARTICIPANTS SECONDS FRAME_BYTES FPS OPUS_FILE
+//   bun bench/processes/audio-load.ts ROOM_URL PARTICIPANTS SECONDS FRAME_BYTES FPS OPUS_FILE
 import { readFileSync } from "node:fs";
 import {
   AUDIO_PACKET_MS,
@@ -20,8 +20,8 @@ import {
   readCaptureTime,
   readSenderId,
   writeAckFor,
-} from "../protocol/index.ts";
-import { nowMs } from "./client-protocol.ts";
+} from "../../protocol/index.ts";
+import { nowMs } from "../client-protocol.ts";
 
 const [roomUrl, countText, secondsText, frameBytesText, fpsText, opusFile] = process.argv.slice(2);
 const count = Number(countText);
@@ -30,7 +30,7 @@ const frameBytes = Number(frameBytesText);
 const fps = Number(fpsText);
 if (!roomUrl || !(count > 0) || !(seconds > 0) || !(frameBytes >= 0) || !(fps >= 0) || !opusFile) {
   process.stderr.write(
-    "usage: bun bench/audio-load.ts ROOM_URL N SECONDS FRAME_BYTES FPS OPUS_FILE\n",
+    "usage: bun bench/processes/audio-load.ts ROOM_URL N SECONDS FRAME_BYTES FPS OPUS_FILE\n",
   );
   process.exit(2);
 }

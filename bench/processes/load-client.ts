@@ -7,9 +7,9 @@ import type {
   PhaseMessage,
   PhaseReport,
   SetupMessage,
-} from "./client-protocol.ts";
-import { nowMs } from "./client-protocol.ts";
-import { lastFrameReceivedAt, Participant, type PhaseTally } from "./participant.ts";
+} from "../client-protocol.ts";
+import { nowMs } from "../client-protocol.ts";
+import { lastFrameReceivedAt, Participant, type PhaseTally } from "../participant.ts";
 
 const LOOP_LAG_INTERVAL_MS = 10;
 

@@ -2,7 +2,7 @@
 // the upgrade, and Bun's native handlers get the messages. Only the per-message path differs.
 import type { ServerWebSocket } from "bun";
 import { Elysia } from "elysia";
-import { stampSenderId, validateFrame } from "../../protocol/index.ts";
+import { stampSenderId, validateFrame } from "../../../protocol/index.ts";
 
 interface Data {
   id: number;

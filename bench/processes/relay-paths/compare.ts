@@ -1,7 +1,7 @@
 // Measures relay paths under the same load: the same minimal frame logic (validate, stamp,
 // publish) on Bun's native handlers (as relay/ does) and on Elysia's .ws(), plus the full relay.
 // Prints frames/s and relay CPU µs per delivery. ROUNDS alternates the variants to even out noise.
-//   bun bench/relay-paths/compare.ts [seconds] [receivers,...] [frame bytes] [rounds]
+//   bun bench/processes/relay-paths/compare.ts [seconds] [receivers,...] [frame bytes] [rounds]
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 
@@ -9,7 +9,7 @@ const SECONDS = Number(process.argv[2] ?? 5);
 const RECEIVER_COUNTS = (process.argv[3] ?? "1,5,10,20").split(",").map(Number);
 const FRAME_BYTES = Number(process.argv[4] ?? 51200);
 const ROUNDS = Number(process.argv[5] ?? 2);
-const ROOT = join(import.meta.dir, "..", "..");
+const ROOT = join(import.meta.dir, "..", "..", "..");
 const VARIANTS = {
   "minimal, native handlers": [join(import.meta.dir, "direct-relay.ts"), "0"],
   "minimal, Elysia .ws()": [join(import.meta.dir, "elysia-ws-relay.ts"), "0"],

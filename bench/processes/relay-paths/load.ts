@@ -1,6 +1,6 @@
 // Load for compare.ts: one publisher and N receivers in one room; the publisher keeps at most
 // WINDOW frames in flight (ahead of the slowest receiver), so this measures the relay's capacity.
-import { encodeVideoFrame } from "../../protocol/index.ts";
+import { encodeVideoFrame } from "../../../protocol/index.ts";
 
 const [url = "", receiversArg = "1", secondsArg = "5", bytesArg = "51200"] = process.argv.slice(2);
 const RECEIVERS = Number(receiversArg);

@@ -1,6 +1,6 @@
 // Frame encryption cost per frame, in Bun and in Chromium, with the one implementation both use
 // (protocol/frame-encryption.ts, WebCrypto AES-GCM):
-//   bun bench/e2ee-crypto/main.ts [--frame-bytes 20000] [--iterations 2000] [--no-browser]
+//   bun bench/processes/e2ee-crypto/main.ts [--frame-bytes 20000] [--iterations 2000] [--no-browser]
 // Chromium needs a secure context for crypto.subtle: the page is served from 127.0.0.1.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -18,7 +18,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "Usage: bun bench/e2ee-crypto/main.ts [--frame-bytes N] [--iterations N] [--no-browser]",
+    "Usage: bun bench/processes/e2ee-crypto/main.ts [--frame-bytes N] [--iterations N] [--no-browser]",
   );
   process.exit(0);
 }

@@ -1,7 +1,7 @@
 // The same frame logic as relay/ but written with Elysia's .ws(), to measure what its per-message
-// wrapping costs (see bench/relay-paths/compare.ts). Not used by the product.
+// wrapping costs (see bench/processes/relay-paths/compare.ts). Not used by the product.
 import { Elysia } from "elysia";
-import { stampSenderId, validateFrame } from "../../protocol/index.ts";
+import { stampSenderId, validateFrame } from "../../../protocol/index.ts";
 
 const port = Number(process.argv[2] ?? 0);
 let nextId = 1;

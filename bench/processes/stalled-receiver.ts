@@ -1,10 +1,10 @@
 // The "stalled" receiver: joins a room, says "ready" on stdout, then is SIGSTOPped by the bench.
 // A stopped process truly stops reading: the kernel fills its receive buffer, then the relay's
 // socket backs up. (A live client that ignores frames would still read them off the socket.)
-import { parseControl } from "../protocol/index.ts";
+import { parseControl } from "../../protocol/index.ts";
 
 const url = process.argv[2];
-if (!url) throw new Error("usage: bun bench/stalled-receiver.ts WS_URL");
+if (!url) throw new Error("usage: bun bench/processes/stalled-receiver.ts WS_URL");
 
 const socket = new WebSocket(url);
 const legacy = new URL(url).pathname === "/";

@@ -1,12 +1,12 @@
 // Times sealing and opening one frame with the shared frame-encryption code. Runs as is in Bun
-// and, bundled, in Chromium (bench/e2ee-crypto/main.ts), so both report the same figures.
+// and, bundled, in Chromium (bench/processes/e2ee-crypto/main.ts), so both report the same figures.
 import {
   encodeVideoFrame,
   FrameSealer,
   importRoomKey,
   openFrame,
   stampSenderId,
-} from "../../protocol/index.ts";
+} from "../../../protocol/index.ts";
 
 export interface CryptoTiming {
   frameBytes: number;
