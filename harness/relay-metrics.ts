@@ -16,6 +16,14 @@ export function sumMetric(text: string, name: string): number | null {
   return total;
 }
 
+/** The value of one series, written exactly as /metrics prints it (`name{labels}`); null if absent. */
+export function metricSample(text: string, series: string): number | null {
+  for (const line of text.split("\n")) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return null;
+}
+
 export interface RelayCounters {
   framesDropped: number | null;
   conversions: number | null;

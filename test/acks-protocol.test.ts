@@ -3,6 +3,7 @@
 // protocol senders, and acks being refused or never forwarded.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { makeJpegOfSize } from "../harness/jpeg-images.ts";
+import { metricSample } from "../harness/relay-metrics.ts";
 import { type SpawnedRelay, startRelay } from "../harness/spawned-relay.ts";
 import {
   encodeAck,
@@ -95,11 +96,12 @@ test("window of 2, then the newest frame on each ack; stale and bogus acks chang
   for (const frame of held.frames) expect(payloadSeq(frame)).toBe(readSequence(frame));
 
   const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
-  expect(metrics).toMatch(/framecast_acks_ignored_total [3-9]/);
-  expect(metrics).toMatch(/framecast_catch_up_frames_total [1-9]/);
-  expect(metrics).toMatch(
-    /framecast_ack_staleness_seconds_bucket\{le="\+Inf",room="window"\} [1-9]/,
-  );
+  // The duplicate, the never-sent frame and the unknown sender: exactly those three ignored.
+  expect(metricSample(metrics, "framecast_acks_ignored_total")).toBe(3);
+  expect(metricSample(metrics, "framecast_catch_up_frames_total")).toBeGreaterThanOrEqual(1);
+  expect(
+    metricSample(metrics, 'framecast_ack_staleness_seconds_bucket{le="+Inf",room="window"}'),
+  ).toBeGreaterThanOrEqual(1);
 }, 20_000);
 
 test("acking receivers get presence; a held-back receiver survives its sender leaving", async () => {

@@ -73,7 +73,7 @@ browserTest(
     const benTiles = await waitForRemoteTiles(ben.page, ["ana", "cli"], 10);
     for (const tile of [...anaTiles, ...benTiles]) {
       expect(Number(tile.fps)).toBeGreaterThan(0);
-      expect(Number(tile.latencyMs)).toBeGreaterThanOrEqual(0);
+      expect(tile.latencyMs).toMatch(/^-?\d+$/); // measured: empty until a latency is known
       expect(tile.failed).toBe("0");
     }
     // ... and still updating a second later.

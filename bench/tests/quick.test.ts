@@ -78,19 +78,19 @@ function checkSummary(where: string, s: RunSummary, hasMetrics: boolean): void {
   expect(s.deliveryRatio, where).toBeGreaterThan(0);
   expect(s.deliveryRatio, where).toBeLessThanOrEqual(1);
   const { p50, p90, p99, max } = s.latencyMs;
-  expect(p50, where).toBeGreaterThanOrEqual(0);
+  expect(p50, where).toBeGreaterThan(0); // loopback still takes some time, never none
   expect(p50, where).toBeLessThanOrEqual(p90);
   expect(p90, where).toBeLessThanOrEqual(p99);
   expect(p99, where).toBeLessThanOrEqual(max);
   expect(s.latencyMs.count, where).toBe(s.framesDelivered);
   expect(s.deliveredMBps, where).toBeGreaterThan(0);
-  expect(s.relayCpuSeconds, where).toBeGreaterThanOrEqual(0);
+  expect(s.relayCpuSeconds, where).toBeGreaterThan(0); // a relay that forwarded frames ran
   expect(s.relayPeakRssMB, where).toBeGreaterThan(0);
   expect(s.loadGenerator.sendLatenessMs.count, where).toBe(s.framesSent);
   expect(s.loadGenerator.cpuPercent, where).toBeGreaterThan(0);
   expect(s.malformed, where).toBe(0);
   expect(s.echoed, where).toBe(0);
-  if (hasMetrics) expect(s.relayDrops, where).toBeGreaterThanOrEqual(0);
+  if (hasMetrics) expect(Number.isInteger(s.relayDrops), where).toBe(true);
   else expect(s.relayDrops, where).toBeNull();
 }
 
@@ -169,10 +169,11 @@ test("audio: every phase reports latency, loss and bit rate; sound-only reports 
     expect(phase.audioSent, phase.phase).toBeGreaterThan(0);
     expect(phase.latencyMs.count, phase.phase).toBeGreaterThan(0);
     expect(phase.latencyMs.p50, phase.phase).toBeLessThanOrEqual(phase.latencyMs.p99);
+    expect(Number.isInteger(phase.audioLost), phase.phase).toBe(true);
     expect(phase.audioLost, phase.phase).toBeGreaterThanOrEqual(0);
     expect(phase.kbitPerStream, phase.phase).toBeGreaterThan(10);
   }
-  expect(audio.audio[0]?.relayCpuUsPerAudioPacket).toBeGreaterThanOrEqual(0);
+  expect(audio.audio[0]?.relayCpuUsPerAudioPacket).toBeGreaterThan(0);
   expect(audio.audio[2]?.slowViewer?.audioReceived).toBeGreaterThan(0);
 });
 
