@@ -27,6 +27,11 @@ export interface PeerInfo {
    * only holders of the room key can see them. Absent from relays that predate it.
    */
   e2ee?: boolean;
+  /**
+   * True when the participant joined with a view-only token: it sends nothing, so clients list
+   * it as a viewer rather than waiting for its picture. Absent from relays that predate it.
+   */
+  viewOnly?: boolean;
 }
 
 export interface RelayLimits {
@@ -57,6 +62,11 @@ export interface WelcomeMessage {
    * each sender you ask for and your link takes. Without it you get full-size frames only.
    */
   layers?: boolean;
+  /**
+   * Present (true) when your join token is view-only: the relay drops whatever you send, so
+   * send nothing (and offer nothing to send). Absent from relays that predate it.
+   */
+  viewOnly?: boolean;
 }
 
 export interface JoinMessage {

@@ -81,5 +81,6 @@ export function peerInfo(peer: Peer): PeerInfo {
   const info: PeerInfo = { id: peer.id, name: peer.name, legacy: peer.legacy };
   if (peer.layers) info.layers = peer.layers;
   if (peer.e2ee) info.e2ee = true;
+  if (!peer.canPublish) info.viewOnly = true;
   return info;
 }

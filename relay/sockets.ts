@@ -88,6 +88,7 @@ export function createSocketHandlers(
           limits,
           ...(ws.data.acks ? { ackWindow: config.ackWindow } : {}),
           ...(ws.data.layered ? { layers: true } : {}),
+          ...(ws.data.canPublish ? {} : { viewOnly: true }),
         }),
       );
       fanout.audio.replayTracks(ws, bus.remoteAudioTracks(room.name));

@@ -138,6 +138,23 @@ browserTest(
       expect(offset).toBeLessThanOrEqual(45);
       expect(offset).toBeGreaterThanOrEqual(-125);
     }
+    // The tile says what it shows: the network's latency, and the total with lip sync's hold
+    // (web/watch/stats-text.ts); the network figure is never above the total.
+    const label = await b.page.waitForFunction(
+      () => {
+        const text = document.querySelector('.tile[data-name="ana"] .stats')?.textContent ?? "";
+        return /net \d+ ms · shown \d+ ms \(lip sync\)/.test(text) ? text : null;
+      },
+      null,
+      { timeout: 10_000, polling: 100 },
+    );
+    const labelText = String(await label.jsonValue());
+    const [, netMs, shownMs] = /net (\d+) ms · shown (\d+) ms/.exec(labelText) ?? [];
+    console.log(`ana's tile on B: "${labelText}"`);
+    expect(Number(netMs)).toBeLessThanOrEqual(Number(shownMs));
+    const figures = await tileOf(b.page, "ana");
+    expect(figures?.lipSync).toBe("true");
+    expect(Number(figures?.networkLatencyMs)).toBeLessThanOrEqual(Number(figures?.latencyMs));
 
     // Local mute on B: only B's own button state changes; ana still sends.
     await b.page.click('.tile[data-name="ana"] .local-mute');

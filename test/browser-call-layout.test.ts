@@ -277,7 +277,8 @@ browserTest(
     const names = await page.$$eval("#people li", (items) => items.map((item) => item.textContent));
     expect(names[0]).toBe("quinn (you)");
     expect(names).toContain("maya");
-    expect(names).toContain("pat");
+    // pat shares no camera: listed, with no tile (web/watch/tile-grid.ts).
+    expect(names).toContain("pat (not sending)");
     expect(await page.textContent("#people-button")).toBe(`${names.length} people`);
 
     // The room link works on this open relay: offered, and copied by the button.

@@ -2,12 +2,15 @@
 // settings, URLs, status text and camera error messages.
 import { describe, expect, test } from "bun:test";
 import { FrameMeter } from "../client-core/frame-meter.ts";
+import { tokenFromPage } from "../web/links/join-link.ts";
 import { relayBaseUrl, roomFromPath, roomPagePath } from "../web/links/page-url.ts";
 import { describeState } from "../web/room/connection-state.ts";
+import { personNote } from "../web/room/participant-list.ts";
 import { describeCameraError } from "../web/send/camera-errors.ts";
 import { parseFps, parseQuality, parseSize } from "../web/send/capture-settings.ts";
 import { DEFAULT_SETTINGS, parseSettings, serializeSettings } from "../web/settings.ts";
 import { type IncomingFrame, LatestFrameDrawer } from "../web/watch/latest-frame-drawer.ts";
+import { formatReading } from "../web/watch/stats-text.ts";
 
 /** A decode the test finishes by hand, so it decides when the "decoder" is busy. */
 function manualDecoder() {
@@ -156,5 +159,42 @@ describe("status and messages", () => {
     expect(describeCameraError(new DOMException("", "NotFoundError")).problem).toBe("absent");
     expect(describeCameraError(new DOMException("", "NotReadableError")).problem).toBe("busy");
     expect(describeCameraError("weird").problem).toBe("failed");
+  });
+});
+
+describe("what tiles and the people list say", () => {
+  test("a tile's latency: the network's alone, both when lip sync holds frames", () => {
+    const reading = { fps: 15, kBps: 40, latencyMs: 121.4 };
+    // Drawn on arrival: one figure, the network's (as the CLI shows it).
+    expect(formatReading(reading, 20.2, false)).toBe("15 fps · 20 ms");
+    // Held for the sound: both, the hold named.
+    expect(formatReading(reading, 20.2, true)).toBe("15 fps · net 20 ms · shown 121 ms (lip sync)");
+    // Nothing arrived in the window yet: the drawn figure; clocks a little apart: never negative.
+    expect(formatReading(reading, null, true)).toBe("15 fps · 121 ms");
+    expect(formatReading({ ...reading, latencyMs: null }, -3, false)).toBe("15 fps · 0 ms");
+    expect(formatReading({ ...reading, latencyMs: null })).toBe("15 fps");
+  });
+
+  test("viewers and participants who send nothing are named so in the people list", () => {
+    expect(personNote({ id: 1, name: "me", you: true })).toBe(" (you)");
+    expect(personNote({ id: 1, name: "me", you: true, viewer: true })).toBe(" (you, viewer)");
+    expect(personNote({ id: 2, name: "v", you: false, viewer: true, sending: false })).toBe(
+      " (viewer)",
+    );
+    expect(personNote({ id: 3, name: "cli", you: false, sending: false })).toBe(" (not sending)");
+    expect(personNote({ id: 4, name: "cam", you: false, sending: true })).toBe("");
+    expect(personNote({ id: 5, name: "old", you: false, legacy: true, sending: true })).toBe(
+      " (old client)",
+    );
+  });
+
+  test("a join link's token says whether it is view only (read, not verified)", () => {
+    const claims = (can: unknown) =>
+      `h.${btoa(JSON.stringify({ room: "team", name: "vic", can })).replace(/=+$/, "")}.s`;
+    const page = (can: unknown) => `http://localhost:8765/r/team?token=${claims(can)}`;
+    expect(tokenFromPage(page(["view"]))?.viewOnly).toBe(true);
+    expect(tokenFromPage(page(["publish", "view"]))?.viewOnly).toBe(false);
+    expect(tokenFromPage(page(undefined))?.viewOnly).toBe(false);
+    expect(tokenFromPage("http://localhost:8765/r/team")).toBeNull();
   });
 });

@@ -52,6 +52,13 @@ test("rosters round-trip; malformed ones and peers of another node are refused",
   expect(decodeRoster(encodeRoster(withLayers))).toEqual(withLayers);
   const badLayers = { ...roster, peers: [{ ...roster.peers[0], layers: [{ width: 1 }] }] };
   expect(decodeRoster(encodeRoster(badLayers as Roster))).toEqual(roster);
+  // A view-only peer stays marked on the other relays (their pages list it as a viewer); only
+  // `true` counts, anything else reads as unmarked.
+  const ann = { id: 3 * 2 ** 22 + 5, name: "ann", legacy: false };
+  const viewer: Roster = { ...roster, peers: [{ ...ann, viewOnly: true }] };
+  expect(decodeRoster(encodeRoster(viewer))).toEqual(viewer);
+  const oddMark = { ...roster, peers: [{ ...ann, viewOnly: "yes" }] };
+  expect(decodeRoster(encodeRoster(oddMark as never))).toEqual(roster);
   // A peer's audio track travels with it, checked like an announcement: a bad one is dropped.
   const track = { codec: "opus" as const, sampleRate: 48000, channels: 1 as const, muted: true };
   const withTrack: Roster = { ...roster, peers: [{ ...roster.peers[0], audio: track } as never] };

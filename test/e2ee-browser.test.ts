@@ -122,12 +122,19 @@ browserTest(
       "wrongcli",
     ]);
 
-    // Right key: ana sees the CLI's frames drawn, decrypted.
-    const anaTiles = await waitForRemoteTiles(
-      ana.page,
-      ["cli", "eve", "keyless", "watcher", "wrongcli"],
-      0,
+    // Right key: ana sees the CLI's frames drawn, decrypted. The others send nothing: they are
+    // in ana's people list, with no tile (web/watch/tile-grid.ts).
+    const anaTiles = await waitForRemoteTiles(ana.page, ["cli"], 0);
+    await ana.page.waitForFunction(
+      () => document.querySelectorAll("#people li").length === 6,
+      null,
+      {
+        timeout: 20_000,
+      },
     );
+    const people = await ana.page.$$eval("#people li", (items) => items.map((i) => i.textContent));
+    for (const name of ["eve", "keyless", "watcher", "wrongcli"])
+      expect(people).toContain(`${name} (not sending)`);
     await ana.page.waitForSelector('.tile[data-name="cli"][data-has-video="true"]', {
       timeout: 20_000,
     });
@@ -137,7 +144,7 @@ browserTest(
       undefined,
       { timeout: 20_000 },
     );
-    expect(anaTiles.length).toBe(5);
+    expect(anaTiles.length).toBe(1);
     const cliTile = (await remoteTiles(ana.page)).find((tile) => tile.name === "cli");
     expect(cliTile).toMatchObject({ e2ee: "ok", failed: "0", undecryptable: "0" });
 
@@ -237,7 +244,11 @@ browserTest(
     // sequence; payload: nonce, ciphertext, tag). Every receiver rejects every one.
     const mallory = await TestPeer.join(relay.wsUrl, ROOM, "mallory");
     peers.push(mallory);
-    await ana.page.waitForSelector('.tile[data-name="mallory"]', { timeout: 10_000 });
+    // ana knows mallory (listed); the tile comes with mallory's first frame.
+    await ana.page.waitForSelector('#people li:has-text("mallory")', {
+      state: "attached",
+      timeout: 10_000,
+    });
     const sample = fromAna;
     const flips = [
       8,

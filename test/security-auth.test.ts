@@ -134,6 +134,16 @@ test("a view-only holder receives frames, but its own are dropped, counted and n
     {},
     `?token=${await token("panel", "viewer", { canPublish: false })}`,
   );
+  // Everyone learns who is view only (docs/PROTOCOL.md, View-only participants): the viewer
+  // from its welcome, the others from its join; a publisher carries no mark at all.
+  expect(viewer.welcome.viewOnly).toBe(true);
+  expect(speaker.welcome.viewOnly).toBeUndefined();
+  expect(viewer.welcome.peers.find((p) => p.name === "speaker")?.viewOnly).toBeUndefined();
+  const joined = await speaker.until(
+    () => speaker.controls.find((c) => c.type === "join" && c.peer.name === "viewer"),
+    "the viewer's join",
+  );
+  expect(joined?.type === "join" && joined.peer.viewOnly).toBe(true);
   const before = await metric(
     relay.httpUrl,
     "framecast_rejected_messages_total",

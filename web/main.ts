@@ -25,6 +25,7 @@ const ui = {
   nameInput: byId("name-input", HTMLInputElement),
   e2eeInput: byId("e2ee-input", HTMLInputElement),
   e2eeBadge: byId("e2ee-badge", HTMLElement),
+  viewOnlyBadge: byId("view-only-badge", HTMLElement),
   e2eeNotice: byId("e2ee-notice", HTMLElement),
   nameHint: byId("name-hint", HTMLElement),
   cameraSelect: byId("camera-select", HTMLSelectElement),
@@ -66,6 +67,14 @@ if (joinLink?.name) {
 }
 // A link with #key=... is an encrypted room's link: join it encrypted.
 ui.e2eeInput.checked = location.hash.includes("key=");
+// A view-only link: nothing to preview, the call will not send your camera.
+if (joinLink?.viewOnly) {
+  ui.previewButton.hidden = true;
+  const cameraLabel = ui.cameraSelect.closest("label");
+  if (cameraLabel) cameraLabel.hidden = true;
+  ui.previewCaption.textContent =
+    "Your join link is view only: you watch and listen, you don't send.";
+}
 if (!canEncrypt()) ui.e2eeInput.title = "needs https:// (or localhost)";
 let session: RoomSession | null = null;
 let rejoinOnShow = false;
@@ -182,6 +191,7 @@ async function join(room: string, name: string): Promise<void> {
     participants,
     hasToken: joinLink !== null,
     roomKey,
+    viewOnly: joinLink?.viewOnly === true,
   });
   // A camera previewed before joining goes straight into the call.
   const stream = preview;

@@ -89,6 +89,7 @@ export function decodeRoster(text: string): Roster | null {
       const layers = p.layers === undefined ? null : validLayerList(p.layers);
       if (layers) peer.layers = layers;
       if (p.e2ee === true) peer.e2ee = true;
+      if (p.viewOnly === true) peer.viewOnly = true;
       // Its audio track, checked like the sender's own announcement: dropped when not valid.
       const audio = p.audio === undefined ? null : validAudioTrack(p.audio);
       if (audio) peer.audio = audio;

@@ -8,6 +8,8 @@ export interface JoinLinkToken {
   name: string | null;
   /** ms since the epoch, or null when the token doesn't say. */
   expiresAtMs: number | null;
+  /** The token grants viewing only (`can` without "publish"): the page offers nothing to send. */
+  viewOnly: boolean;
 }
 
 /** The token of the page's URL, with the claims it carries (read, not verified: display only). */
@@ -20,6 +22,7 @@ export function tokenFromPage(pageUrl: string): JoinLinkToken | null {
     room: typeof claims.room === "string" ? claims.room : null,
     name: typeof claims.name === "string" ? claims.name : null,
     expiresAtMs: typeof claims.exp === "number" ? claims.exp * 1000 : null,
+    viewOnly: Array.isArray(claims.can) && !claims.can.includes("publish"),
   };
 }
 

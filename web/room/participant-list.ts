@@ -1,5 +1,6 @@
 // The people in the room: a count on a button in the header, and the list it opens. You come
-// first; everyone else in the order they joined.
+// first; everyone else in the order they joined. Viewers (view-only tokens) and participants who
+// send nothing have no tile: this list is where they show.
 import { element } from "../dom.ts";
 
 export interface Participant {
@@ -8,6 +9,20 @@ export interface Participant {
   you: boolean;
   /** On the old base64 protocol (no name of its own, no presence of ours). */
   legacy?: boolean;
+  /** Joined with a view-only token: watches and listens, never sends. */
+  viewer?: boolean;
+  /** Has a tile (sent a frame, its layers or a sound track); undefined for you. */
+  sending?: boolean;
+}
+
+/** What the list says after a name: "(you)", "(old client)", "(viewer)", "(not sending)". */
+export function personNote(person: Participant): string {
+  const notes: string[] = [];
+  if (person.you) notes.push("you");
+  if (person.legacy) notes.push("old client");
+  if (person.viewer) notes.push("viewer");
+  else if (!person.you && person.sending === false) notes.push("not sending");
+  return notes.length > 0 ? ` (${notes.join(", ")})` : "";
 }
 
 export class ParticipantList {
@@ -35,11 +50,9 @@ export class ParticipantList {
       ...people.map((person) => {
         const item = element("li", person.you ? "you" : "");
         item.dataset.peerId = String(person.id);
-        item.textContent = person.you
-          ? `${person.name} (you)`
-          : person.legacy
-            ? `${person.name} (old client)`
-            : person.name;
+        item.dataset.viewer = String(person.viewer === true);
+        if (person.sending !== undefined) item.dataset.sending = String(person.sending);
+        item.textContent = `${person.name}${personNote(person)}`;
         return item;
       }),
     );

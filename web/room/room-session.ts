@@ -43,6 +43,8 @@ export interface SessionElements extends MicElements {
   relayNotice: HTMLElement;
   cameraNotice: HTMLElement;
   shareButton: HTMLButtonElement;
+  /** "view only" in the header: shown while your token lets you watch and listen only. */
+  viewOnlyBadge: HTMLElement;
 }
 
 export interface SessionOptions {
@@ -58,6 +60,11 @@ export interface SessionOptions {
   hasToken: boolean;
   /** The room key from the link's #fragment; null for an unencrypted room. */
   roomKey?: RoomKey | null;
+  /**
+   * The join link's token says view only (read, not verified): no send controls from the start.
+   * The relay's welcome says it for certain (docs/PROTOCOL.md, View-only participants).
+   */
+  viewOnly?: boolean;
 }
 
 /** How often labels, counters and the reconnect countdown are redrawn. */
@@ -88,6 +95,9 @@ export class RoomSession {
   #stream: MediaStream | null = null;
   /** Bumped by every share/stop so a camera that opens after a later click is closed again. */
   #cameraRequest = 0;
+  /** Your token lets you watch and listen only: nothing is captured or sent. */
+  #viewOnly = false;
+  readonly #viewOnlyHint: boolean;
 
   constructor(ui: SessionElements, options: SessionOptions) {
     this.#ui = ui;
@@ -99,6 +109,7 @@ export class RoomSession {
     this.#participants = options.participants;
     this.#camera = options.camera;
     this.#hasToken = options.hasToken;
+    this.#viewOnlyHint = options.viewOnly === true;
     this.#selfTile = new SelfTile(options.layout);
     this.#grid = new TileGrid(ui.tiles, {
       actions: options.layout,
@@ -152,6 +163,7 @@ export class RoomSession {
       onControl: (message) => {
         if (message.type === "audio_track") {
           this.#audio.track(message.id, message);
+          this.#grid.sendsSound(message.id);
           return;
         }
         if (message.type === "join") this.#grid.add(message.peer);
@@ -170,6 +182,7 @@ export class RoomSession {
     this.#refreshTimer = setInterval(() => this.#refresh(), REFRESH_MS);
     this.#ui.where.textContent = `room ${options.room}`;
     this.#setCameraState("off");
+    this.#setViewOnly(this.#viewOnlyHint);
   }
 
   start(): void {
@@ -191,6 +204,8 @@ export class RoomSession {
     this.#self = null;
     this.#peopleChanged();
     this.#ui.where.textContent = "";
+    this.#ui.app.dataset.viewOnly = "false";
+    this.#ui.viewOnlyBadge.hidden = true;
     this.#ui.alone.hidden = true;
     this.#hideNotice(this.#ui.relayNotice);
     this.#hideNotice(this.#ui.cameraNotice);
@@ -200,6 +215,7 @@ export class RoomSession {
   toggleMicrophone(): Promise<void> {
     // A click: the moment the browser allows sound to start, if it held it back.
     this.#audio.resume();
+    if (this.#viewOnly) return Promise.resolve();
     return this.#mic.toggle();
   }
 
@@ -213,6 +229,7 @@ export class RoomSession {
   }
 
   async startCamera(): Promise<void> {
+    if (this.#viewOnly) return;
     const request = ++this.#cameraRequest;
     this.#setCameraState("starting");
     this.#hideNotice(this.#ui.cameraNotice);
@@ -231,6 +248,10 @@ export class RoomSession {
 
   /** Shares a camera that is already open (the preview before joining, or a new choice). */
   shareStream(stream: MediaStream): void {
+    if (this.#viewOnly) {
+      closeCamera(stream);
+      return;
+    }
     this.#cameraRequest++;
     if (this.#stream && this.#stream !== stream) closeCamera(this.#stream);
     this.#stream = stream;
@@ -292,10 +313,11 @@ export class RoomSession {
 
   #welcome(welcome: WelcomeMessage): void {
     followWelcome(welcome, this.#parts());
+    this.#setViewOnly(welcome.viewOnly === true || this.#viewOnlyHint);
     if (this.#sender.running) this.#announceLayers();
     this.#selfTile.setName(welcome.name);
     this.#ui.app.dataset.selfId = String(welcome.id);
-    this.#ui.where.textContent = `room ${welcome.room} · you are ${welcome.name}`;
+    this.#ui.where.textContent = `room ${welcome.room} · you are ${welcome.name}${this.#viewOnly ? " (view only)" : ""}`;
     this.#hideNotice(this.#ui.relayNotice);
     this.#self = { id: welcome.id, name: welcome.name };
     this.#grid.clear();
@@ -312,6 +334,19 @@ export class RoomSession {
       inbound: this.#inbound,
       sender: this.#sender,
     };
+  }
+
+  /**
+   * View only: the camera and microphone stop, their controls and the capture settings go
+   * (styles.css hides them under #app[data-view-only="true"]), and the header says so.
+   */
+  #setViewOnly(viewOnly: boolean): void {
+    this.#viewOnly = viewOnly;
+    this.#ui.app.dataset.viewOnly = String(viewOnly);
+    this.#ui.viewOnlyBadge.hidden = !viewOnly;
+    if (!viewOnly) return;
+    if (this.#stream || this.#ui.app.dataset.camera === "starting") this.stopCamera();
+    this.#mic.stop();
   }
 
   #relayError(error: ErrorMessage): void {
@@ -363,15 +398,17 @@ export class RoomSession {
   #peopleChanged(): void {
     const self = this.#self;
     this.#participants.render([
-      ...(self ? [{ id: self.id, name: self.name, you: true }] : []),
+      ...(self ? [{ id: self.id, name: self.name, you: true, viewer: this.#viewOnly }] : []),
       ...this.#grid.peers.map((peer) => ({
         id: peer.id,
         name: peer.name,
         you: false,
         legacy: peer.legacy === true,
+        viewer: peer.viewOnly === true,
+        sending: this.#grid.hasTile(peer.id),
       })),
     ]);
-    this.#ui.alone.hidden = self === null || this.#grid.size > 0;
+    this.#ui.alone.hidden = self === null || this.#grid.peers.length > 0;
     this.#layout.update(true);
   }
 

@@ -1,4 +1,6 @@
-// One other participant: a canvas showing their newest frame, their name, live fps and latency.
+// One other participant: a canvas showing their newest frame, their name, live fps and latency
+// (the network's, capture to arrival, and where lip sync holds frames for the sound, capture to
+// screen as well).
 // Its data-* attributes expose the same numbers to tests and tooling.
 import { CRYPTO_STATE_TEXT, type SenderCryptoState } from "../../client-core/frame-decryptor.ts";
 import { FrameMeter } from "../../client-core/frame-meter.ts";
@@ -40,7 +42,12 @@ export class RemoteTile {
   /** Layer of the newest frame received, and bytes received (page counters). */
   #layer: number | null = null;
   #bytes = 0;
+  /** Frames drawn: fps, and capture-to-screen latency (lip sync's hold included). */
   readonly #meter = new FrameMeter();
+  /** Frames arrived: capture-to-arrival latency, the network's (what the CLI shows). */
+  readonly #network = new FrameMeter();
+  /** The newest frame drawn was held for the sound (lip sync), not drawn on arrival. */
+  #lipSynced = false;
   readonly #drawer: LatestFrameDrawer<ImageBitmap>;
   /** End-to-end rooms: what we can show of this sender, said in the tile's overlay. */
   #cryptoState: SenderCryptoState = "ok";
@@ -100,6 +107,7 @@ export class RemoteTile {
   #arrived(bitmap: ImageBitmap, frame: IncomingFrame): boolean {
     if (this.#held.size === 0 && this.#audibleMs() === null) {
       this.#draw(this.#context, bitmap, frame.captureTimeMs);
+      this.#lipSynced = false;
       return false;
     }
     for (const old of this.#held.push(bitmap, frame.captureTimeMs)) old.item.close();
@@ -126,6 +134,7 @@ export class RemoteTile {
   #showHeld(frame: HeldFrame<ImageBitmap>, audioMs: number | null): void {
     this.#draw(this.#context, frame.item, frame.captureTimeMs);
     frame.item.close();
+    this.#lipSynced = audioMs !== null;
     // Sound minus picture capture time: > 0 the sound leads (ITU-R BT.1359: +45 / -125 ms).
     if (audioMs !== null)
       this.element.dataset.avOffsetMs = (audioMs - frame.captureTimeMs).toFixed(0);
@@ -135,6 +144,8 @@ export class RemoteTile {
     if (this.#cryptoState !== "ok") this.#setCryptoState("ok");
     this.#layer = layer;
     this.#bytes += bytes;
+    const now = performance.timeOrigin + performance.now();
+    this.#network.record(now, now - frame.captureTimeMs);
     this.#drawer.push(frame);
   }
 
@@ -180,18 +191,22 @@ export class RemoteTile {
   refresh(nowMs: number): void {
     const { received, drawn, dropped, failed } = this.#drawer.counts;
     const reading = this.#meter.read(nowMs);
+    const networkMs = this.#network.read(nowMs).latencyMs;
     const data = this.element.dataset;
     data.frames = String(drawn);
     data.received = String(received);
     data.dropped = String(dropped);
     data.failed = String(failed);
     data.fps = reading.fps.toFixed(1);
+    // Capture to screen (lip sync's hold included), and capture to arrival (the network's).
     data.latencyMs = reading.latencyMs === null ? "" : reading.latencyMs.toFixed(0);
+    data.networkLatencyMs = networkMs === null ? "" : networkMs.toFixed(0);
+    data.lipSync = String(this.#lipSynced);
     data.undecryptable = String(this.#undecryptable);
     data.hasVideo = String(drawn > 0 && this.#cryptoState === "ok");
     data.bytes = String(this.#bytes);
     if (this.#cryptoState !== "ok") this.view.setStats(CRYPTO_STATE_TEXT[this.#cryptoState]);
-    else if (drawn > 0) this.view.setStats(formatReading(reading));
+    else if (drawn > 0) this.view.setStats(formatReading(reading, networkMs, this.#lipSynced));
     if (this.#layer !== null) {
       const size = this.layers?.[this.#layer];
       const text = `layer ${this.#layer}${size ? ` · ${formatLayerSize(size)}` : ""} · ${reading.fps.toFixed(1)} fps`;

@@ -6,11 +6,27 @@ export function formatFps(fps: number): string {
   return `${fps.toFixed(fps < 9.95 ? 1 : 0)} fps`;
 }
 
-export function formatReading(reading: MeterReading): string {
+/** Sender and viewer clocks may disagree by a few ms: never show a negative delay. */
+function formatMs(ms: number): string {
+  return `${Math.max(0, Math.round(ms))} ms`;
+}
+
+/**
+ * A tile's label: fps and latency. `reading` is of frames drawn (capture to screen), `networkMs`
+ * of frames arrived (capture to arrival). Frames drawn on arrival: one figure, the network's
+ * ("15 fps · 20 ms", as the CLI shows it). Frames held for the sound (`lipSync`): both, so the
+ * hold is not mistaken for the network ("15 fps · net 20 ms · shown 120 ms (lip sync)").
+ */
+export function formatReading(
+  reading: MeterReading,
+  networkMs: number | null = null,
+  lipSync = false,
+): string {
   const fps = formatFps(reading.fps);
-  if (reading.latencyMs === null) return fps;
-  // Sender and viewer clocks may disagree by a few ms: never show a negative delay.
-  return `${fps} · ${Math.max(0, Math.round(reading.latencyMs))} ms`;
+  const shownMs = reading.latencyMs;
+  if (networkMs === null) return shownMs === null ? fps : `${fps} · ${formatMs(shownMs)}`;
+  if (!lipSync || shownMs === null) return `${fps} · ${formatMs(networkMs)}`;
+  return `${fps} · net ${formatMs(networkMs)} · shown ${formatMs(shownMs)} (lip sync)`;
 }
 
 export function formatRate(bytesPerSecond: number): string {

@@ -1,5 +1,7 @@
-// Everyone else's tiles: one per other participant, added and removed with presence, each fed
-// its frames. Frames from ids we don't know (a participant who just left) are ignored.
+// Everyone else: each participant known from presence, and a tile for each one who sends. A tile
+// appears once its participant sends something (a frame, its layers, a sound track), so viewers
+// and participants who never send (view-only tokens, CLI --no-send) are in the people list only,
+// never a "waiting for video" tile. Frames from ids we don't know (one who just left) are ignored.
 import type { SenderCryptoState } from "../../client-core/frame-decryptor.ts";
 import {
   devicePixels,
@@ -22,6 +24,9 @@ import type { TileActions } from "./tile-view.ts";
 
 export class TileGrid {
   readonly #container: HTMLElement;
+  /** Everyone else, in the order they joined (their newest presence entry). */
+  readonly #peers = new Map<number, PeerInfo>();
+  /** The tiles of those who sent something. */
   readonly #tiles = new Map<number, RemoteTile>();
   readonly #actions: TileActions;
   readonly #ack: (frame: AckedFrame) => void;
@@ -68,12 +73,20 @@ export class TileGrid {
         : null;
   }
 
-  /** A sender's layers (its welcome/join entry or a `layers` message). */
+  /** A sender's layers (a `layers` message): it shares a camera, so it gets its tile. */
   setLayers(id: number, layers: LayerSize[]): void {
-    const tile = this.#tiles.get(id);
+    const peer = this.#peers.get(id);
+    if (!peer) return;
+    this.#peers.set(id, { ...peer, layers });
+    const tile = this.#tileOf(id);
     if (!tile) return;
     tile.layers = layers;
     this.#askLayer(tile);
+  }
+
+  /** A participant announced a sound track: its tile shows who speaks and mutes it locally. */
+  sendsSound(id: number): void {
+    this.#tileOf(id);
   }
 
   /** Asks every tile's layer again (after a reconnect's welcome enabled requests). */
@@ -92,23 +105,43 @@ export class TileGrid {
     this.#requests.ask(tile.peer.id, layerForTile(layers, need));
   }
 
+  /** Tiles on screen (participants who sent something). */
   get size(): number {
     return this.#tiles.size;
   }
 
-  /** The other participants, in the order they joined. */
+  /** The other participants, in the order they joined, tile or not. */
   get peers(): PeerInfo[] {
-    return [...this.#tiles.values()].map((tile) => tile.peer);
+    return [...this.#peers.values()];
   }
 
+  /** Whether this participant has a tile (it sent something). */
+  hasTile(id: number): boolean {
+    return this.#tiles.has(id);
+  }
+
+  /** Someone joined (or was here when we did): listed now, a tile once it sends. */
   add(peer: PeerInfo): void {
-    if (this.#tiles.has(peer.id)) return;
+    if (this.#peers.has(peer.id)) return;
+    this.#peers.set(peer.id, peer);
+    // Layers in its presence entry: it shares a camera already.
+    if (peer.layers) this.#tileOf(peer.id);
+    this.#onChange();
+  }
+
+  /** The participant's tile, made on the first sign that it sends; undefined for unknown ids. */
+  #tileOf(id: number): RemoteTile | undefined {
+    const existing = this.#tiles.get(id);
+    if (existing) return existing;
+    const peer = this.#peers.get(id);
+    if (!peer) return undefined;
     const tile = new RemoteTile(peer, this.#actions, this.#audio);
-    this.#tiles.set(peer.id, tile);
+    this.#tiles.set(id, tile);
     this.#container.append(tile.element);
     this.#resized?.observe(tile.element);
     this.#askLayer(tile);
     this.#onChange();
+    return tile;
   }
 
   remove(id: number): void {
@@ -118,6 +151,7 @@ export class TileGrid {
       tile.dispose();
     }
     this.#tiles.delete(id);
+    this.#peers.delete(id);
     this.#requests?.forget(id);
     this.#onChange();
   }
@@ -127,6 +161,7 @@ export class TileGrid {
     for (const tile of this.#tiles.values()) tile.dispose();
     this.#resized?.disconnect();
     this.#tiles.clear();
+    this.#peers.clear();
     this.#onChange();
   }
 
@@ -136,7 +171,7 @@ export class TileGrid {
     const captureTimeMs = readCaptureTime(message);
     const sequence = readSequence(message);
     this.bytesReceived += message.byteLength;
-    const tile = this.#tiles.get(senderId);
+    const tile = this.#tileOf(senderId);
     // A sender who just left (or not announced yet): skipped, and acked like every skipped frame.
     if (!tile) {
       this.#ack({ senderId, captureTimeMs, sequence });
@@ -158,7 +193,7 @@ export class TileGrid {
    * sender's tile (client-core/inbound-frames.ts acked it).
    */
   undecryptable(senderId: number, state: SenderCryptoState): void {
-    this.#tiles.get(senderId)?.undecryptable(state);
+    this.#tileOf(senderId)?.undecryptable(state);
   }
 
   refresh(nowMs: number): void {
