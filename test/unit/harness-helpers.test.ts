@@ -15,7 +15,7 @@ test("frames are valid JPEGs of exactly the size asked", () => {
     const image = jpeg.decode(frame, { useTArray: true });
     expect(image.width).toBeGreaterThan(0);
   }
-});
+}, 20_000); // jpeg-js encodes and decodes 300 KB of JPEG: seconds on a loaded machine
 
 test("too small a frame size is refused with the minimum", () => {
   expect(() => makeJpegFrame(100)).toThrow(/at least/);
