@@ -1,5 +1,6 @@
 // framecast command-line client. Exit codes: 0 after Ctrl-C/SIGTERM, 1 when capture or a tool
-// is missing, 2 for bad flags or values, 130 on a second Ctrl-C (no clean-up).
+// is missing or the relay refused us, 2 for bad flags or values (and capture with a view-only
+// token), 130 on a second Ctrl-C (no clean-up).
 import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
 import { versionLine } from "../cli/version.ts";
 import { generateRoomKey, importRoomKey } from "../protocol/index.ts";
@@ -69,9 +70,9 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => stop(0));
   process.on("SIGTERM", () => stop(0));
-  void session.fatal.then((message) => {
+  void session.fatal.then(({ message, exitCode }) => {
     terminal.log(message);
-    stop(1);
+    stop(exitCode);
   });
   session.start();
 }

@@ -1,9 +1,11 @@
 // Turns argv + environment into validated client options. Every problem is a UsageError with
 // one line of text; main prints it and exits with code 2.
+
 import { existsSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { flagErrorText } from "../cli/flag-errors.ts";
+import { readTokenClaims } from "../client-core/join-token.ts";
 import { layerLadder } from "../client-core/layer-choice.ts";
 import { KeyArgumentError, keyFromFragment, parseKeyArgument } from "../client-core/room-key.ts";
 import {
@@ -118,6 +120,11 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
   // Without --relay, a room link given as --e2ee-key says where to go (its room and token too).
   const target = readRelay(relayText ?? e2ee.link ?? "ws://127.0.0.1:8765", wire);
   const name = read("name") ?? target.name ?? undefined;
+  const token = readToken(read("token") ?? target.token ?? undefined);
+  // A view-only token: the relay would drop every frame, so capture never starts.
+  if (token && (source || audio) && readTokenClaims(token)?.canPublish === false) {
+    throw new UsageError(VIEW_ONLY_TOKEN);
+  }
   return {
     help: false,
     version: false,
@@ -140,7 +147,7 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       ack: !readBoolean("no-ack"),
       ffmpeg: read("ffmpeg") ?? null,
       ffplay: read("ffplay") ?? null,
-      token: readToken(read("token") ?? target.token ?? undefined),
+      token,
       ca: readCaFile(read("ca")),
       e2eeKey: e2ee.key,
       e2eeKeyIsNew: e2ee.isNew,
@@ -456,6 +463,9 @@ function readRecordDir(raw: string | undefined): string | null {
   }
   return dir;
 }
+
+/** The one line for capture with a view-only token (before it starts, or when the relay says so). */
+export const VIEW_ONLY_TOKEN = "this token is view-only: use --no-send to watch";
 
 function readToken(raw: string | undefined): string | null {
   if (raw === undefined || raw === "") return null;

@@ -1,15 +1,17 @@
 // One WebSocket to the relay, re-opened with exponential backoff and jitter whenever it drops.
 // Capture keeps running meanwhile; frames are simply skipped while there is no open socket.
+// A connect that fails is explained in one line (connect-failure.ts); what retrying can't fix
+// (a certificate, the wrong scheme, a refused token, a name that never resolved) ends the session.
 import { cancellableSleep } from "../client-core/backoff.ts";
 import { ReconnectPolicy } from "../client-core/reconnect-policy.ts";
+import { explainConnectFailure } from "./connect-failure.ts";
 import { openWebSocket } from "./connection-options.ts";
-import { probeRefusal } from "./refusal-probe.ts";
 
 export interface ConnectionHandlers {
   onOpen(socket: WebSocket): void;
   onMessage(data: ArrayBuffer | string): void;
   onClose(code: number, reason: string): void;
-  /** The relay refused us in a way retrying can't fix (bad token, wrong room): stop. */
+  /** The connect failed in a way retrying can't fix (bad token, untrusted certificate): stop. */
   onRefused(message: string): void;
   log(line: string): void;
 }
@@ -60,39 +62,39 @@ export class RelayConnection {
 
   async #run(): Promise<void> {
     while (!this.#stopping) {
-      const opened = await this.#connectOnce();
+      const { opened, error } = await this.#connectOnce();
       if (this.#stopping) return;
-      if (!opened && (await this.#explainFailure())) return;
+      let why: string | null = null;
+      if (!opened) {
+        const failure = await explainConnectFailure({
+          url: this.#url,
+          error,
+          init: this.#init,
+          hasCa: Boolean(this.#init.tls),
+          wasConnected: this.connects > 0,
+        });
+        if (this.#stopping) return;
+        if (!failure.retry) {
+          this.#stopping = true;
+          this.#handlers.onRefused(failure.line);
+          return;
+        }
+        why = failure.line;
+      }
       const delay = this.#reconnect.nextDelay();
-      this.#handlers.log(`reconnecting in ${(delay / 1000).toFixed(1)} s`);
+      const wait = `${(delay / 1000).toFixed(1)} s`;
+      this.#handlers.log(why ? `${why}, retrying in ${wait}` : `reconnecting in ${wait}`);
       const sleep = cancellableSleep(delay);
       this.#cancelSleep = sleep.cancel;
       await sleep.done;
     }
   }
 
-  /** Says why a connect failed; true when it was a refusal that retrying can't fix. */
-  async #explainFailure(): Promise<boolean> {
-    const refusal = await probeRefusal(this.#url, this.#init);
-    if (this.#stopping) return true;
-    if (!refusal) {
-      this.#handlers.log(`cannot reach the relay at ${this.#url}`);
-      return false;
-    }
-    const message = `the relay refused the connection: HTTP ${refusal.status} ${refusal.reason}`;
-    if (!refusal.permanent) {
-      this.#handlers.log(message);
-      return false;
-    }
-    this.#stopping = true;
-    this.#handlers.onRefused(message);
-    return true;
-  }
-
-  /** Resolves when the socket closes: whether it opened at all. */
-  #connectOnce(): Promise<boolean> {
+  /** Resolves when the socket closes: whether it opened at all, and the error if it gave one. */
+  #connectOnce(): Promise<{ opened: boolean; error: string }> {
     return new Promise((resolve) => {
       let opened = false;
+      let error = "";
       const socket = openWebSocket(this.#url, this.#init);
       socket.binaryType = "arraybuffer";
       this.#socket = socket;
@@ -110,15 +112,20 @@ export class RelayConnection {
         this.#open = false;
         // Our own close (Ctrl-C) needs no report: the session is finishing everything itself.
         if (this.#stopping) {
-          resolve(opened);
+          resolve({ opened, error });
           return;
         }
-        // A connect that never opened is explained by #explainFailure.
+        // A connect that never opened is explained by explainConnectFailure.
         if (opened) this.#handlers.onClose(event.code, event.reason);
-        resolve(opened);
+        resolve({ opened, error });
       };
       // Errors are always followed by close, which reports and schedules the retry.
-      socket.onerror = () => {};
+      socket.onerror = (event) => {
+        // Bun's ErrorEvent: a message ("... failed: Failed to connect") and, on `error`, a code.
+        const { message, error: cause } = event as ErrorEvent;
+        const code = (cause as { code?: unknown } | undefined)?.code;
+        error = [message ?? "", typeof code === "string" ? code : ""].join(" ").trim();
+      };
     });
   }
 }

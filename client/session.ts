@@ -23,7 +23,7 @@ import {
 } from "../protocol/index.ts";
 import { CodecPool } from "./codec-pool.ts";
 import { connectionOptions } from "./connection-options.ts";
-import type { ClientOptions } from "./options.ts";
+import { type ClientOptions, VIEW_ONLY_TOKEN } from "./options.ts";
 import { AudioPlayer } from "./outputs/audio-player.ts";
 import { Recorder } from "./outputs/recorder.ts";
 import { Viewer } from "./outputs/viewer.ts";
@@ -71,15 +71,18 @@ export class ClientSession {
   readonly #recorder: Recorder | null;
   #stopped = false;
   #statusTimer: ReturnType<typeof setInterval> | null = null;
-  #resolveFatal: (message: string) => void = () => {};
-  /** Resolves with a message when capture can't work; the caller then stops with exit code 1. */
-  readonly fatal: Promise<string>;
+  #resolveFatal: (message: string, exitCode?: number) => void = () => {};
+  /**
+   * Resolves when the session can't go on: capture can't work or the relay refused us (exit
+   * code 1), or the relay says the token is view-only while we capture (2, as before capture).
+   */
+  readonly fatal: Promise<{ message: string; exitCode: number }>;
 
   constructor(options: ClientOptions, tools: SessionTools, terminal: Terminal) {
     this.#options = options;
     this.#terminal = terminal;
     this.fatal = new Promise((resolve) => {
-      this.#resolveFatal = resolve;
+      this.#resolveFatal = (message, exitCode = 1) => resolve({ message, exitCode });
     });
     const log = (line: string) => terminal.log(line);
     const legacy = options.wire === "base64";
@@ -300,6 +303,12 @@ export class ClientSession {
         if (this.#options.playAudio) this.#audioReceiver.track(control.id, control);
         break;
       case "error":
+        // A token the options could not read as view-only (or a relay that changed its mind):
+        // nothing we send will be relayed, so stop capturing, as before capture starts.
+        if (control.code === "view_only" && this.#capture) {
+          this.#resolveFatal(VIEW_ONLY_TOKEN, 2);
+          break;
+        }
         this.#terminal.log(`relay says: ${control.message} (${control.code})`);
         break;
       case "layers":

@@ -10,6 +10,14 @@
 // sound and the picture captured at the same instant land at the same time in the file (-copyts
 // keeps both inputs' timestamps as given). A participant who sends sound but no picture for
 // 2 s gets a sound-only file.
+//
+// Nothing received is lost: sound that came before the file opened is written from its first
+// packet (the picture grid starts at the earlier of the first picture and the first sound, the
+// first picture filling the slots before it). A participant who adds picture to a sound-only
+// file, or sound to a picture-only one, continues in a new file with both, named NAME-ID-2.mkv
+// (-3, ...): no name is used twice. Each file ends with one line, "recorded NAME: N frames
+// (F in the file: +R repeated, D dropped), M packets (S skipped) -> FILE", counting what was
+// received for it.
 
 import { closeSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -26,6 +34,11 @@ import { soundGranule } from "./sound-timeline.ts";
 
 /** A participant whose sound comes but no picture this long gets a sound-only recording. */
 const AUDIO_ONLY_AFTER_MS = 2000;
+/**
+ * Pictures that may wait for a briefly slow ffmpeg (busy disk or CPU) instead of being dropped:
+ * 64 MiB, some 10 s of 640x480 at 30 fps.
+ */
+const RECORD_PIPE_ALLOWANCE_BYTES = 64 * 1024 * 1024;
 /** Sound kept while a recording waits for its picture or its frame rate (5 s of packets). */
 const MAX_PENDING_PACKETS = 250;
 
@@ -69,8 +82,18 @@ interface Recording {
   originMs: number;
   /** Frames in the file so far: the next frame's slot. */
   frames: number;
-  /** Frames that could not be written (the disk, or ffmpeg, was too slow). */
+  /** Frames received for this file (written, or dropped below). */
+  received: number;
+  /** Copies of a previous frame written to fill a gap in the grid. */
+  repeats: number;
+  /** Frames not written: the disk (or ffmpeg) too slow, or early for a slot already taken. */
   dropped: number;
+  /** Why frames were dropped, for the summary line. */
+  slowDrops: number;
+  /** Sound packets received for this file (written, or skipped below). */
+  receivedPackets: number;
+  /** Packets not written: before the file's start, or out of order. */
+  skippedPackets: number;
   last: Uint8Array | null;
 }
 
@@ -116,7 +139,12 @@ export class Recorder implements FrameSink {
   /** Announced sound tracks, by participant (only set when sound is wanted). */
   readonly #tracks = new Map<number, AudioTrackInfo>();
   /** Sound of participants with no recording yet: when it began, and the packets so far. */
-  readonly #soundFirst = new Map<number, { sinceMs: number; packets: TimedPacket[] }>();
+  readonly #soundFirst = new Map<
+    number,
+    { stream: StreamInfo; sinceMs: number; packets: TimedPacket[] }
+  >();
+  /** Every path handed out, so a continuation never reuses one whose ffmpeg is still starting. */
+  readonly #usedPaths = new Set<string>();
 
   constructor(dir: string, ffmpeg: string, log: (line: string) => void, fallbackFps = 15) {
     this.#dir = dir;
@@ -132,8 +160,15 @@ export class Recorder implements FrameSink {
     if (!recording) {
       recording = this.#create(stream, now);
       this.#open.set(stream.id, recording);
+      const sound = recording.track ? " (picture and sound)" : "";
+      this.#log(`recording ${stream.name}${sound} to ${recording.path}`);
     }
-    if (recording.output && recording.output.fps === null) return; // a sound-only file
+    if (recording.output && recording.output.fps === null) {
+      // Picture after sound: the sound-only file ends here and a new one takes both.
+      this.#continueInNewFile(recording, "picture", now);
+      recording = this.#open.get(stream.id) as Recording;
+    }
+    recording.received++;
     const frame = { jpeg: jpeg.slice(), timeMs: captureTimeMs ?? now };
     if (recording.output) {
       this.#place(recording, frame);
@@ -150,11 +185,24 @@ export class Recorder implements FrameSink {
     const recording = this.#open.get(stream.id);
     if (recording && !recording.track && recording.output?.fps !== null) {
       // Sound started after the picture (camera first, microphone later): this file has no
-      // sound track, so it ends here and the next picture opens one with both.
-      this.#open.delete(stream.id);
-      this.#finishing.push(this.#finish(recording));
-      this.#log(`${stream.name} started sending sound: continuing in a new file`);
+      // sound track, so it ends here and a new one takes both.
+      const now = performance.timeOrigin + performance.now();
+      this.#continueInNewFile(recording, "sound", now);
     }
+  }
+
+  /** Ends `recording` and opens the participant's next file (its own name), which takes both. */
+  #continueInNewFile(recording: Recording, what: "picture" | "sound", now: number): void {
+    const stream = recording.stream;
+    this.#open.delete(stream.id);
+    this.#finishing.push(this.#finish(recording));
+    const next = this.#create(stream, now);
+    this.#open.set(stream.id, next);
+    // Same form as a first file's line, so whoever watches for it sees the new one too.
+    this.#log(
+      `${stream.name} started sending ${what}: recording ${stream.name} (picture and sound) ` +
+        `to ${next.path}`,
+    );
   }
 
   audio(stream: StreamInfo, opus: Uint8Array, captureTimeMs: number): void {
@@ -165,26 +213,35 @@ export class Recorder implements FrameSink {
       const now = performance.timeOrigin + performance.now();
       let first = this.#soundFirst.get(stream.id);
       if (!first) {
-        first = { sinceMs: now, packets: [] };
+        first = { stream, sinceMs: now, packets: [] };
         this.#soundFirst.set(stream.id, first);
       }
       first.packets.push(packet);
       if (first.packets.length > MAX_PENDING_PACKETS) first.packets.shift();
-      if (now - first.sinceMs < AUDIO_ONLY_AFTER_MS) return;
-      recording = this.#create(stream, now);
-      this.#open.set(stream.id, recording);
-      this.#beginSoundOnly(recording);
+      if (now - first.sinceMs >= AUDIO_ONLY_AFTER_MS) this.#openSoundOnly(stream, now);
       return;
     }
-    if (!recording.track) return; // started before its track was known: picture only
+    if (!recording.track) {
+      // Sound for a picture-only file: its track came late (or is coming); a new file takes both.
+      if (!this.#tracks.has(stream.id) || recording.output?.fps === null) return;
+      const now = performance.timeOrigin + performance.now();
+      this.#continueInNewFile(recording, "sound", now);
+      recording = this.#open.get(stream.id) as Recording;
+    }
+    recording.receivedPackets++;
     if (recording.output) this.#writeAudio(recording, packet);
     else {
       recording.pendingAudio.push(packet);
-      if (recording.pendingAudio.length > MAX_PENDING_PACKETS) recording.pendingAudio.shift();
+      if (recording.pendingAudio.length > MAX_PENDING_PACKETS) {
+        recording.pendingAudio.shift();
+        recording.skippedPackets++;
+      }
     }
   }
 
   end(stream: StreamInfo): void {
+    // Sound of less than 2 s with no picture yet still gets its file.
+    if (this.#soundFirst.has(stream.id)) this.#openSoundOnly(stream, Date.now());
     this.#tracks.delete(stream.id);
     this.#soundFirst.delete(stream.id);
     const recording = this.#open.get(stream.id);
@@ -194,6 +251,8 @@ export class Recorder implements FrameSink {
   }
 
   async close(): Promise<void> {
+    for (const { stream } of [...this.#soundFirst.values()])
+      this.#openSoundOnly(stream, Date.now());
     for (const recording of this.#open.values()) this.#finishing.push(this.#finish(recording));
     this.#open.clear();
     await Promise.all(this.#finishing);
@@ -211,16 +270,19 @@ export class Recorder implements FrameSink {
     };
   }
 
+  /** A new file for `stream` (the caller says so); nothing spawned yet. */
   #create(stream: StreamInfo, now: number): Recording {
     const base = `${fileSafeName(stream.name)}-${stream.id}`;
     let path = join(this.#dir, `${base}.mkv`);
-    // A reconnect can bring the same participant back: never overwrite an earlier file.
-    for (let n = 2; existsSync(path); n++) path = join(this.#dir, `${base}-${n}.mkv`);
+    // A continuation, or a reconnect bringing the same participant back: never reuse a name.
+    for (let n = 2; existsSync(path) || this.#usedPaths.has(path); n++) {
+      path = join(this.#dir, `${base}-${n}.mkv`);
+    }
+    this.#usedPaths.add(path);
     const track = this.#tracks.get(stream.id);
-    // Sound that came before the first picture joins it (what is before the origin is cut).
-    const earlier = this.#soundFirst.get(stream.id)?.packets ?? [];
+    // Sound that came before the first picture joins it, from its first packet.
+    const earlier = track ? (this.#soundFirst.get(stream.id)?.packets ?? []) : [];
     this.#soundFirst.delete(stream.id);
-    this.#log(`recording ${stream.name}${track ? " (picture and sound)" : ""} to ${path}`);
     return {
       stream,
       path,
@@ -228,12 +290,17 @@ export class Recorder implements FrameSink {
       pending: [],
       track,
       audio: null,
-      pendingAudio: track ? earlier : [],
+      pendingAudio: earlier,
       videoLagMs: null,
       firstAtMs: now,
       originMs: 0,
       frames: 0,
+      received: 0,
+      repeats: 0,
       dropped: 0,
+      slowDrops: 0,
+      receivedPackets: earlier.length,
+      skippedPackets: 0,
       last: null,
     };
   }
@@ -242,22 +309,36 @@ export class Recorder implements FrameSink {
   #begin(recording: Recording): void {
     const fps = estimateFps(recording.pending.map((frame) => frame.timeMs)) ?? this.#fallbackFps;
     const process = this.#spawn(recording, fps);
-    recording.output = { process, writer: new PipeWriter(process.stdin as FileSink), fps };
-    recording.originMs = recording.pending[0]?.timeMs ?? 0;
+    const writer = new PipeWriter(process.stdin as FileSink, RECORD_PIPE_ALLOWANCE_BYTES);
+    recording.output = { process, writer, fps };
+    // Sound that came first (a continuation, or a microphone a moment ahead of the camera)
+    // starts the file too: the first picture fills the slots before it.
+    const firstPicture = recording.pending[0]?.timeMs ?? Number.POSITIVE_INFINITY;
+    const firstSound = recording.pendingAudio[0]?.timeMs ?? Number.POSITIVE_INFINITY;
+    const origin = Math.min(firstPicture, firstSound);
+    recording.originMs = Number.isFinite(origin) ? origin : 0;
     const waiting = recording.pending;
     recording.pending = [];
     for (const frame of waiting) this.#place(recording, frame);
     this.#flushAudio(recording);
   }
 
+  /** Sound and no picture for 2 s (or at the end): a sound-only file, if it announced a track. */
+  #openSoundOnly(stream: StreamInfo, now: number): void {
+    if (!this.#tracks.has(stream.id)) {
+      this.#soundFirst.delete(stream.id); // no track announced: nothing to open a file with
+      return;
+    }
+    const recording = this.#create(stream, now);
+    this.#open.set(stream.id, recording);
+    this.#beginSoundOnly(recording);
+  }
+
   /** A participant who sends sound and no picture: a sound-only file from its first packet. */
   #beginSoundOnly(recording: Recording): void {
-    const track = this.#tracks.get(recording.stream.id);
-    if (!track) return;
-    recording.track = track;
-    const waiting = this.#soundFirst.get(recording.stream.id)?.packets ?? [];
-    this.#soundFirst.delete(recording.stream.id);
-    recording.pendingAudio = waiting;
+    if (!recording.track) return;
+    // The packets of the first 2 s (taken by #create) open the file: none is lost.
+    const waiting = recording.pendingAudio;
     recording.originMs = waiting[0]?.timeMs ?? performance.timeOrigin + performance.now();
     recording.output = { process: this.#spawn(recording, null), writer: null, fps: null };
     this.#log(`recording ${recording.stream.name} (sound only) to ${recording.path}`);
@@ -297,20 +378,27 @@ export class Recorder implements FrameSink {
   /** One packet as one Ogg page, its granule (end of the packet) on the file's timeline. */
   #writeAudio(recording: Recording, packet: TimedPacket): void {
     const audio = recording.audio;
-    if (!audio) return;
+    if (!audio) {
+      recording.skippedPackets++;
+      return;
+    }
     const granule = soundGranule(
       packet.timeMs,
       recording.originMs,
       recording.videoLagMs,
       audio.granule,
     );
-    if (granule === null) return;
+    if (granule === null) {
+      recording.skippedPackets++;
+      return;
+    }
     audio.granule = granule;
     try {
       audio.sink.write(audio.ogg.packet(packet.opus, granule));
       void audio.sink.flush();
       audio.packets++;
     } catch {
+      recording.skippedPackets++;
       recording.audio = null; // ffmpeg went away; its exit is reported when the file is finished
     }
   }
@@ -318,22 +406,24 @@ export class Recorder implements FrameSink {
   /** Writes `frame` into its slot of the grid, repeating the previous frame over a gap. */
   #place(recording: Recording, frame: Timed): void {
     const output = recording.output;
-    if (!output?.writer || output.fps === null) return;
+    if (!output?.writer || output.fps === null) {
+      recording.dropped++;
+      return;
+    }
     const fps = output.fps;
-    const placement = placePicture(
-      frame.timeMs,
-      recording.originMs,
-      recording.frames,
-      fps,
-      recording.last !== null,
-    );
-    if (!placement) return;
+    // The first picture may fill slots too: when sound started the file before it.
+    const placement = placePicture(frame.timeMs, recording.originMs, recording.frames, fps, true);
+    if (!placement) {
+      recording.dropped++;
+      return;
+    }
     const { repeats } = placement;
     recording.originMs = placement.originMs;
     const parts = [...Array<Uint8Array>(repeats).fill(recording.last ?? frame.jpeg), frame.jpeg];
     // One write for the repeats and the frame: they land in the file together or not at all.
     if (output.writer.write(parts.length === 1 ? frame.jpeg : concat(parts))) {
       recording.frames += parts.length;
+      recording.repeats += repeats;
       // Where the picture landed against its capture time (a frame early for a taken slot goes
       // one later): the sound follows the same offset, so both stay together in the file.
       recording.videoLagMs = pictureLag(
@@ -344,24 +434,35 @@ export class Recorder implements FrameSink {
         recording.originMs,
       );
     } else {
-      recording.dropped += parts.length;
+      recording.dropped++;
+      recording.slowDrops++;
     }
     recording.last = frame.jpeg;
   }
 
   async #finish(recording: Recording): Promise<void> {
-    if (!recording.output) this.#begin(recording);
+    if (!recording.output) {
+      // A continuation that got sound but no picture yet is a sound-only file; one that got
+      // nothing was never a file.
+      if (recording.pending.length > 0) this.#begin(recording);
+      else if (recording.pendingAudio.length > 0) this.#beginSoundOnly(recording);
+    }
     const output = recording.output;
     if (!output) return;
     const audio = recording.audio;
     await Promise.all([output.writer?.end(), audio ? endAudioPipe(audio) : undefined]);
     const code = await waitOrKill(output.process, 5000);
     const stderr = (await new Response(output.process.stderr as ReadableStream).text()).trim();
+    // Counts of what was received for this file: frames (and the copies that fill gaps,
+    // which are in the file too) and sound packets; what is missing says why.
+    const early = recording.dropped - recording.slowDrops;
     this.#log(
-      `recorded ${recording.frames} frames${audio ? ` and ${audio.packets} audio packets` : ""} ` +
-        `of ${recording.stream.name} to ${recording.path} ` +
-        `(${output.fps === null ? "sound only" : `${output.fps} fps`})` +
-        (recording.dropped > 0 ? `, ${recording.dropped} dropped: disk too slow` : "") +
+      `recorded ${recording.stream.name}: ${recording.received} frames (${recording.frames} ` +
+        `in the file: +${recording.repeats} repeated, ${recording.dropped} dropped), ` +
+        `${recording.receivedPackets} packets (${recording.skippedPackets} skipped) -> ` +
+        `${recording.path} (${output.fps === null ? "sound only" : `${output.fps} fps`})` +
+        (recording.slowDrops > 0 ? `; ${recording.slowDrops} frames dropped: disk too slow` : "") +
+        (early > 0 ? `; ${early} frames early for a slot already taken` : "") +
         (code === 0 ? "" : `; ffmpeg exit code ${code}${stderr ? `: ${stderr}` : ""}`),
     );
   }

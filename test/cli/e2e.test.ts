@@ -72,9 +72,9 @@ describe("client against the relay", () => {
       expect(facts).toMatchObject({ width: 320, height: 240, codec: "mjpeg" });
       expect(Math.abs(facts.frames - expected)).toBeLessThanOrEqual(expected * 0.1);
       // The client's own count matches what ffprobe finds in the file: nothing lost in muxing.
-      const said = client.output().match(/recorded (\d+) frames of (\w+)/);
-      expect(said?.[2]).toBe(other);
-      expect(Number(said?.[1])).toBe(facts.frames);
+      const said = client.output().match(/recorded (\w+): \d+ frames \((\d+) in the file/);
+      expect(said?.[1]).toBe(other);
+      expect(Number(said?.[2])).toBe(facts.frames);
       const decoded = decodeRecording(file);
       expect(decoded.count).toBe(facts.frames);
       expect([...decoded.sizes]).toEqual(["320x240"]);

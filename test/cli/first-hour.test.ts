@@ -95,7 +95,9 @@ describe("the client in a room", () => {
     );
     expect(progress).toContain(dir);
     expect(await Promise.all([recorder.stop(), sender.stop()])).toEqual([0, 0]);
-    expect(recorder.output()).toMatch(/recorded \d+ frames of cam to .*cam-\d+\.mkv \(15 fps\)/);
+    expect(recorder.output()).toMatch(
+      /recorded cam: \d+ frames \(\d+ in the file: .* -> .*cam-\d+\.mkv \(15 fps\)/,
+    );
     const [file] = readdirSync(dir);
     expect(file).toMatch(/^cam-\d+\.mkv$/);
     // cam sent 15 fps (the recorder itself 10): the file says 15, not the mjpeg default 25.

@@ -39,7 +39,7 @@ test("two SIGINTs at once: clean exit 0, the recording is finished and playable"
   await Bun.sleep(5); // just apart, like bun run's forwarded copy (closer ones may merge into one)
   recorder.proc.kill("SIGINT");
   expect(await recorder.stop()).toBe(0);
-  expect(recorder.output()).toMatch(/recorded \d+ frames of cam/);
+  expect(recorder.output()).toMatch(/recorded cam: \d+ frames/);
   const [file] = readdirSync(dir);
   expect(probe(join(dir, file as string)).frames).toBeGreaterThan(5);
   await sender.stop();

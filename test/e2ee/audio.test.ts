@@ -87,8 +87,8 @@ test("sound is sealed too: recorded decrypted with the key, unreadable without i
 
   await Bun.sleep(3000);
   expect(await tone.stop()).toBe(0);
-  await recorder.waitFor(/recorded 0 frames and \d+ audio packets of tone/, 15_000);
-  const recorded = Number(/and (\d+) audio packets of tone/.exec(recorder.output())?.[1]);
+  await recorder.waitFor(/recorded tone: 0 frames .*, \d+ packets/, 15_000);
+  const recorded = Number(/recorded tone: .*, (\d+) packets/.exec(recorder.output())?.[1]);
   expect(recorded).toBeGreaterThan(100);
   expect(await recorder.stop()).toBe(0);
   const file = readdirSync(dir).find((name) => name.startsWith("tone-"));

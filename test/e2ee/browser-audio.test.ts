@@ -79,8 +79,8 @@ browserTest(
 
     await Bun.sleep(1500);
     await ana.page.click("#leave-button");
-    await recorder.waitFor(/recorded \d+ frames and \d+ audio packets of ana/, 15_000);
-    const packets = Number(/and (\d+) audio packets of ana/.exec(recorder.output())?.[1]);
+    await recorder.waitFor(/recorded ana: \d+ frames .*, \d+ packets/, 15_000);
+    const packets = Number(/recorded ana: .*, (\d+) packets/.exec(recorder.output())?.[1]);
     console.log(`page microphone, encrypted: ${packets} packets recorded by the CLI with the key`);
     expect(packets).toBeGreaterThan(25);
     expect(await recorder.stop()).toBe(0);
