@@ -8,10 +8,10 @@ import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeSelfSignedCert, type SelfSignedCert } from "../bench/self-signed-cert.ts";
-import { killAllClients, runClient } from "./fixtures/client/run-client.ts";
-import { type SpawnedRelay, startRelay } from "./support/relay.ts";
-import { hasOpenssl } from "./support/tools.ts";
+import { makeSelfSignedCert, type SelfSignedCert } from "../../harness/self-signed-cert.ts";
+import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
+import { hasOpenssl } from "../../harness/tools.ts";
+import { killAllClients, runClient } from "../fixtures/client/run-client.ts";
 
 const tlsTest = test.skipIf(!hasOpenssl);
 

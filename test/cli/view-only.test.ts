@@ -4,12 +4,12 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { spawn } from "bun";
-import { readTokenClaims } from "../client-core/join-token.ts";
-import { clientTestScope, runClient } from "./fixtures/client/run-client.ts";
-import { SECRET, token } from "./support/secure-peer.ts";
+import { readTokenClaims } from "../../client-core/join-token.ts";
+import { clientTestScope, runClient } from "../fixtures/client/run-client.ts";
+import { SECRET, token } from "../support/secure-peer.ts";
 
 const scope = clientTestScope();
-const RELAY_MAIN = join(import.meta.dir, "..", "relay", "main.ts");
+const RELAY_MAIN = join(import.meta.dir, "..", "..", "relay", "main.ts");
 
 /** `relay token --view-only --json`, as a user would mint one. */
 async function mintViewOnly(room: string, name: string): Promise<string> {

@@ -14,12 +14,16 @@
 import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { OggOpusReader } from "../client/send/ogg-opus.ts";
-import { audioTrackAnnouncement, encodeAudioPacket, encodeVideoFrame } from "../protocol/index.ts";
-import { clientTestScope, runClient } from "./fixtures/client/run-client.ts";
-import { makeJpeg } from "./support/jpeg.ts";
-import { TestPeer } from "./support/peer.ts";
-import { FFMPEG, FFPROBE } from "./support/tools.ts";
+import { OggOpusReader } from "../../client/send/ogg-opus.ts";
+import { makeJpeg } from "../../harness/jpeg-images.ts";
+import { FFMPEG, FFPROBE } from "../../harness/tools.ts";
+import {
+  audioTrackAnnouncement,
+  encodeAudioPacket,
+  encodeVideoFrame,
+} from "../../protocol/index.ts";
+import { clientTestScope, runClient } from "../fixtures/client/run-client.ts";
+import { TestPeer } from "../support/peer.ts";
 
 const scope = clientTestScope();
 
