@@ -7,25 +7,25 @@
 //      others' figures and the slow viewer's own audio loss and latency;
 //   4. the same with a slow viewer that doesn't ack (its video is dropped at the relay, and
 //      seconds of it wait in the kernel's socket buffers, ahead of its sound).
-// Also the bytes per audio stream on the wire. The participants run in bench/audio-load.ts.
+// Also the bytes per audio stream on the wire. The participants run in bench/processes/audio-load.ts.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findFfmpeg } from "../client/find-ffmpeg.ts";
 import { audioOutputArgs } from "../client/send/audio-source.ts";
 import { OggOpusReader } from "../client/send/ogg-opus.ts";
+import { stopProcess, track } from "../harness/child-processes.ts";
+import { sumMetric } from "../harness/relay-metrics.ts";
+import { httpUrlOf, startRelayProcess } from "../harness/relay-process.ts";
+import { startSlowViewer } from "../harness/slow-viewer-process.ts";
+import { type Percentiles, percentiles, roundPercentiles } from "../harness/stats.ts";
 import { roomUrl } from "../protocol/index.ts";
-import { stopProcess, track } from "./child-processes.ts";
 import { nowMs } from "./client-protocol.ts";
 import { cpuSeconds } from "./proc-stats.ts";
-import { sumMetric } from "./relay-metrics.ts";
-import { httpUrlOf, startRelayProcess } from "./relay-process.ts";
 import type { Progress, RunPlan, ScenarioResult } from "./run-scenario.ts";
 import type { Scenario } from "./scenarios.ts";
-import { startSlowViewer } from "./slow-viewer-process.ts";
-import { type Percentiles, percentiles, roundPercentiles } from "./stats.ts";
 
-const AUDIO_LOAD = new URL("./audio-load.ts", import.meta.url).pathname;
+const AUDIO_LOAD = new URL("./processes/audio-load.ts", import.meta.url).pathname;
 /** WebSocket framing of a small client → relay message: 2 header bytes + 4 of mask. */
 const CLIENT_FRAMING_BYTES = 6;
 

@@ -1,7 +1,7 @@
 // Parent side of the load generators: starts N load-client processes, splits participants
 // among them, runs phases in lockstep and merges their reports.
 import type { Subprocess } from "bun";
-import { stopProcess, track } from "./child-processes.ts";
+import { stopProcess, track } from "../harness/child-processes.ts";
 import type {
   ChildMessage,
   ParentMessage,
@@ -11,7 +11,7 @@ import type {
 } from "./client-protocol.ts";
 import { nowMs } from "./client-protocol.ts";
 
-const LOAD_CLIENT = new URL("./load-client.ts", import.meta.url).pathname;
+const LOAD_CLIENT = new URL("./processes/load-client.ts", import.meta.url).pathname;
 const SETUP_TIMEOUT_MS = 20_000;
 
 class LoadClient {

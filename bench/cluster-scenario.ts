@@ -3,10 +3,10 @@
 // one-relay (the same room on a lone relay), same-relay (A's receivers) and cross-relay (B's,
 // via Redis).
 
+import { REDIS_SERVER } from "../harness/redis-process.ts";
 import type { PhaseReport } from "./client-protocol.ts";
 import { type ClusterSession, openClusterSession } from "./cluster-session.ts";
 import { measurePhase, type PhaseSample } from "./measure-phase.ts";
-import { REDIS_SERVER } from "./redis-process.ts";
 import type { Progress, RunPlan, ScenarioResult } from "./run-scenario.ts";
 import type { Scenario } from "./scenarios.ts";
 import { type RunSummary, summarize } from "./summarize.ts";

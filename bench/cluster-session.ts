@@ -1,11 +1,12 @@
 // The cluster scenario's setup: redis-server, relays A and B joined through it, the publisher on
 // A and the receivers alternating A, B. Load client 0 holds everyone on A and load client 1
 // everyone on B, so each client's report is one side: same-relay or cross-relay delivery.
+
+import { startRedis } from "../harness/redis-process.ts";
+import { type RelayProcess, startRelayProcess } from "../harness/relay-process.ts";
 import { roomUrl } from "../protocol/index.ts";
 import { ClientPool } from "./client-pool.ts";
 import type { ParticipantSpec } from "./client-protocol.ts";
-import { startRedis } from "./redis-process.ts";
-import { type RelayProcess, startRelayProcess } from "./relay-process.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { TargetSession } from "./target-session.ts";
 

@@ -8,20 +8,20 @@
 // 3. Sender upload: ffmpeg's bytes per layer for the CLI's capture graph, 1 / 2 / 3 layers.
 import { captureArgs, layerPipe } from "../client/send/capture-args.ts";
 import { layerLadder } from "../client-core/layer-choice.ts";
+import { stopProcess, track } from "../harness/child-processes.ts";
+import { describeFigures, figuresBetween, firstOfLayer } from "../harness/frame-figures.ts";
+import { makeJpegFrame } from "../harness/jpeg-frames.ts";
+import { sumMetric } from "../harness/relay-metrics.ts";
+import { startRelayProcess } from "../harness/relay-process.ts";
+import { startThrottleProxy } from "../harness/throttle-proxy.ts";
 import {
   encodeLayersAnnounce,
   encodeVideoFrame,
   type LayerSize,
   roomUrl,
 } from "../protocol/index.ts";
-import { stopProcess, track } from "./child-processes.ts";
-import { describeFigures, figuresBetween, firstOfLayer } from "./frame-figures.ts";
-import { makeJpegFrame } from "./jpeg-frames.ts";
 import { LayerReceiver } from "./layer-receiver.ts";
 import { cpuSeconds } from "./proc-stats.ts";
-import { sumMetric } from "./relay-metrics.ts";
-import { startRelayProcess } from "./relay-process.ts";
-import { startThrottleProxy } from "./throttle-proxy.ts";
 
 export interface LayersBenchOptions {
   relayScript: string;
@@ -192,11 +192,69 @@ async function uploadBytes(
   return totals;
 }
 
-export async function runLayersBench(options: LayersBenchOptions): Promise<string[]> {
+export interface LayersCost {
+  cpuSeconds: number;
+  delivered: number;
+  microsecondsPerDelivered: number;
+}
+
+/** What `--json` carries of the layers scenario (its text report is drawn from the same). */
+export interface LayersFigures {
+  senders: number;
+  fps: number;
+  seconds: number;
+  oneLayer: LayersCost;
+  threeLayers: LayersCost;
+  /** three layers ÷ one layer, relay CPU per delivered frame. */
+  costRatio: number;
+  receivers: Array<{
+    ask: number | null;
+    oneLayer: { bytesPerSecond: number; fpsPerSender: number };
+    threeLayers: { bytesPerSecond: number; fpsPerSender: number };
+  }>;
+  throttled: Array<{ layers: number } & ThrottledRun>;
+  upload: Array<{
+    pattern: string;
+    sizes: string[];
+    bytesPerSecond: number[];
+    totalBytesPerSecond: number;
+    ratioToOneLayer: number;
+  }>;
+}
+
+export async function runLayersBench(
+  options: LayersBenchOptions,
+): Promise<{ lines: string[]; figures: LayersFigures }> {
   const lines = ["layers (docs/PROTOCOL.md, Layers)"];
   const one = await costRun(options, 1);
   const three = await costRun(options, 3);
   const perFrame = (run: CostRun) => (run.cpuSeconds * 1e6) / Math.max(1, run.delivered);
+  const cost = (run: CostRun): LayersCost => ({
+    cpuSeconds: run.cpuSeconds,
+    delivered: run.delivered,
+    microsecondsPerDelivered: perFrame(run),
+  });
+  const figures: LayersFigures = {
+    senders: SENDERS,
+    fps: FPS,
+    seconds: options.seconds,
+    oneLayer: cost(one),
+    threeLayers: cost(three),
+    costRatio: perFrame(three) / perFrame(one),
+    receivers: ASKS.map((ask, i) => ({
+      ask,
+      oneLayer: {
+        bytesPerSecond: one.bytesPerReceiver[i] ?? 0,
+        fpsPerSender: one.fpsPerReceiver[i] ?? 0,
+      },
+      threeLayers: {
+        bytesPerSecond: three.bytesPerReceiver[i] ?? 0,
+        fpsPerSender: three.fpsPerReceiver[i] ?? 0,
+      },
+    })),
+    throttled: [],
+    upload: [],
+  };
   lines.push(
     `  relay cost, ${SENDERS} senders × ${FPS} fps → 8 acking receivers, ${options.seconds} s each:`,
     `    one layer:    ${perFrame(one).toFixed(1)} µs CPU per delivered frame (${one.delivered} delivered, ${one.cpuSeconds.toFixed(2)} s CPU)`,
@@ -214,6 +272,7 @@ export async function runLayersBench(options: LayersBenchOptions): Promise<strin
   const ladder = layerLadder(640, 480, 3);
   for (const layers of [ladder, ladder.slice(0, 1)]) {
     const run = await throttledRun(options, layers);
+    figures.throttled.push({ layers: layers.length, ...run });
     lines.push(
       `  throttled receiver (1 Mbit/s), CLI test pattern 640x480 30 fps, ${layers.length} layer(s):`,
       `    throttled, from 1 s after its first frame: ${run.throttled}`,
@@ -235,6 +294,13 @@ export async function runLayersBench(options: LayersBenchOptions): Promise<strin
       const bytes =
         count === 1 ? single : await uploadBytes(options.ffmpeg, pattern, layers as LayerSize[]);
       const total = bytes.reduce((a, b) => a + b, 0);
+      figures.upload.push({
+        pattern,
+        sizes: (layers as LayerSize[]).map((l) => `${l.width}x${l.height}`),
+        bytesPerSecond: bytes,
+        totalBytesPerSecond: total,
+        ratioToOneLayer: total / base,
+      });
       lines.push(
         `    ${pattern.padEnd(8)} ${(layers as LayerSize[])
           .map((l) => `${l.width}x${l.height}`)
@@ -244,5 +310,5 @@ export async function runLayersBench(options: LayersBenchOptions): Promise<strin
       );
     }
   }
-  return lines;
+  return { lines, figures };
 }

@@ -3,14 +3,10 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
 import { versionLine } from "../cli/version.ts";
-import { findFfmpeg } from "../client/find-ffmpeg.ts";
+import { killAll } from "../harness/child-processes.ts";
 import { generateRoomKey } from "../protocol/index.ts";
-import { audioLines, runAudioScenario } from "./audio-scenario.ts";
-import { killAll } from "./child-processes.ts";
+import { audioLines } from "./audio-scenario.ts";
 import { type BenchOptions, BenchUsageError, parseOptions, USAGE } from "./cli-options.ts";
-import { CLUSTER_NEEDS_RELAYS, CLUSTER_SKIPPED, runClusterScenario } from "./cluster-scenario.ts";
-import { makeJpegFrame } from "./jpeg-frames.ts";
-import { runLayersBench } from "./layers-scenario.ts";
 import { machineInfo, versions } from "./machine-info.ts";
 import { ProgressLine } from "./progress-line.ts";
 import { latencySvg } from "./report-svg.ts";
@@ -21,12 +17,12 @@ import {
   saturationLines,
   warnings,
 } from "./report-table.ts";
-import { type RunPlan, runScenario, type ScenarioResult } from "./run-scenario.ts";
+import type { RunPlan, ScenarioResult } from "./run-scenario.ts";
 import { slowViewerLines } from "./run-slow-viewer.ts";
-import { applyOverrides, quickSteps, SCENARIOS } from "./scenarios.ts";
+import { jpegCache, SCENARIO_TABLE, type ScenarioContext } from "./scenario-table.ts";
 import type { TargetSpec } from "./target-session.ts";
 
-const BASELINE_RELAY = new URL("./baseline-relay.ts", import.meta.url).pathname;
+const BASELINE_RELAY = new URL("./processes/baseline-relay.ts", import.meta.url).pathname;
 
 function targetsFor(options: BenchOptions): TargetSpec[] {
   const framecast: TargetSpec = options.url
@@ -88,6 +84,7 @@ function jsonReport(
       saturation: r.saturation,
       slowViewer: r.slowViewer,
       audio: r.audio,
+      layers: r.layers,
     })),
   };
 }
@@ -134,59 +131,23 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const progress = new ProgressLine();
   progress.scenarioCount = options.scenarios.length;
-  const frames = new Map<number, Uint8Array>();
   const results: ScenarioResult[] = [];
   const skipped: string[] = [];
-  const layerLines: string[] = [];
+  const context: ScenarioContext = {
+    options,
+    argv: process.argv.slice(2),
+    targets,
+    plan,
+    progress,
+    jpeg: jpegCache(),
+  };
   try {
     for (const [i, name] of options.scenarios.entries()) {
       progress.scenarioIndex = i + 1;
-      if (name === "layers") {
-        if (options.url) skipped.push("layers: skipped with --url (it starts its own relays)");
-        else if (options.quick && !process.argv.some((arg) => arg.includes("layers"))) {
-          skipped.push("layers: skipped by --quick (run bun bench --scenario layers)");
-        } else {
-          progress.phase("layers", options.seconds * 4 + 20);
-          const ffmpeg = await findFfmpeg(null);
-          layerLines.push(
-            ...(await runLayersBench({
-              relayScript: options.relayScript,
-              relayArgs: options.relayArgs,
-              seconds: options.seconds,
-              ffmpeg,
-            })),
-          );
-        }
-        continue;
-      }
-      let scenario = applyOverrides(SCENARIOS[name], options.overrides);
-      if (options.quick && scenario.fpsSteps) {
-        scenario = { ...scenario, fpsSteps: quickSteps(scenario.fpsSteps) };
-      }
-      let jpeg = frames.get(scenario.frameBytes);
-      if (!jpeg) {
-        jpeg = makeJpegFrame(scenario.frameBytes);
-        frames.set(scenario.frameBytes, jpeg);
-      }
-      if (name === "audio") {
-        // Its own participants (bench/audio-load.ts) and relay; no baseline (it knows no audio).
-        const relay = options.url
-          ? { url: options.url }
-          : { script: options.relayScript, args: options.relayArgs };
-        results.push(await runAudioScenario(scenario, relay, plan, progress));
-        continue;
-      }
-      if (name === "cluster") {
-        // Starts its own redis-server and two relays; skipped without redis-server or with --url.
-        const relay = { script: options.relayScript, args: options.relayArgs };
-        const result = options.url
-          ? null
-          : await runClusterScenario(scenario, relay, jpeg, plan, progress);
-        if (result) results.push(result);
-        else skipped.push(options.url ? CLUSTER_NEEDS_RELAYS : CLUSTER_SKIPPED);
-        continue;
-      }
-      results.push(await runScenario(scenario, targets, jpeg, plan, progress));
+      const entry = SCENARIO_TABLE[name];
+      const skip = entry.skip(context);
+      if (skip) skipped.push(skip);
+      else results.push(await entry.run(entry.config(context), context));
     }
   } finally {
     progress.done();
@@ -199,18 +160,20 @@ async function main(): Promise<number> {
       `bun ${Bun.version} · ${options.quick ? "quick" : `${plan.rounds}×${plan.seconds} s per target`}` +
       `${options.e2ee ? " · frames end-to-end encrypted (--e2ee)" : ""}${options.acks ? " · acks" : ""}${options.h264 ? " · H.264 (kind 4)" : ""}\n`,
   );
-  if (results.length > 0) console.log(resultsTable(results));
-  const ratioText = ratiosTable(results);
+  // Scenarios with a report of their own (layers) have no row in the tables.
+  const tabled = results.filter((r) => !r.report);
+  if (tabled.length > 0) console.log(resultsTable(tabled));
+  const ratioText = ratiosTable(tabled);
   if (ratioText) console.log(`\n${ratioText}`);
   const saturation = saturationLines(results);
   if (saturation) console.log(`\n${saturation}`);
   const slowViewers = slowViewerLines(results);
   if (slowViewers) console.log(`\n${slowViewers}`);
-  if (layerLines.length > 0) console.log(`\n${layerLines.join("\n")}`);
+  for (const r of results) if (r.report) console.log(`\n${r.report.join("\n")}`);
   const audio = audioLines(results);
   if (audio) console.log(`\n${audio}`);
-  if (results.length > 0) console.log(`\nload generator health\n${loadGeneratorTable(results)}`);
-  for (const line of warnings(results)) console.log(`warning: ${line}`);
+  if (tabled.length > 0) console.log(`\nload generator health\n${loadGeneratorTable(tabled)}`);
+  for (const line of warnings(tabled)) console.log(`warning: ${line}`);
 
   if (options.json) {
     writeFileSync(
@@ -221,7 +184,7 @@ async function main(): Promise<number> {
     writeFileSync(
       svgPath,
       latencySvg(
-        results,
+        tabled,
         `framecast bench ${startedAt.toISOString().slice(0, 10)}: latency (ms, log scale)`,
       ),
     );

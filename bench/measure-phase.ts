@@ -1,9 +1,10 @@
 // Runs one timed phase on a session and samples the relay around it: CPU from /proc, memory,
 // and the drop/conversion counters from /metrics.
+
+import { counterDelta, readRelayCounters } from "../harness/relay-metrics.ts";
 import type { PhaseReport } from "./client-protocol.ts";
 import { nowMs } from "./client-protocol.ts";
 import { cpuMeter, memoryStats } from "./proc-stats.ts";
-import { counterDelta, readRelayCounters } from "./relay-metrics.ts";
 import type { TargetSession } from "./target-session.ts";
 
 /** Time between telling the clients and their first frame, so they all start together. */

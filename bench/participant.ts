@@ -1,5 +1,7 @@
 // One bench participant: a WebSocket that may publish frames and always counts what it receives.
 // Receiving does the least work that still proves delivery: read the capture time, check size.
+
+import { readStampFromBase64, writeStamp } from "../harness/jpeg-frames.ts";
 import {
   ENCRYPTION_OVERHEAD,
   encodeH264Frame,
@@ -15,7 +17,6 @@ import {
 } from "../protocol/index.ts";
 import type { ParticipantSpec } from "./client-protocol.ts";
 import { nowMs } from "./client-protocol.ts";
-import { readStampFromBase64, writeStamp } from "./jpeg-frames.ts";
 
 const CONNECT_TIMEOUT_MS = 10_000;
 

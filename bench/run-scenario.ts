@@ -1,8 +1,9 @@
 // Runs one scenario against every target, interleaving their phases (A B, then B A, ...) so
 // background noise on this shared machine lands on both alike.
 import type { AudioPhaseResult } from "./audio-scenario.ts";
+import type { LayersFigures } from "./layers-scenario.ts";
 import { measurePhase, type PhaseSample } from "./measure-phase.ts";
-import { runSlowViewer, type SlowViewerRow } from "./run-slow-viewer.ts";
+import type { SlowViewerRow } from "./run-slow-viewer.ts";
 import { SATURATION_MAX_P99_MS, SATURATION_MIN_DELIVERY, type Scenario } from "./scenarios.ts";
 import { type Ratios, type RunSummary, ratios, summarize } from "./summarize.ts";
 import {
@@ -42,6 +43,10 @@ export interface ScenarioResult {
   ratios: Ratios | null;
   /** audio: each phase's sound figures (audio-scenario.ts). */
   audio?: AudioPhaseResult[];
+  /** layers: its own figures (layers-scenario.ts); `results` is empty. */
+  layers?: LayersFigures;
+  /** Text printed after the tables, for scenarios with their own report (layers). */
+  report?: string[];
   /** slow-viewer: each slow viewer's delay early and late in its phase (run-slow-viewer.ts). */
   slowViewer?: SlowViewerRow[];
   saturation?: {
@@ -73,7 +78,7 @@ function assertDelivered(scenario: Scenario, summary: RunSummary): void {
   }
 }
 
-async function runFixed(
+export async function runFixed(
   scenario: Scenario,
   sessions: TargetSession[],
   plan: RunPlan,
@@ -121,7 +126,7 @@ async function measureStep(
   return summarize(session.target, [sample], session.participants, session.clock.maxOffsetMs);
 }
 
-async function runSaturation(
+export async function runSaturation(
   scenario: Scenario,
   sessions: TargetSession[],
   plan: RunPlan,
@@ -165,12 +170,22 @@ async function runSaturation(
   };
 }
 
+/** How a scenario measures the sessions `runScenario` opened (fixed phases, saturation, slow viewers). */
+export type Measure = (
+  scenario: Scenario,
+  sessions: TargetSession[],
+  plan: RunPlan,
+  progress: Progress,
+) => Promise<ScenarioResult>;
+
+/** Opens a session per target, warms them up, measures them with `measure`, closes them. */
 export async function runScenario(
   scenario: Scenario,
   targets: TargetSpec[],
   jpeg: Uint8Array,
   plan: RunPlan,
   progress: Progress,
+  measure: Measure,
 ): Promise<ScenarioResult> {
   const sessions: TargetSession[] = [];
   try {
@@ -193,10 +208,7 @@ export async function runScenario(
         );
       }
     }
-    if (scenario.slowViewerFps) return await runSlowViewer(scenario, sessions, plan, progress);
-    return scenario.fpsSteps
-      ? await runSaturation(scenario, sessions, plan, progress)
-      : await runFixed(scenario, sessions, plan, progress);
+    return await measure(scenario, sessions, plan, progress);
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
   }

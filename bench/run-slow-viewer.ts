@@ -1,14 +1,15 @@
 // The slow-viewer scenario: one publisher to one fast receiver (the usual figures), plus viewers
-// that can only draw `slowViewerFps` frames a second (bench/slow-viewer.ts), one that acks and one
+// that can only draw `slowViewerFps` frames a second (harness/processes/slow-viewer.ts), one that acks and one
 // that doesn't, for one long phase per relay (3 × --seconds). Reports each slow viewer's median
 // delay over the first and last third of the phase: without acks it grows as the backlog builds
 // in the relay's and the kernel's buffers; with acks it should stay put. The baseline relay knows
 // no acks, so it gets only the viewer that doesn't ack.
+
+import { medianDelay, type SlowViewer, startSlowViewer } from "../harness/slow-viewer-process.ts";
 import { nowMs } from "./client-protocol.ts";
 import { measurePhase, START_LEAD_MS } from "./measure-phase.ts";
 import type { Progress, RunPlan, ScenarioResult } from "./run-scenario.ts";
 import type { Scenario } from "./scenarios.ts";
-import { medianDelay, type SlowViewer, startSlowViewer } from "./slow-viewer-process.ts";
 import { type RunSummary, ratios, summarize } from "./summarize.ts";
 import type { TargetName, TargetSession } from "./target-session.ts";
 

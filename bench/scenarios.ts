@@ -15,7 +15,7 @@ export const SCENARIO_NAMES = [
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 export interface Scenario {
-  name: ScenarioName;
+  name: BenchScenario;
   description: string;
   /** Participants that publish; they also receive everyone else's frames. */
   publishers: number;
@@ -184,6 +184,19 @@ export function quickSteps(steps: number[]): number[] {
 /** Scenarios with their own report instead of a row of the tables (bench/layers-scenario.ts). */
 export const REPORT_SCENARIOS = ["layers"] as const;
 export type BenchScenario = ScenarioName | (typeof REPORT_SCENARIOS)[number];
+
+/** The layers scenario's load, fixed by bench/layers-scenario.ts (no overrides); for --json. */
+export const LAYERS_SCENARIO: Scenario = {
+  name: "layers",
+  description:
+    "4 senders × 30 fps → 8 acking receivers, one layer vs three; the CLI behind a 1 Mbit/s proxy; sender upload per layer",
+  publishers: 4,
+  receivers: 8,
+  frameBytes: 40 * KB,
+  fps: 30,
+  legacy: false,
+  stalledReceivers: 0,
+};
 
 export function parseScenarioList(value: string): BenchScenario[] {
   const known: readonly string[] = [...SCENARIO_NAMES, ...REPORT_SCENARIOS];

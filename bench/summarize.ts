@@ -1,8 +1,9 @@
 // Turns the raw phase samples of one target into the figures the table and JSON report.
+
+import { type Percentiles, percentiles, round, roundPercentiles } from "../harness/stats.ts";
 import type { ParticipantSpec } from "./client-protocol.ts";
 import type { PhaseSample } from "./measure-phase.ts";
 import { TICK_SECONDS } from "./proc-stats.ts";
-import { type Percentiles, percentiles, round, roundPercentiles } from "./stats.ts";
 
 export interface LoadGeneratorHealth {
   /** Send time minus scheduled time: near zero means publishers kept their schedule. */

@@ -1,11 +1,11 @@
 // One relay under test with its room already full: relay process (unless --url), load clients
 // with every participant connected, and any stalled receivers already stopped.
 import type { Subprocess } from "bun";
+import { stopProcess, track } from "../harness/child-processes.ts";
+import { httpUrlOf, type RelayProcess, startRelayProcess } from "../harness/relay-process.ts";
 import { roomUrl } from "../protocol/index.ts";
-import { stopProcess, track } from "./child-processes.ts";
 import { ClientPool, type ClockCheck } from "./client-pool.ts";
 import type { ParticipantSpec } from "./client-protocol.ts";
-import { httpUrlOf, type RelayProcess, startRelayProcess } from "./relay-process.ts";
 import type { Scenario } from "./scenarios.ts";
 
 /** same-relay and cross-relay: the two sides of the cluster scenario (bench/cluster-scenario.ts). */
@@ -29,7 +29,7 @@ export interface TargetSpec {
   h264?: boolean;
 }
 
-const STALLED_RECEIVER = new URL("./stalled-receiver.ts", import.meta.url).pathname;
+const STALLED_RECEIVER = new URL("./processes/stalled-receiver.ts", import.meta.url).pathname;
 /** framecast's default room cap (relay --max-peers); webinar needs one more than that. */
 const RELAY_DEFAULT_MAX_PEERS = 50;
 

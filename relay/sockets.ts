@@ -1,6 +1,6 @@
 // Bun's native WebSocket handlers: admission and presence on open/close, frames to the Fanout.
 // These are handed to Bun directly (not through Elysia's .ws()), so a message costs no promise and
-// no wrapper object (README, Architecture, has the measurement; bench/relay-paths/ reproduces it).
+// no wrapper object (README, Architecture, has the measurement; bench/processes/relay-paths/ reproduces it).
 import type { Server, WebSocketHandler } from "bun";
 import { encodeControl, PROTOCOL_VERSION, type RelayLimits } from "../protocol/index.ts";
 import type { RoomBus } from "./cluster/room-bus.ts";

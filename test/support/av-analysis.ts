@@ -1,6 +1,6 @@
 // Reads a recording back to measure sound against picture: when the picture flashes (mean
 // brightness jumps) and when the sound beeps (loudness jumps), on the file's own timeline.
-import { FFMPEG, FFPROBE } from "./tools.ts";
+import { FFMPEG, FFPROBE } from "../../harness/tools.ts";
 
 /** Decoded sound of the file's first audio stream: mono 48 kHz floats, sample 0 at time 0. */
 export function decodeAudio(path: string): Float32Array {

@@ -3,7 +3,7 @@
 // Playwright gives every launch a fresh profile directory and deletes it on close.
 import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { available } from "./tools.ts";
+import { available } from "../../harness/tools.ts";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Browser tests skip without Chromium on a developer machine and fail without it in CI. */

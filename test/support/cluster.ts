@@ -1,9 +1,9 @@
 // Helpers for cluster tests: relays joined to one Redis, their /metrics, and what a peer
 // currently believes the room holds (its welcome, then every join and leave since).
 import { afterAll, beforeAll } from "bun:test";
+import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import type { TestPeer } from "./peer.ts";
 import { hasRedis, TestRedis } from "./redis.ts";
-import { type SpawnedRelay, startRelay } from "./relay.ts";
 
 /** Starts a relay with --redis and waits until it has claimed its node id. */
 export async function startClusterRelay(redisUrl: string, args: string[] = []) {

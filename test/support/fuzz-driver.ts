@@ -2,8 +2,8 @@
 // messages as fast as its socket drains, reconnecting whenever the relay closes it. Prints one JSON
 // summary line at the end. Usage: bun fuzz-driver.ts WS_URL ROOM SEED TOTAL CONNECTIONS MAX_FRAME
 
+import { makeJpeg } from "../../harness/jpeg-images.ts";
 import { CASES, createGenerator, type FuzzCase } from "./fuzz-messages.ts";
-import { makeJpeg } from "./jpeg.ts";
 
 const [
   wsUrl = "",

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FFMPEG } from "./tools.ts";
+import { FFMPEG } from "../../harness/tools.ts";
 
 export interface AccessUnit {
   bytes: Uint8Array;

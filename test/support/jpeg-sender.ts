@@ -1,6 +1,7 @@
 // A test participant that sends real JPEG frames at a steady rate, stamped with capture times.
+
+import { makeJpeg } from "../../harness/jpeg-images.ts";
 import { encodeVideoFrame } from "../../protocol/index.ts";
-import { makeJpeg } from "./jpeg.ts";
 import type { TestPeer } from "./peer.ts";
 
 /** Sends a 160x120 JPEG every 1/fps s until the returned function is called. */

@@ -3,8 +3,8 @@
 
 import { type Subprocess, spawn, which } from "bun";
 import Redis from "ioredis";
-import { freePort } from "../../bench/redis-process.ts";
-import { available } from "./tools.ts";
+import { freePort } from "../../harness/redis-process.ts";
+import { available } from "../../harness/tools.ts";
 
 export const REDIS_SERVER = which("redis-server");
 /** Cluster tests skip without redis-server on a developer machine and fail without it in CI. */

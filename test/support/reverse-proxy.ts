@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
-import { available } from "./tools.ts";
+import { available } from "../../harness/tools.ts";
 
 const DEPLOY = join(import.meta.dir, "..", "..", "deploy");
 

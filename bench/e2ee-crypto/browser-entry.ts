@@ -1,5 +1,0 @@
-// Bundled into the Chromium page by bench/e2ee-crypto/main.ts.
-import { timeFrameCrypto } from "./timing.ts";
-
-(globalThis as unknown as { timeFrameCrypto: typeof timeFrameCrypto }).timeFrameCrypto =
-  timeFrameCrypto;
