@@ -92,7 +92,7 @@ interface Recording {
   slowDrops: number;
   /** Sound packets received for this file (written, or skipped below). */
   receivedPackets: number;
-  /** Packets not written: before the file's start, or out of order. */
+  /** Packets not written: more than the pending allowance before the file opened, or ffmpeg gone. */
   skippedPackets: number;
   last: Uint8Array | null;
 }
@@ -388,10 +388,6 @@ export class Recorder implements FrameSink {
       recording.videoLagMs,
       audio.granule,
     );
-    if (granule === null) {
-      recording.skippedPackets++;
-      return;
-    }
     audio.granule = granule;
     try {
       audio.sink.write(audio.ogg.packet(packet.opus, granule));

@@ -5,15 +5,20 @@
 import { AUDIO_PACKET_MS } from "../../protocol/index.ts";
 import { OGG_GRANULES_PER_MS } from "../send/ogg-opus.ts";
 
-/** The granule for a packet captured at `timeMs`, or null to skip it (before the file, or late). */
+/**
+ * The granule for a packet captured at `timeMs`. A packet that would end before the file starts
+ * (captured just before its first picture) or not after the previous one (a capture stamp that
+ * jittered back) goes right after the previous packet instead: a few ms off for one packet,
+ * rather than a hole in what was said. The timeline only goes forward.
+ */
 export function soundGranule(
   timeMs: number,
   originMs: number,
   pictureLagMs: number | null,
   lastGranule: number,
-): number | null {
+): number {
   const endMs = timeMs - originMs + AUDIO_PACKET_MS + (pictureLagMs ?? 0);
-  if (endMs <= 0) return null; // before the file's first picture
   const granule = Math.round(endMs * OGG_GRANULES_PER_MS);
-  return granule <= lastGranule ? null : granule; // the timeline only goes forward
+  const next = lastGranule + AUDIO_PACKET_MS * OGG_GRANULES_PER_MS;
+  return granule <= lastGranule ? next : granule;
 }

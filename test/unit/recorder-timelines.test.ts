@@ -40,7 +40,9 @@ test("the pictures' lag is smoothed", () => {
 test("sound granules: end of the packet on the file's timeline, shifted by the pictures' lag", () => {
   expect(soundGranule(1000, 1000, null, 0)).toBe(20 * OGG_GRANULES_PER_MS);
   expect(soundGranule(1000, 1000, 10, 0)).toBe(30 * OGG_GRANULES_PER_MS);
-  expect(soundGranule(970, 1000, null, 0)).toBeNull(); // ends before the first picture
-  // Late or repeated: never backwards.
-  expect(soundGranule(1000, 1000, null, 20 * OGG_GRANULES_PER_MS)).toBeNull();
+  // Ends before the first picture: kept, as the file's first packet.
+  expect(soundGranule(970, 1000, null, 0)).toBe(20 * OGG_GRANULES_PER_MS);
+  // Late or repeated: kept, right after the previous packet; never backwards.
+  expect(soundGranule(1000, 1000, null, 20 * OGG_GRANULES_PER_MS)).toBe(40 * OGG_GRANULES_PER_MS);
+  expect(soundGranule(990, 1000, null, 40 * OGG_GRANULES_PER_MS)).toBe(60 * OGG_GRANULES_PER_MS);
 });
