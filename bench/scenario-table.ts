@@ -111,7 +111,7 @@ export const SCENARIO_TABLE: Record<BenchScenario, ScenarioEntry> = {
     skip: ({ options, argv }) => {
       if (options.url) return "layers: skipped with --url (it starts its own relays)";
       if (options.quick && !argv.some((arg) => arg.includes("layers"))) {
-        return "layers: skipped by --quick (run bun bench --scenario layers)";
+        return "layers: skipped by --quick (run npm run bench -- --scenario layers)";
       }
       return null;
     },

@@ -13,7 +13,7 @@ import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import { encodeVideoFrame } from "../../protocol/index.ts";
 import { mintJoinToken, secretKey } from "../../relay/security/tokens.ts";
 
-const USAGE = `Usage: bun bench/processes/security-cost.ts [--seconds 10] [--rounds 2]
+const USAGE = `Usage: npx bun bench/processes/security-cost.ts [--seconds 10] [--rounds 2]
 Relay CPU at meeting load (4 all-to-all, 40 KB, 30 fps) with auth and TLS off and on.`;
 
 const { values } = (() => {

@@ -18,7 +18,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "Usage: bun bench/processes/e2ee-crypto/main.ts [--frame-bytes N] [--iterations N] [--no-browser]",
+    "Usage: npx bun bench/processes/e2ee-crypto/main.ts [--frame-bytes N] [--iterations N] [--no-browser]",
   );
   process.exit(0);
 }
