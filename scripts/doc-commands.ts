@@ -1,10 +1,11 @@
 // `npm run doc-commands`: runs every command README.md and docs/*.md tell a user to type, each
 // bounded in time, and prints a table of exit codes, so the docs are checked the way a newcomer
 // reads them (`../shared/tools/fresh-machine 'npm install && npm run doc-commands'`).
+
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type Subprocess, spawn } from "bun";
 
 const ROOT = join(import.meta.dir, "..");
 /** Bench runs, tests and checks must end by themselves within this. */
@@ -94,39 +95,51 @@ export function planFor(text: string, long: boolean): Plan {
   return { kind: "run", command, needsRelay, isRelay, finishes };
 }
 
-async function stopGroup(child: Subprocess): Promise<void> {
+/** A command in a process group of its own, so npm, bun and ffmpeg under it all stop together. */
+interface Running {
+  pid: number;
+  exited: Promise<number>;
+  output: Promise<string>;
+}
+
+function shell(command: string): Running {
+  // detached: setsid, as node:child_process does it (no setsid binary on a bare PATH).
+  const child = spawn("bash", ["-c", command], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FRAMECAST_NAME: "doc-check" },
+  });
+  let text = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const exited = new Promise<number>((resolve) => {
+    child.on("error", () => resolve(127));
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+  return { pid: child.pid ?? -1, exited, output: exited.then(() => text) };
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-child.pid, "SIGTERM");
+    process.kill(-pid, signal);
   } catch {
     // already gone
   }
+}
+
+async function stopGroup(child: Running): Promise<void> {
+  signalGroup(child.pid, "SIGTERM");
   const done = await Promise.race([
     child.exited.then(() => true),
     Bun.sleep(3000).then(() => false),
   ]);
-  if (!done) {
-    try {
-      process.kill(-child.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function shell(command: string): Subprocess {
-  // setsid: a process group of its own, so npm, bun and ffmpeg under it all stop together.
-  return spawn(["setsid", "bash", "-c", command], {
-    cwd: ROOT,
-    stdout: "pipe",
-    stderr: "pipe",
-    stdin: "ignore",
-    env: { ...process.env, FRAMECAST_NAME: "doc-check" },
-  });
-}
-
-async function outputOf(stream: ReadableStream<Uint8Array> | number | undefined): Promise<string> {
-  if (!(stream instanceof ReadableStream)) return "";
-  return new Response(stream).text();
+  if (!done) signalGroup(child.pid, "SIGKILL");
+  await child.exited;
 }
 
 async function run(
@@ -135,18 +148,16 @@ async function run(
   finishes: boolean,
 ): Promise<{ result: string; ok: boolean; tail: string }> {
   const child = shell(command);
-  const out = outputOf(child.stdout);
-  const err = outputOf(child.stderr);
   const exited = await Promise.race([child.exited, Bun.sleep(timeoutS * 1000).then(() => null)]);
   if (exited === null) await stopGroup(child);
-  const tail = `${await out}${await err}`.trim().split("\n").slice(-2).join(" | ").slice(0, 160);
+  const tail = (await child.output).trim().split("\n").slice(-2).join(" | ").slice(0, 160);
   if (exited === null)
     return { result: `running after ${timeoutS} s, stopped`, ok: !finishes, tail };
   return { result: `exit ${exited}`, ok: exited === 0, tail };
 }
 
 class BackgroundRelay {
-  #child: Subprocess | undefined;
+  #child: Running | undefined;
 
   async start(): Promise<void> {
     if (this.#child) return;
@@ -193,7 +204,7 @@ async function main(): Promise<number> {
   }
   const files =
     positionals.length > 0
-      ? positionals.map((file) => join(process.cwd(), file))
+      ? positionals.map((file) => resolve(process.cwd(), file))
       : [
           join(ROOT, "README.md"),
           ...readdirSync(join(ROOT, "docs"))
