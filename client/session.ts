@@ -6,6 +6,7 @@ import { FrameEncryptor } from "../client-core/frame-encryptor.ts";
 import { h264NotYetDecoded, InboundFrames } from "../client-core/inbound-frames.ts";
 import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
 import { pageLinkFor } from "../client-core/room-key.ts";
+import { Roster } from "../client-core/roster.ts";
 import {
   type ConnectionParts,
   followConnectionLost,
@@ -29,7 +30,6 @@ import { Recorder } from "./outputs/recorder.ts";
 import { Viewer } from "./outputs/viewer.ts";
 import { AudioReceiver } from "./receive/audio-receiver.ts";
 import { FrameReceiver, LEGACY_STREAM } from "./receive/frame-receiver.ts";
-import { Roster } from "./receive/roster.ts";
 import type { FrameSink, StreamInfo } from "./receive/streams.ts";
 import { RelayConnection } from "./relay-connection.ts";
 import { AudioSender } from "./send/audio-sender.ts";
@@ -380,8 +380,8 @@ export class ClientSession {
     let sendStatus = null;
     if (sender) {
       sendStatus = {
-        name: this.#roster.selfName ?? this.#options.name,
-        id: this.#roster.selfId,
+        name: this.#roster.self?.name ?? this.#options.name,
+        id: this.#roster.self?.id ?? null,
         connected: this.#connection.socket !== null,
         fps: (sender.sent - this.#lastSent) / seconds,
         kBps: (sender.sentBytes - this.#lastSentBytes) / 1024 / seconds,

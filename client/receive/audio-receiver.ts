@@ -1,5 +1,7 @@
 // The sound receive path: attribute each Opus packet to its sender, count packets and gaps in
 // its sequence (lost packets), and hand it to the outputs that play or record sound.
+
+import type { Roster } from "../../client-core/roster.ts";
 import {
   type AudioTrackInfo,
   audioTrackAnnouncement,
@@ -9,7 +11,6 @@ import {
   readSequence,
   validateAudioPacket,
 } from "../../protocol/index.ts";
-import type { Roster } from "./roster.ts";
 import type { FrameSink, StreamInfo } from "./streams.ts";
 
 export interface AudioStreamStats {

@@ -2,6 +2,7 @@
 // Binary frames need no decoding (the JPEG is a view into the message); base64 text frames
 // are decoded in the worker pool.
 import type { SenderCryptoState } from "../../client-core/frame-decryptor.ts";
+import type { Roster } from "../../client-core/roster.ts";
 import {
   framePayload,
   looksLikeJpeg,
@@ -11,7 +12,6 @@ import {
   readSequence,
 } from "../../protocol/index.ts";
 import type { CodecPool } from "../codec-pool.ts";
-import type { Roster } from "./roster.ts";
 import { StreamStats } from "./stream-stats.ts";
 import type { FrameSink, StreamInfo } from "./streams.ts";
 

@@ -321,10 +321,9 @@ export class RoomSession {
     this.#ui.where.textContent = `room ${welcome.room} · you are ${welcome.name}${this.#viewOnly ? " (view only)" : ""}`;
     this.#hideNotice(this.#ui.relayNotice);
     this.#self = { id: welcome.id, name: welcome.name };
-    this.#grid.clear();
+    this.#grid.welcome(welcome);
     this.#audio.clear();
     this.#mic.welcome();
-    for (const peer of welcome.peers) this.#grid.add(peer);
     this.#peopleChanged();
   }
 

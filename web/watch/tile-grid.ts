@@ -9,6 +9,7 @@ import {
   type LayerRequests,
   layerForTile,
 } from "../../client-core/layer-choice.ts";
+import { Roster } from "../../client-core/roster.ts";
 import {
   type AckedFrame,
   framePayload,
@@ -18,6 +19,7 @@ import {
   readLayer,
   readSenderId,
   readSequence,
+  type WelcomeMessage,
 } from "../../protocol/index.ts";
 import { RemoteTile, type TileAudio } from "./remote-tile.ts";
 import type { TileActions } from "./tile-view.ts";
@@ -25,7 +27,7 @@ import type { TileActions } from "./tile-view.ts";
 export class TileGrid {
   readonly #container: HTMLElement;
   /** Everyone else, in the order they joined (their newest presence entry). */
-  readonly #peers = new Map<number, PeerInfo>();
+  readonly #roster = new Roster();
   /** The tiles of those who sent something. */
   readonly #tiles = new Map<number, RemoteTile>();
   readonly #actions: TileActions;
@@ -75,9 +77,7 @@ export class TileGrid {
 
   /** A sender's layers (a `layers` message): it shares a camera, so it gets its tile. */
   setLayers(id: number, layers: LayerSize[]): void {
-    const peer = this.#peers.get(id);
-    if (!peer) return;
-    this.#peers.set(id, { ...peer, layers });
+    if (!this.#roster.setLayers(id, layers)) return;
     const tile = this.#tileOf(id);
     if (!tile) return;
     tile.layers = layers;
@@ -112,7 +112,7 @@ export class TileGrid {
 
   /** The other participants, in the order they joined, tile or not. */
   get peers(): PeerInfo[] {
-    return [...this.#peers.values()];
+    return this.#roster.peers;
   }
 
   /** Whether this participant has a tile (it sent something). */
@@ -122,8 +122,7 @@ export class TileGrid {
 
   /** Someone joined (or was here when we did): listed now, a tile once it sends. */
   add(peer: PeerInfo): void {
-    if (this.#peers.has(peer.id)) return;
-    this.#peers.set(peer.id, peer);
+    if (!this.#roster.join(peer)) return;
     // Layers in its presence entry: it shares a camera already.
     if (peer.layers) this.#tileOf(peer.id);
     this.#onChange();
@@ -133,7 +132,7 @@ export class TileGrid {
   #tileOf(id: number): RemoteTile | undefined {
     const existing = this.#tiles.get(id);
     if (existing) return existing;
-    const peer = this.#peers.get(id);
+    const peer = this.#roster.get(id);
     if (!peer) return undefined;
     const tile = new RemoteTile(peer, this.#actions, this.#audio);
     this.#tiles.set(id, tile);
@@ -151,18 +150,29 @@ export class TileGrid {
       tile.dispose();
     }
     this.#tiles.delete(id);
-    this.#peers.delete(id);
+    this.#roster.leave(id);
     this.#requests?.forget(id);
     this.#onChange();
   }
 
   /** Everyone goes (we left, or the connection dropped: ids belong to one connection). */
   clear(): void {
+    this.#disposeTiles();
+    this.#roster.clear();
+    this.#onChange();
+  }
+
+  /** A welcome: everyone here now, listed; a tile for each who already shares a camera. */
+  welcome(message: WelcomeMessage): void {
+    this.#disposeTiles();
+    for (const peer of this.#roster.welcome(message)) if (peer.layers) this.#tileOf(peer.id);
+    this.#onChange();
+  }
+
+  #disposeTiles(): void {
     for (const tile of this.#tiles.values()) tile.dispose();
     this.#resized?.disconnect();
     this.#tiles.clear();
-    this.#peers.clear();
-    this.#onChange();
   }
 
   /** A valid video frame from the relay (client-core/inbound-frames.ts checked it). */
