@@ -16,7 +16,7 @@ export const USAGE = `Usage: npm run bench -- [options]      (with Bun installed
                           per saturation step (default 3; 1 with --quick)
   --rounds N              measured phases per target, interleaved with the baseline (default 2)
   --json FILE             write every figure as JSON, and a latency chart as FILE.svg
-  --quick                 every scenario briefly (under 60 s in all)
+  --quick                 every scenario briefly (about 70 s on 2 cores)
   --publishers N  --receivers N  --frame-bytes N  --fps N
                           override the scenario's shape (saturation: --fps is the first step)
   --clients N             load-generator processes (default 2)

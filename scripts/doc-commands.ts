@@ -16,7 +16,8 @@ Runs each command in the sh/bash code blocks of README.md and docs/*.md (lines s
 npm, npx, bun or curl), with HOST read as 127.0.0.1, and prints its exit code. A command still
 running after --timeout seconds (default 12) counts as running (a relay, a client) and is stopped;
 any other command (bench, tests, check, token) must end by itself within ${FINISH_TIMEOUT_S} s.
-Commands with placeholders (/dev/video0, TOKEN, FILE, [optional] flags, ...) are listed as skipped.
+Commands with placeholders (/dev/video0, TOKEN, FILE, [optional] flags, ...) are listed as skipped,
+and so is a line whose comment says `needs TOOL` where TOOL is not installed (e.g. openssl).
 A relay for client commands is started on 127.0.0.1:8765 while they run.
   --list       only list the commands and how each would be treated
   --long       also run the long ones (npm test, the full bench)
@@ -74,6 +75,9 @@ function withoutComment(text: string): string {
 }
 
 export function planFor(text: string, long: boolean): Plan {
+  // A comment naming a tool npm can't install (`# needs openssl`) skips the line where it is missing.
+  const tool = /#.*\bneeds (\w[\w-]*)/.exec(text)?.[1];
+  if (tool && !Bun.which(tool)) return { kind: "skip", why: `needs ${tool}, not installed here` };
   let command = withoutComment(text).replace(/\bHOST\b/g, "127.0.0.1");
   for (const [pattern, why] of PLACEHOLDERS)
     if (pattern.test(command)) return { kind: "skip", why };
