@@ -17,7 +17,7 @@ npm, npx, bun or curl), with HOST read as 127.0.0.1, and prints its exit code. A
 running after --timeout seconds (default 12) counts as running (a relay, a client) and is stopped;
 any other command (bench, tests, check, token) must end by itself within ${FINISH_TIMEOUT_S} s.
 Commands with placeholders (/dev/video0, TOKEN, FILE, [optional] flags, ...) are listed as skipped,
-and so is a line whose comment says `needs TOOL` where TOOL is not installed (e.g. openssl).
+and so is a line whose comment says "needs TOOL" where TOOL is not installed (e.g. openssl).
 A relay for client commands is started on 127.0.0.1:8765 while they run.
   --list       only list the commands and how each would be treated
   --long       also run the long ones (npm test, the full bench)
