@@ -134,15 +134,20 @@ export function encodeVideoFrame(
   senderId = 0,
   layer = 0,
 ): Uint8Array<ArrayBuffer> {
-  const message = new Uint8Array(HEADER_BYTES + jpeg.byteLength);
-  writeHeader(message, {
-    kind: FrameKind.VideoJpeg,
-    flags: layerFlags(layer),
-    senderId,
-    captureTimeMs,
-    sequence,
-  });
-  message.set(jpeg, HEADER_BYTES);
+  return withHeader(
+    { kind: FrameKind.VideoJpeg, flags: layerFlags(layer), senderId, captureTimeMs, sequence },
+    jpeg,
+  );
+}
+
+/** Header + payload in one allocation, one copy of the payload (every encode goes through it). */
+function withHeader(
+  header: Parameters<typeof writeHeader>[1],
+  payload: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const message = new Uint8Array(HEADER_BYTES + payload.byteLength);
+  writeHeader(message, header);
+  message.set(payload, HEADER_BYTES);
   return message;
 }
 
@@ -223,16 +228,11 @@ export function encodeH264Frame(
   layer = 0,
   temporalLayer = 0,
 ): Uint8Array<ArrayBuffer> {
-  const message = new Uint8Array(HEADER_BYTES + accessUnit.byteLength);
-  writeHeader(message, {
-    kind: FrameKind.VideoH264,
-    flags: h264Flags(layer, keyFrame, temporalLayer),
-    senderId: 0,
-    captureTimeMs,
-    sequence,
-  });
-  message.set(accessUnit, HEADER_BYTES);
-  return message;
+  const flags = h264Flags(layer, keyFrame, temporalLayer);
+  return withHeader(
+    { kind: FrameKind.VideoH264, flags, senderId: 0, captureTimeMs, sequence },
+    accessUnit,
+  );
 }
 
 /** The flags bits that carry `layer` (0..2). */
