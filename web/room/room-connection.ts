@@ -27,7 +27,8 @@ export interface RoomHandlers {
 }
 
 export class RoomConnection {
-  readonly #url: string;
+  /** Asked at each attempt (the page's codecs are known only once WebCodecs answered). */
+  readonly #url: () => string;
   readonly #handlers: RoomHandlers;
   readonly #reconnect = new ReconnectPolicy();
   #socket: WebSocket | null = null;
@@ -36,8 +37,8 @@ export class RoomConnection {
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(url: string, handlers: RoomHandlers) {
-    this.#url = url;
+  constructor(url: string | (() => string), handlers: RoomHandlers) {
+    this.#url = typeof url === "string" ? () => url : url;
     this.#handlers = handlers;
   }
 
@@ -75,7 +76,7 @@ export class RoomConnection {
   #connect(): void {
     this.#attempt++;
     this.#handlers.onState({ kind: "connecting", attempt: this.#attempt });
-    const socket = new WebSocket(this.#url);
+    const socket = new WebSocket(this.#url());
     socket.binaryType = "arraybuffer";
     this.#socket = socket;
     socket.onmessage = (event: MessageEvent<ArrayBuffer | string>) => {
@@ -120,7 +121,7 @@ export class RoomConnection {
   }
 
   async #checkThenRetry(): Promise<void> {
-    const refusal = await checkRefusal(this.#url);
+    const refusal = await checkRefusal(this.#url());
     if (this.#stopped || this.#socket) return;
     if (refusal) this.#handlers.onRefused(refusal);
     if (refusal?.permanent) {

@@ -4,7 +4,7 @@
 import { Acker } from "../../client-core/acker.ts";
 import { FrameDecryptor } from "../../client-core/frame-decryptor.ts";
 import { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
-import { h264NotYetDecoded, InboundFrames } from "../../client-core/inbound-frames.ts";
+import { InboundFrames } from "../../client-core/inbound-frames.ts";
 import { LayerRequests } from "../../client-core/layer-choice.ts";
 import {
   type ConnectionParts,
@@ -27,6 +27,8 @@ import { closeCamera, openCamera } from "../send/camera.ts";
 import { cameraFailure } from "../send/camera-errors.ts";
 import { CameraSender } from "../send/camera-sender.ts";
 import type { CaptureSettings } from "../send/capture-settings.ts";
+import { type CodecSupport, chooseCodec, forcedCodec, NO_H264 } from "../send/codec-choice.ts";
+import { h264Support } from "../send/codec-support.ts";
 import { SelfTile } from "../send/self-tile.ts";
 import { TileGrid } from "../watch/tile-grid.ts";
 import type { CallLayout } from "./call-layout.ts";
@@ -98,6 +100,9 @@ export class RoomSession {
   /** Your token lets you watch and listen only: nothing is captured or sent. */
   #viewOnly = false;
   readonly #viewOnlyHint: boolean;
+  /** What WebCodecs can do here (asked before the first connect): join with codecs=h264 if it decodes. */
+  #codecSupport: CodecSupport = NO_H264;
+  #left = false;
 
   constructor(ui: SessionElements, options: SessionOptions) {
     this.#ui = ui;
@@ -123,7 +128,7 @@ export class RoomSession {
       acker: this.#acker,
       routes: {
         VideoJpeg: (frame) => this.#grid.frame(frame),
-        VideoH264: h264NotYetDecoded(this.#acker),
+        VideoH264: (frame) => this.#grid.h264Frame(frame),
         Audio: (packet) => this.#audio.packet(packet),
       },
       // Counted on the sender's tile.
@@ -151,13 +156,15 @@ export class RoomSession {
           "frame_too_large",
         ),
     });
-    const url = roomUrl(options.relayBaseUrl, options.room, {
-      name: options.name,
-      ack: true,
-      layers: true,
-      e2ee: roomKey !== null,
-      token: pageToken(location.href),
-    });
+    const url = () =>
+      roomUrl(options.relayBaseUrl, options.room, {
+        name: options.name,
+        ack: true,
+        layers: true,
+        e2ee: roomKey !== null,
+        token: pageToken(location.href),
+        codecs: this.#codecSupport.decode ? ["h264"] : [],
+      });
     this.#connection = new RoomConnection(url, {
       onState: (state) => this.#setState(state),
       onWelcome: (welcome) => this.#welcome(welcome),
@@ -167,7 +174,9 @@ export class RoomSession {
           this.#grid.sendsSound(message.id);
           return;
         }
-        if (message.type === "join") this.#grid.add(message.peer);
+        if (message.type === "keyframe_request") this.#sender.keyframeRequest(message.layer);
+        else if (message.type === "codecs_needed") this.#sender.codecsNeeded(message);
+        else if (message.type === "join") this.#grid.add(message.peer);
         else if (message.type === "layers") this.#grid.setLayers(message.id, message.layers);
         else if (message.type === "leave") {
           this.#grid.remove(message.id);
@@ -187,12 +196,21 @@ export class RoomSession {
   }
 
   start(): void {
-    this.#connection.start();
+    // WebCodecs answers within milliseconds; the join URL says what we decode.
+    void h264Support().then((support) => {
+      if (this.#left) return;
+      this.#codecSupport = support;
+      const codec = chooseCodec(support, forcedCodec(location.href));
+      this.#sender.setCodec(codec);
+      this.#ui.app.dataset.videoCodec = codec;
+      this.#connection.start();
+    });
   }
 
   readonly #unblockSound = (): void => this.#audio.resume();
 
   leave(): void {
+    this.#left = true;
     this.stopCamera();
     this.#mic.stop();
     this.#audio.close();
@@ -356,6 +374,7 @@ export class RoomSession {
   #closed(code: number): void {
     // Participant ids belong to one connection: the next welcome brings the room afresh.
     followConnectionLost(this.#parts());
+    this.#sender.connectionLost();
     this.#self = null;
     this.#grid.clear();
     this.#audio.clear();

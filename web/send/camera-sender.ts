@@ -1,12 +1,23 @@
 // The send path: every 1/fps s, draw the camera's current picture onto a canvas at the chosen
-// size, encode it as JPEG and send it as one binary frame. Latest frame wins: while an encode is
-// still running or the socket holds unsent bytes from earlier frames, the tick is skipped rather
-// than queued, so a slow uplink lowers the frame rate instead of raising the latency.
+// size (and each smaller layer from it), then encode it as H.264 (WebCodecs, h264-encoders.ts)
+// and/or JPEG, as the codec choice and the relay's codecs_needed say (codec-choice.ts), and send
+// each as one binary frame. Latest frame wins: while an encode is still running or the socket
+// holds unsent bytes from earlier frames, the tick is skipped rather than queued, so a slow
+// uplink lowers the frame rate instead of raising the latency. A skipped tick is harmless for
+// H.264 too (the encoder never sees that picture); an H.264 chunk once encoded is always sent,
+// or its layer's next frame is a key frame.
 import type { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
 import { layerLadder } from "../../client-core/layer-choice.ts";
 import { videoCongested } from "../../client-core/send-policy.ts";
-import { ENCRYPTION_OVERHEAD, encodeVideoFrame, type LayerSize } from "../../protocol/index.ts";
+import {
+  ENCRYPTION_OVERHEAD,
+  encodeH264Frame,
+  encodeVideoFrame,
+  type LayerSize,
+} from "../../protocol/index.ts";
 import type { CaptureSettings } from "./capture-settings.ts";
+import { type CodecsNeeded, JPEG_ONLY, streamsToSend, type VideoCodec } from "./codec-choice.ts";
+import { type H264Chunk, H264Encoders } from "./h264-encoders.ts";
 import { LayerEncoder } from "./layer-encoder.ts";
 
 export interface SenderCounts {
@@ -16,8 +27,16 @@ export interface SenderCounts {
   /** Frames over the relay's maxFrameBytes, never sent. */
   tooLarge: number;
   sentBytes: number;
-  /** Bytes sent per layer (0 = full size). */
+  /** Bytes sent per layer (0 = full size), both codecs. */
   bytesPerLayer: number[];
+  /** Bytes sent per codec. */
+  jpegBytes: number;
+  h264Bytes: number;
+  /** H.264 frames and key frames sent (every layer). */
+  h264Frames: number;
+  keyFrames: number;
+  /** What is being sent now: "h264", "jpeg" or "h264+jpeg". */
+  streams: string;
 }
 
 export class CameraSender {
@@ -27,20 +46,34 @@ export class CameraSender {
     tooLarge: 0,
     sentBytes: 0,
     bytesPerLayer: [0, 0, 0],
+    jpegBytes: 0,
+    h264Bytes: 0,
+    h264Frames: 0,
+    keyFrames: 0,
+    streams: "jpeg",
   };
-  /** From the relay's welcome: the relay refuses bigger JPEGs. */
+  /** From the relay's welcome: the relay refuses bigger payloads. */
   maxFrameBytes = Number.POSITIVE_INFINITY;
   readonly #video: HTMLVideoElement;
   readonly #socket: () => WebSocket | null;
   readonly #onTooLarge: (bytes: number, limit: number) => void;
   readonly #encoder = new LayerEncoder();
+  readonly #h264: H264Encoders;
   /** Seals every frame in an end-to-end encrypted room (one per page: nonces never repeat). */
   readonly #encryptor: FrameEncryptor | null;
   #settings: CaptureSettings;
   #timer: ReturnType<typeof setInterval> | undefined;
   #encoding = false;
   #sequence = 0;
-  #lastFrameBytes = 0;
+  /** Bytes of the last grab's JPEG layers and of its H.264 layers (headers included). */
+  #lastJpegBytes = 0;
+  #lastH264Bytes = 0;
+  #lastH264Sequence = -1;
+  /** "h264" where the browser encodes and decodes it (codec-choice.ts); set before start. */
+  #codec: VideoCodec = "jpeg";
+  /** The relay's latest codecs_needed (JPEG only until it says, and on relays that never do). */
+  #needed: CodecsNeeded = JPEG_ONLY;
+  #streams = streamsToSend("jpeg", JPEG_ONLY);
 
   constructor(options: {
     video: HTMLVideoElement;
@@ -54,6 +87,11 @@ export class CameraSender {
     this.#socket = options.socket;
     this.#settings = options.settings;
     this.#onTooLarge = options.onTooLarge;
+    this.#h264 = new H264Encoders(
+      (chunk) => this.#sendH264(chunk),
+      // No encoder for this size after all (or it keeps failing): JPEG from now on.
+      () => this.setCodec("jpeg"),
+    );
   }
 
   /** The sizes sent, largest first (announced to the relay with a `layers` message). */
@@ -66,6 +104,49 @@ export class CameraSender {
     return this.#timer !== undefined;
   }
 
+  /** The codec this page sends on (H.264 still only while someone decodes it). */
+  get codec(): VideoCodec {
+    return this.#codec;
+  }
+
+  setCodec(codec: VideoCodec): void {
+    this.#codec = codec;
+    if (codec === "jpeg") this.#h264.close();
+    this.#followStreams();
+  }
+
+  /** The relay's codecs_needed: which streams the others need. */
+  codecsNeeded(needed: CodecsNeeded): void {
+    this.#needed = { jpeg: needed.jpeg, h264: needed.h264 };
+    this.#followStreams();
+  }
+
+  /** The relay's keyframe_request: receivers of `layer` wait for a key frame. */
+  keyframeRequest(layer: number): void {
+    this.#h264.requestKey(layer);
+  }
+
+  /**
+   * The connection is gone: the next one starts JPEG-only until the relay says otherwise, and
+   * every H.264 layer starts over with a key frame (chunks of the old connection are dropped).
+   */
+  connectionLost(): void {
+    this.#needed = JPEG_ONLY;
+    this.#h264.generation++;
+    this.#h264.requestKey();
+    this.#followStreams();
+  }
+
+  #followStreams(): void {
+    const streams = streamsToSend(this.#codec, this.#needed);
+    // H.264 starting (again): receivers have nothing to decode deltas with.
+    if (streams.h264 && !this.#streams.h264) this.#h264.requestKey();
+    this.#streams = streams;
+    this.counts.streams = [streams.h264 ? "h264" : "", streams.jpeg ? "jpeg" : ""]
+      .filter(Boolean)
+      .join("+");
+  }
+
   start(): void {
     this.stop();
     this.#timer = setInterval(() => this.#tick(), 1000 / this.#settings.fps);
@@ -74,6 +155,7 @@ export class CameraSender {
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#h264.close();
   }
 
   /** New size, rate or quality take effect from the next frame. */
@@ -84,8 +166,8 @@ export class CameraSender {
   }
 
   #congested(socket: WebSocket): boolean {
-    // #lastFrameBytes: all layers of the last grab, headers included.
-    return videoCongested(socket.bufferedAmount, this.#lastFrameBytes);
+    // All layers of the last grab, both codecs, headers included.
+    return videoCongested(socket.bufferedAmount, this.#lastJpegBytes + this.#lastH264Bytes);
   }
 
   #tick(): void {
@@ -98,13 +180,32 @@ export class CameraSender {
     }
     const captureTimeMs = performance.timeOrigin + performance.now();
     const layers = this.layers;
+    const streams = this.#streams;
     this.#drawCurrentPicture(this.#encoder.fullCanvas(layers));
-    this.#encoding = true;
+    this.#encoder.drawLayers(layers);
     const sequence = this.#sequence++;
-    void this.#encoder.encode(layers, this.#settings.quality).then((jpegs) => {
+    // A codec not sent this grab no longer counts towards congestion.
+    if (!streams.jpeg) this.#lastJpegBytes = 0;
+    if (!streams.h264) this.#lastH264Bytes = 0;
+    if (streams.h264) this.#encodeH264(layers, captureTimeMs, sequence);
+    if (!streams.jpeg) return;
+    this.#encoding = true;
+    void this.#encoder.encodeJpegs(layers, this.#settings.quality).then((jpegs) => {
       this.#encoding = false;
       this.#send(jpegs, captureTimeMs, sequence);
     });
+  }
+
+  #encodeH264(layers: LayerSize[], captureTimeMs: number, sequence: number): void {
+    this.#h264.keepLayers(layers.length);
+    let encoded = false;
+    layers.forEach((size, layer) => {
+      const canvas = this.#encoder.canvas(layer);
+      if (!canvas) return;
+      const fps = this.#settings.fps;
+      if (this.#h264.encode(layer, canvas, size, fps, captureTimeMs, sequence)) encoded = true;
+    });
+    if (!encoded && !this.#streams.jpeg) this.counts.skipped++;
   }
 
   /** Scales the camera picture to fill the chosen size, cropping the edges if aspect ratios differ. */
@@ -128,7 +229,59 @@ export class CameraSender {
     );
   }
 
-  /** One grab's layers, largest first; all share its capture time and sequence number. */
+  /** One encoded H.264 access unit: sent now (in encoder order, sealed in order), never skipped. */
+  #sendH264(chunk: H264Chunk): void {
+    const socket = this.#socket();
+    if (!socket || !this.running || chunk.generation !== this.#h264.generation) {
+      this.#h264.requestKey(chunk.layer);
+      return;
+    }
+    const overhead = this.#encryptor ? ENCRYPTION_OVERHEAD : 0;
+    if (chunk.data.byteLength + overhead > this.maxFrameBytes) {
+      this.counts.tooLarge++;
+      this.#onTooLarge(chunk.data.byteLength, this.maxFrameBytes);
+      this.#h264.requestKey(chunk.layer);
+      return;
+    }
+    const message = encodeH264Frame(
+      chunk.data,
+      chunk.captureTimeMs,
+      chunk.sequence,
+      chunk.key,
+      chunk.layer,
+      chunk.temporalLayer,
+    );
+    if (!this.#encryptor) {
+      this.#sendH264Message(socket, message, chunk);
+      return;
+    }
+    // FrameEncryptor finishes in call order, so the stream stays in decoding order.
+    void this.#encryptor.seal(message).then(
+      (sealed) => {
+        const current = this.#socket();
+        if (current && chunk.generation === this.#h264.generation)
+          this.#sendH264Message(current, sealed, chunk);
+        else this.#h264.requestKey(chunk.layer);
+      },
+      () => this.#h264.requestKey(chunk.layer),
+    );
+  }
+
+  #sendH264Message(socket: WebSocket, message: Uint8Array<ArrayBuffer>, chunk: H264Chunk): void {
+    socket.send(message);
+    if (chunk.sequence !== this.#lastH264Sequence) {
+      this.#lastH264Sequence = chunk.sequence;
+      this.#lastH264Bytes = 0;
+    }
+    this.#lastH264Bytes += message.byteLength;
+    this.#count(chunk.layer, message.byteLength);
+    this.counts.h264Bytes += message.byteLength;
+    this.counts.h264Frames++;
+    if (chunk.key) this.counts.keyFrames++;
+    if (chunk.layer === 0) this.counts.sent++;
+  }
+
+  /** One grab's JPEG layers, largest first; all share its capture time and sequence number. */
   #send(jpegs: (Uint8Array | null)[], captureTimeMs: number, sequence: number): void {
     const socket = this.#socket();
     const full = jpegs[0];
@@ -168,17 +321,22 @@ export class CameraSender {
     );
   }
 
+  #count(layer: number, bytes: number): void {
+    this.counts.sentBytes += bytes;
+    this.counts.bytesPerLayer[layer] = (this.counts.bytesPerLayer[layer] ?? 0) + bytes;
+  }
+
   #sendGrab(socket: WebSocket, messages: (Uint8Array<ArrayBuffer> | null)[]): void {
     let grabBytes = 0;
     messages.forEach((message, layer) => {
       if (!message) return;
       socket.send(message);
       grabBytes += message.byteLength;
-      this.counts.sentBytes += message.byteLength;
-      this.counts.bytesPerLayer[layer] =
-        (this.counts.bytesPerLayer[layer] ?? 0) + message.byteLength;
+      this.#count(layer, message.byteLength);
     });
-    this.#lastFrameBytes = grabBytes;
-    this.counts.sent++;
+    this.counts.jpegBytes += grabBytes;
+    this.#lastJpegBytes = grabBytes;
+    // With H.264 going too, its full layer counts the grab.
+    if (!this.#streams.h264) this.counts.sent++;
   }
 }

@@ -7,10 +7,18 @@ import type { SenderCounts } from "./camera-sender.ts";
 
 const WINDOW_MS = 2000;
 
+const CODEC_TEXT: Record<string, string> = {
+  h264: "H.264",
+  jpeg: "JPEG",
+  "h264+jpeg": "H.264 + JPEG",
+};
+
 export class SelfTile {
   readonly view: TileView;
   readonly element: HTMLElement;
   readonly video = element("video", "picture");
+  /** Which codec goes out, as a badge. */
+  readonly #codecLabel = element("span", "codec", "");
   #previous: { atMs: number; sent: number; bytes: number } | null = null;
 
   constructor(actions: TileActions) {
@@ -22,6 +30,7 @@ export class SelfTile {
     });
     this.element = this.view.element;
     this.element.dataset.self = "true";
+    this.view.addBadge(this.#codecLabel);
     this.video.muted = true;
     this.video.playsInline = true;
     this.video.autoplay = true;
@@ -51,6 +60,13 @@ export class SelfTile {
     data.tooLarge = String(counts.tooLarge);
     // Bytes sent per layer, "full/…": what each size costs the uplink.
     data.bytesPerLayer = counts.bytesPerLayer.join("/");
+    // What goes out: "h264", "jpeg" or "h264+jpeg" (docs/BROWSER.md, Video codec).
+    data.codec = counts.streams;
+    data.jpegBytes = String(counts.jpegBytes);
+    data.h264Bytes = String(counts.h264Bytes);
+    data.h264Frames = String(counts.h264Frames);
+    data.keyFrames = String(counts.keyFrames);
+    this.#codecLabel.textContent = CODEC_TEXT[counts.streams] ?? counts.streams;
     const previous = this.#previous;
     if (!previous || nowMs - previous.atMs >= WINDOW_MS) {
       if (previous) {

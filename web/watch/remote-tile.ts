@@ -13,6 +13,7 @@ import {
 import type { RemoteAudio } from "../audio/watch/remote-audio.ts";
 import { TileAudioBadge } from "../audio/watch/tile-audio-badge.ts";
 import { element } from "../dom.ts";
+import { H264SenderDecoders } from "./h264-sender-decoders.ts";
 import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
 import { type HeldFrame, LipSyncQueue } from "./lip-sync.ts";
 import { formatReading } from "./stats-text.ts";
@@ -22,6 +23,12 @@ function decodeJpeg(jpeg: Uint8Array): Promise<ImageBitmap> {
   // The Blob copies the bytes, so the socket's buffer is free as soon as this returns.
   return createImageBitmap(new Blob([jpeg as Uint8Array<ArrayBuffer>], { type: "image/jpeg" }));
 }
+
+/** A decoded picture: a JPEG's bitmap or an H.264 decoder's VideoFrame (both drawable, both closed). */
+type Picture = ImageBitmap | VideoFrame;
+
+/** The codec of the sender's newest frame, as the tile shows it. */
+const CODEC_LABEL = { jpeg: "JPEG", h264: "H.264" } as const;
 
 /** What a tile needs of the room's sound (web/audio/room-audio.ts). */
 export interface TileAudio {
@@ -49,6 +56,12 @@ export class RemoteTile {
   /** The newest frame drawn was held for the sound (lip sync), not drawn on arrival. */
   #lipSynced = false;
   readonly #drawer: LatestFrameDrawer<ImageBitmap>;
+  /** The sender's H.264 (kind 4): a decoder per layer, fed from key frames only. */
+  readonly #h264: H264SenderDecoders;
+  /** Codec of the newest frame received (data-codec, and a badge). */
+  #codec: keyof typeof CODEC_LABEL | null = null;
+  readonly #codecLabel = element("span", "codec", "");
+  #disposed = false;
   /** End-to-end rooms: what we can show of this sender, said in the tile's overlay. */
   #cryptoState: SenderCryptoState = "ok";
   #undecryptable = 0;
@@ -74,6 +87,7 @@ export class RemoteTile {
     });
     this.element = this.view.element;
     this.view.addBadge(this.#layerLabel);
+    this.view.addBadge(this.#codecLabel);
     this.layers = peer.layers;
     this.element.dataset.peerId = String(peer.id);
     this.element.dataset.name = peer.name;
@@ -91,6 +105,9 @@ export class RemoteTile {
     this.#context = context;
     this.#drawer = new LatestFrameDrawer(decodeJpeg, (bitmap, frame) =>
       this.#arrived(bitmap, frame),
+    );
+    this.#h264 = new H264SenderDecoders((picture, frame) =>
+      this.#decodedVideoFrame(picture, frame),
     );
     this.#badge =
       audio && !peer.legacy
@@ -113,6 +130,27 @@ export class RemoteTile {
     for (const old of this.#held.push(bitmap, frame.captureTimeMs)) old.item.close();
     this.#scheduleTick();
     return true;
+  }
+
+  /**
+   * An H.264 picture: drawn now and closed, or, to wait for the sound, copied into a bitmap
+   * first (a VideoFrame held back keeps the decoder's buffers: it would stall).
+   */
+  #decodedVideoFrame(picture: VideoFrame, frame: IncomingFrame): void {
+    if (this.#held.size === 0 && this.#audibleMs() === null) {
+      this.#draw(this.#context, picture, frame.captureTimeMs);
+      picture.close();
+      this.#lipSynced = false;
+      return;
+    }
+    void createImageBitmap(picture).then(
+      (bitmap) => {
+        picture.close();
+        if (this.#disposed) bitmap.close();
+        else if (!this.#arrived(bitmap, frame)) bitmap.close();
+      },
+      () => picture.close(),
+    );
   }
 
   #scheduleTick(): void {
@@ -141,12 +179,23 @@ export class RemoteTile {
   }
 
   receive(frame: IncomingFrame, layer = 0, bytes = frame.jpeg.byteLength): void {
+    this.#arriving(frame, layer, bytes, "jpeg");
+    this.#drawer.push(frame);
+  }
+
+  /** A kind 4 frame: `frame.jpeg` holds the access unit. */
+  receiveH264(frame: IncomingFrame, key: boolean, layer: number, bytes: number): void {
+    this.#arriving(frame, layer, bytes, "h264");
+    this.#h264.push(frame.jpeg, key, layer, frame);
+  }
+
+  #arriving(frame: IncomingFrame, layer: number, bytes: number, codec: keyof typeof CODEC_LABEL) {
     if (this.#cryptoState !== "ok") this.#setCryptoState("ok");
     this.#layer = layer;
+    this.#codec = codec;
     this.#bytes += bytes;
     const now = performance.timeOrigin + performance.now();
     this.#network.record(now, now - frame.captureTimeMs);
-    this.#drawer.push(frame);
   }
 
   /**
@@ -172,16 +221,14 @@ export class RemoteTile {
     }
   }
 
-  #draw(
-    context: CanvasRenderingContext2D | null,
-    bitmap: ImageBitmap,
-    captureTimeMs: number,
-  ): void {
-    if (this.#canvas.width !== bitmap.width || this.#canvas.height !== bitmap.height) {
-      this.#canvas.width = bitmap.width;
-      this.#canvas.height = bitmap.height;
+  #draw(context: CanvasRenderingContext2D | null, picture: Picture, captureTimeMs: number): void {
+    const width = "displayWidth" in picture ? picture.displayWidth : picture.width;
+    const height = "displayHeight" in picture ? picture.displayHeight : picture.height;
+    if (this.#canvas.width !== width || this.#canvas.height !== height) {
+      this.#canvas.width = width;
+      this.#canvas.height = height;
     }
-    context?.drawImage(bitmap, 0, 0);
+    context?.drawImage(picture, 0, 0);
     const now = performance.timeOrigin + performance.now();
     this.#meter.record(now, now - captureTimeMs);
     this.#shownCaptureMs = captureTimeMs;
@@ -189,7 +236,12 @@ export class RemoteTile {
 
   /** Updates the label and data-* from the counters (a few times a second, not per frame). */
   refresh(nowMs: number): void {
-    const { received, drawn, dropped, failed } = this.#drawer.counts;
+    const jpeg = this.#drawer.counts;
+    const h264 = this.#h264.counts;
+    const received = jpeg.received + h264.received;
+    const drawn = jpeg.drawn + h264.drawn;
+    const dropped = jpeg.dropped + h264.dropped;
+    const failed = jpeg.failed + h264.failed;
     const reading = this.#meter.read(nowMs);
     const networkMs = this.#network.read(nowMs).latencyMs;
     const data = this.element.dataset;
@@ -205,6 +257,10 @@ export class RemoteTile {
     data.undecryptable = String(this.#undecryptable);
     data.hasVideo = String(drawn > 0 && this.#cryptoState === "ok");
     data.bytes = String(this.#bytes);
+    if (this.#codec !== null) {
+      data.codec = this.#codec;
+      this.#codecLabel.textContent = CODEC_LABEL[this.#codec];
+    }
     if (this.#cryptoState !== "ok") this.view.setStats(CRYPTO_STATE_TEXT[this.#cryptoState]);
     else if (drawn > 0) this.view.setStats(formatReading(reading, networkMs, this.#lipSynced));
     if (this.#layer !== null) {
@@ -223,7 +279,9 @@ export class RemoteTile {
   }
 
   dispose(): void {
+    this.#disposed = true;
     this.#drawer.dispose();
+    this.#h264.close();
     for (const frame of this.#held.drain()) frame.item.close();
     this.element.remove();
   }

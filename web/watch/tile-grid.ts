@@ -13,6 +13,7 @@ import { Roster } from "../../client-core/roster.ts";
 import {
   type AckedFrame,
   framePayload,
+  isKeyFrame,
   type LayerSize,
   type PeerInfo,
   readCaptureTime,
@@ -193,6 +194,26 @@ export class TileGrid {
         captureTimeMs,
         done: () => this.#ack({ senderId, captureTimeMs, sequence }),
       },
+      readLayer(message),
+      message.byteLength,
+    );
+  }
+
+  /** A valid kind 4 frame (H.264 access unit): to its sender's tile, which decodes it in order. */
+  h264Frame(message: Uint8Array): void {
+    const senderId = readSenderId(message);
+    const captureTimeMs = readCaptureTime(message);
+    const sequence = readSequence(message);
+    this.bytesReceived += message.byteLength;
+    const done = () => this.#ack({ senderId, captureTimeMs, sequence });
+    const tile = this.#tileOf(senderId);
+    if (!tile) {
+      done();
+      return;
+    }
+    tile.receiveH264(
+      { jpeg: framePayload(message), captureTimeMs, done },
+      isKeyFrame(message),
       readLayer(message),
       message.byteLength,
     );
