@@ -171,3 +171,167 @@ browserTest(
   },
   120_000,
 );
+
+browserTest(
+  "a page without VideoEncoder sends JPEG, and it and an H.264 page see each other",
+  async () => {
+    relay = await startRelay();
+    const browser = await launchBrowser();
+    const room = "h264-fallback";
+    const old = await openJoined(browser, room, "no-encoder", () => {
+      // biome-ignore lint/suspicious/noExplicitAny: removing a platform API for the test
+      delete (window as any).VideoEncoder;
+    });
+    const modern = await openJoined(browser, room, "modern");
+    expect((await appData(old.page)).videoCodec).toBe("jpeg");
+    expect((await appData(modern.page)).videoCodec).toBe("h264");
+    await share(old.page, "320x240", "10");
+    await share(modern.page, "320x240", "10");
+    await waitForRemoteTiles(old.page, ["modern"], 10, 30_000);
+    await waitForRemoteTiles(modern.page, ["no-encoder"], 10, 30_000);
+    await waitForSending(old.page, "jpeg");
+    // The page without an encoder still decodes: it gets the other's H.264.
+    await waitForCodec(old.page, "modern", "h264");
+    await waitForCodec(modern.page, "no-encoder", "jpeg");
+    expect(old.frames.sent.some((f) => f.kind === FrameKind.VideoH264)).toBe(false);
+    expect(old.errors).toEqual([]);
+    expect(modern.errors).toEqual([]);
+  },
+  90_000,
+);
+
+browserTest(
+  "30 receivers joining within one second cost a page sender at most 3 key frames",
+  async () => {
+    relay = await startRelay();
+    const browser = await launchBrowser();
+    const room = "h264-joiners";
+    const sender = await openJoined(browser, room, "sender");
+    const watcher = await AckingPeer.join(relay.wsUrl, room, "watcher", "auto", true, false, true);
+    peers.push(watcher);
+    await share(sender.page, "640x480", "15");
+    await waitForSending(sender.page, "h264");
+    const h264Of = (peer: AckingPeer) => peer.frames.filter((f) => f[1] === FrameKind.VideoH264);
+    await watcher.waitFor(() => h264Of(watcher).length >= 30, "30 H.264 frames", 30_000);
+    await Bun.sleep(2500); // past the start's key frames
+
+    const JOINERS = 30;
+    const from = Date.now();
+    const joiners = await Promise.all(
+      Array.from({ length: JOINERS }, async (_, i) => {
+        await Bun.sleep(i * 20); // all within 600 ms
+        return AckingPeer.join(relay?.wsUrl ?? "", room, `joiner-${i}`, "auto", true, false, true);
+      }),
+    );
+    peers.push(...joiners);
+    const joinedAt = Date.now();
+    for (const joiner of joiners) {
+      await joiner.waitFor(() => h264Of(joiner).length >= 3, "H.264 frames at a joiner", 15_000);
+    }
+    await Bun.sleep(Math.max(0, joinedAt + 1000 - Date.now()));
+    const keys = perFrame(sender.frames.sent, { kind: FrameKind.VideoH264, key: true }, from);
+    console.log(
+      `${JOINERS} joiners in ${joinedAt - from} ms: the page sent ${keys.count} key frames ` +
+        `from the first join until 1 s after the last`,
+    );
+    expect(joinedAt - from).toBeLessThan(1500);
+    expect(keys.count).toBeGreaterThanOrEqual(1);
+    expect(keys.count).toBeLessThanOrEqual(3);
+    // The relay's rule: each joiner's first H.264 frame is a key frame.
+    for (const joiner of joiners) expect(isKeyFrame(h264Of(joiner)[0] as Uint8Array)).toBe(true);
+    expect(sender.errors).toEqual([]);
+  },
+  120_000,
+);
+
+/** Width and height from a JPEG's SOF marker (baseline or progressive). */
+function jpegSize(jpeg: Uint8Array): string | null {
+  for (let i = 2; i + 8 < jpeg.byteLength; ) {
+    if (jpeg[i] !== 0xff) return null;
+    const marker = jpeg[i + 1] as number;
+    const length = ((jpeg[i + 2] as number) << 8) | (jpeg[i + 3] as number);
+    if (marker === 0xc0 || marker === 0xc1 || marker === 0xc2) {
+      const height = ((jpeg[i + 5] as number) << 8) | (jpeg[i + 6] as number);
+      const width = ((jpeg[i + 7] as number) << 8) | (jpeg[i + 8] as number);
+      return `${width}x${height}`;
+    }
+    i += 2 + length;
+  }
+  return null;
+}
+
+browserTest(
+  "mixed room: H.264 pages, a v1 peer without codecs=h264, an old-protocol client see each other",
+  async () => {
+    relay = await startRelay();
+    const browser = await launchBrowser();
+    const room = LEGACY_ROOM; // the old protocol's only room
+    const a = await openJoined(browser, room, "alice");
+    const b = await openJoined(browser, room, "bob");
+    await share(a.page, "640x480", "10");
+    await share(b.page, "320x240", "10");
+    // A v1 peer that declares no codecs: JPEG only, both ways.
+    const v1 = await TestPeer.join(relay.wsUrl, room, "v1");
+    peers.push(v1);
+    const v1Jpegs = [makeJpeg(160, 120, 3), makeJpeg(160, 120, 4)];
+    let v1Sequence = 0;
+    const v1Timer = setInterval(() => {
+      const jpeg = v1Jpegs[v1Sequence % 2] as Uint8Array;
+      v1.ws.send(encodeVideoFrame(jpeg, Date.now(), v1Sequence++));
+    }, 100);
+    // The old protocol: base64 JPEG text at "/", no header, no JSON.
+    const legacy = await TestPeer.connect(`${relay.wsUrl}/`);
+    peers.push(legacy);
+    const legacyJpeg = Buffer.from(makeJpeg(48, 32, 5)).toString("base64");
+    const legacyTimer = setInterval(() => legacy.ws.send(legacyJpeg), 100);
+    try {
+      const legacyJoin = await v1.waitForControl("join", (j) => j.peer.legacy, 10_000);
+      const names = ["bob", "v1", legacyJoin.peer.name];
+      await waitForRemoteTiles(a.page, names, 5, 30_000);
+      await waitForRemoteTiles(b.page, ["alice", "v1", legacyJoin.peer.name], 5, 30_000);
+      // The pages see each other in H.264 and keep JPEG for the others (codecs_needed).
+      await waitForCodec(a.page, "bob", "h264");
+      await waitForCodec(b.page, "alice", "h264");
+      await waitForCodec(a.page, "v1", "jpeg");
+      await waitForSending(a.page, "h264+jpeg");
+      await waitForSending(b.page, "h264+jpeg");
+      // The v1 peer gets both pages' and the old client's JPEGs, and no H.264.
+      const [aliceId, bobId] = [
+        Number((await appData(a.page)).selfId),
+        Number((await appData(b.page)).selfId),
+      ];
+      const jpegFrom = (id: number) =>
+        v1.binary.filter((m) => m[1] === FrameKind.VideoJpeg && readSenderId(m) === id).length;
+      await v1.waitFor(
+        () => jpegFrom(aliceId) >= 5 && jpegFrom(bobId) >= 5 && jpegFrom(legacyJoin.peer.id) >= 5,
+        "JPEGs of alice, bob and the old client at the v1 peer",
+        20_000,
+      );
+      expect(v1.binary.some((m) => m[1] === FrameKind.VideoH264)).toBe(false);
+      // The old client gets everyone's full-size JPEG as base64: alice's 640x480, bob's
+      // 320x240, the v1 peer's 160x120.
+      const sizesAtLegacy = () =>
+        new Set(legacy.texts.map((text) => jpegSize(new Uint8Array(Buffer.from(text, "base64")))));
+      await legacy.waitFor(
+        () => ["640x480", "320x240", "160x120"].every((size) => sizesAtLegacy().has(size)),
+        "every sender's JPEG at the old client",
+        20_000,
+      );
+      // What the pages showed meanwhile: every tile drew frames.
+      for (const [page, others] of [
+        [a.page, names],
+        [b.page, ["alice", "v1", legacyJoin.peer.name]],
+      ] as const) {
+        const frames = await framesByName(page);
+        for (const name of others) expect(frames.get(name) ?? 0).toBeGreaterThanOrEqual(5);
+      }
+      expect(framePayload(v1.binary[0] as Uint8Array).byteLength).toBeGreaterThan(0);
+      expect(a.errors).toEqual([]);
+      expect(b.errors).toEqual([]);
+    } finally {
+      clearInterval(v1Timer);
+      clearInterval(legacyTimer);
+    }
+  },
+  120_000,
+);
