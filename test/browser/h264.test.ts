@@ -12,6 +12,7 @@ import {
   encodeVideoFrame,
   FrameKind,
   framePayload,
+  generateRoomKey,
   isKeyFrame,
   LEGACY_ROOM,
   readSenderId,
@@ -26,6 +27,7 @@ import {
   joinAs,
   openPage,
   type Participant,
+  remoteTiles,
   waitForRemoteTiles,
 } from "../support/room-page.ts";
 
@@ -334,4 +336,48 @@ browserTest(
     }
   },
   120_000,
+);
+
+browserTest(
+  "encrypted room: two pages see each other's sealed H.264; a page with the wrong key can't decrypt",
+  async () => {
+    relay = await startRelay();
+    const browser = await launchBrowser();
+    const room = "h264-sealed";
+    const ana = await openPage(browser, "about:blank");
+    const anaFrames = recordFrames(ana.page);
+    await ana.page.goto(`${relay.httpUrl}/r/${room}`, { timeout: 15_000 });
+    await ana.page.check("#e2ee-input");
+    await joinAs(ana.page, "ana");
+    const link = await ana.page.$eval("#room-link", (el) => (el as HTMLAnchorElement).href);
+    const ben = await openPage(browser, link);
+    await joinAs(ben.page, "ben");
+    const eve = await openPage(browser, `${relay.httpUrl}/r/${room}#key=${generateRoomKey()}`);
+    await joinAs(eve.page, "eve");
+    await share(ana.page, "320x240", "10");
+    await share(ben.page, "320x240", "10");
+    await waitForRemoteTiles(ana.page, ["ben"], 10, 30_000);
+    await waitForRemoteTiles(ben.page, ["ana"], 10, 30_000);
+    await waitForCodec(ana.page, "ben", "h264");
+    await waitForCodec(ben.page, "ana", "h264");
+    const tile = (await remoteTiles(ben.page))[0];
+    expect(tile).toMatchObject({ e2ee: "ok", failed: "0", undecryptable: "0" });
+    // Every kind 4 frame ana sent is sealed.
+    const h264Sent = anaFrames.sent.filter((f) => f.kind === FrameKind.VideoH264);
+    expect(h264Sent.length).toBeGreaterThan(5);
+    expect(h264Sent.every((f) => f.encrypted)).toBe(true);
+    await eve.page.waitForFunction(
+      () =>
+        ["ana", "ben"].every((name) => {
+          const tile = document.querySelector<HTMLElement>(`.tile[data-name="${name}"]`);
+          return tile?.dataset.e2ee === "cant_decrypt" && Number(tile.dataset.undecryptable) >= 5;
+        }),
+      undefined,
+      { timeout: 20_000 },
+    );
+    for (const tile of await remoteTiles(eve.page)) expect(tile.frames).toBe("0");
+    expect(ana.errors).toEqual([]);
+    expect(ben.errors).toEqual([]);
+  },
+  90_000,
 );

@@ -5,6 +5,7 @@ import type { Page } from "playwright-core";
 import {
   FrameKind,
   HEADER_BYTES,
+  isEncryptedFrame,
   isKeyFrame,
   readLayer,
   readSenderId,
@@ -16,6 +17,8 @@ export interface SeenFrame {
   sender: number;
   layer: number;
   key: boolean;
+  /** Flag bit 0: sealed with the room key. */
+  encrypted: boolean;
   bytes: number;
 }
 
@@ -33,6 +36,7 @@ function seen(payload: string | Buffer): SeenFrame | null {
     sender: readSenderId(bytes),
     layer: readLayer(bytes),
     key: bytes[1] === FrameKind.VideoH264 && isKeyFrame(bytes),
+    encrypted: isEncryptedFrame(bytes),
     bytes: bytes.byteLength,
   };
 }
