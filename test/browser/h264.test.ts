@@ -137,6 +137,10 @@ browserTest(
     );
     expect(fpsA).toBeGreaterThanOrEqual(12);
     expect(fpsB).toBeGreaterThanOrEqual(12);
+    // Chromium's encoder takes L1T3: temporal layers 0-2 in flag bits 4-5, key frames on layer 0.
+    const bobsFrames = a.frames.received.filter((f) => f.kind === FrameKind.VideoH264);
+    expect(new Set(bobsFrames.map((f) => f.temporal))).toEqual(new Set([0, 1, 2]));
+    expect(bobsFrames.filter((f) => f.key).every((f) => f.temporal === 0)).toBe(true);
 
     // A v1 peer that decodes only JPEG joins: both pages now send JPEG as well, from the same
     // grab. Alice's own JPEG frames are what she would send without H.264.
@@ -231,7 +235,12 @@ browserTest(
       await joiner.waitFor(() => h264Of(joiner).length >= 3, "H.264 frames at a joiner", 15_000);
     }
     await Bun.sleep(Math.max(0, joinedAt + 1000 - Date.now()));
-    const keys = perFrame(sender.frames.sent, { kind: FrameKind.VideoH264, key: true }, from);
+    const keys = perFrame(
+      sender.frames.sent,
+      { kind: FrameKind.VideoH264, key: true },
+      from,
+      joinedAt + 1000,
+    );
     console.log(
       `${JOINERS} joiners in ${joinedAt - from} ms: the page sent ${keys.count} key frames ` +
         `from the first join until 1 s after the last`,

@@ -9,6 +9,7 @@ import {
   isKeyFrame,
   readLayer,
   readSenderId,
+  readTemporalLayer,
 } from "../../protocol/index.ts";
 
 export interface SeenFrame {
@@ -17,6 +18,8 @@ export interface SeenFrame {
   sender: number;
   layer: number;
   key: boolean;
+  /** Kind 4: the temporal layer id (flag bits 4-5). */
+  temporal: number;
   /** Flag bit 0: sealed with the room key. */
   encrypted: boolean;
   bytes: number;
@@ -37,6 +40,7 @@ function seen(payload: string | Buffer): SeenFrame | null {
     layer: readLayer(bytes),
     key: bytes[1] === FrameKind.VideoH264 && isKeyFrame(bytes),
     encrypted: isEncryptedFrame(bytes),
+    temporal: bytes[1] === FrameKind.VideoH264 ? readTemporalLayer(bytes) : 0,
     bytes: bytes.byteLength,
   };
 }
