@@ -95,14 +95,14 @@ export class RoomSession {
   #state: ConnectionState = { kind: "idle" };
   #capture: CaptureSettings;
   #stream: MediaStream | null = null;
+  /** What WebCodecs can do here (asked before the first connect): join with codecs=h264 if it decodes. */
+  #codecSupport: CodecSupport = NO_H264;
+  #left = false;
   /** Bumped by every share/stop so a camera that opens after a later click is closed again. */
   #cameraRequest = 0;
   /** Your token lets you watch and listen only: nothing is captured or sent. */
   #viewOnly = false;
   readonly #viewOnlyHint: boolean;
-  /** What WebCodecs can do here (asked before the first connect): join with codecs=h264 if it decodes. */
-  #codecSupport: CodecSupport = NO_H264;
-  #left = false;
 
   constructor(ui: SessionElements, options: SessionOptions) {
     this.#ui = ui;
