@@ -2,13 +2,15 @@
 // 640x480@15 and every tile keeps up; what a page receives per frame is at most half of what the
 // same page sends as JPEG (a JPEG-only peer in the room makes it send both, from one canvas
 // grab); a page without VideoEncoder falls back to JPEG; 30 receivers joining within a second
-// cost a page sender at most 3 key frames; and a mixed room (H.264 pages, a v1 peer that
-// didn't declare codecs=h264, an old-protocol client) where everyone sees everyone.
+// cost a page sender at most 3 key frames; a libx264 stream (the CLI's) plays; a sealed room; and
+// a mixed room (H.264 pages, a v1 peer that didn't declare codecs=h264, an old-protocol client)
+// where everyone sees everyone.
 import { afterAll, afterEach, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { makeJpeg } from "../../harness/jpeg-images.ts";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import {
+  encodeH264Frame,
   encodeVideoFrame,
   FrameKind,
   framePayload,
@@ -19,6 +21,7 @@ import {
 } from "../../protocol/index.ts";
 import { AckingPeer } from "../support/acking-peer.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
+import { encodeTestStream } from "../support/h264-stream.ts";
 import { perFrame, recordFrames } from "../support/page-frames.ts";
 import { TestPeer } from "../support/peer.ts";
 import {
@@ -387,6 +390,47 @@ browserTest(
     for (const tile of await remoteTiles(eve.page)) expect(tile.frames).toBe("0");
     expect(ana.errors).toEqual([]);
     expect(ben.errors).toEqual([]);
+  },
+  90_000,
+);
+
+browserTest(
+  "a libx264 stream (the CLI's settings: High profile, 1 s GOP, AUDs) plays on the page",
+  async () => {
+    relay = await startRelay();
+    const stream = encodeTestStream(3);
+    try {
+      const browser = await launchBrowser();
+      const room = "h264-x264";
+      const viewer = await openJoined(browser, room, "viewer");
+      const x264 = await TestPeer.join(relay.wsUrl, room, "x264");
+      peers.push(x264);
+      // Round and round the 3 s stream at 30 fps: each lap starts on its IDR.
+      let sequence = 0;
+      const timer = setInterval(() => {
+        const unit = stream.units[sequence % stream.units.length];
+        if (!unit) return;
+        x264.ws.send(encodeH264Frame(unit.bytes, Date.now(), sequence++, unit.key));
+      }, 1000 / 30);
+      try {
+        await waitForRemoteTiles(viewer.page, ["x264"], 60, 30_000);
+        await waitForCodec(viewer.page, "x264", "h264");
+        const [tile] = await remoteTiles(viewer.page);
+        expect(tile?.failed).toBe("0");
+        // The canvas took the stream's size from the decoded pictures.
+        const size = await viewer.page.$eval(
+          '#tiles .tile[data-name="x264"] canvas',
+          (canvas) =>
+            `${(canvas as HTMLCanvasElement).width}x${(canvas as HTMLCanvasElement).height}`,
+        );
+        expect(size).toBe("640x480");
+      } finally {
+        clearInterval(timer);
+      }
+      expect(viewer.errors).toEqual([]);
+    } finally {
+      stream.cleanup();
+    }
   },
   90_000,
 );
