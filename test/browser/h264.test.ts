@@ -2,13 +2,14 @@
 // 640x480@15 and every tile keeps up; what a page receives per frame is at most half of what the
 // same page sends as JPEG (a JPEG-only peer in the room makes it send both, from one canvas
 // grab); a page without VideoEncoder falls back to JPEG; 30 receivers joining within a second
-// cost a page sender at most 3 key frames; a libx264 stream (the CLI's) plays; a sealed room; and
-// a mixed room (H.264 pages, a v1 peer that didn't declare codecs=h264, an old-protocol client)
+// cost a page sender at most 3 key frames; a libx264 stream (the CLI's) plays; a sealed room; a
+// page behind a slow downlink keeps drawing; and a mixed room (H.264 pages, a v1 peer that didn't declare codecs=h264, an old-protocol client)
 // where everyone sees everyone.
 import { afterAll, afterEach, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { makeJpeg } from "../../harness/jpeg-images.ts";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
+import { startThrottleProxy } from "../../harness/throttle-proxy.ts";
 import {
   encodeH264Frame,
   encodeVideoFrame,
@@ -430,6 +431,42 @@ browserTest(
       expect(viewer.errors).toEqual([]);
     } finally {
       stream.cleanup();
+    }
+  },
+  90_000,
+);
+
+browserTest(
+  "a page behind a slow downlink keeps drawing another page's H.264, without a decode failure",
+  async () => {
+    relay = await startRelay();
+    // The receiving page's whole connection (page and WebSocket) through a 30 kB/s downlink:
+    // less than the sender's ~45 kB/s of H.264, so the relay must hold frames back and keep
+    // the stream decodable (docs/PROTOCOL.md, "H.264").
+    const proxy = await startThrottleProxy(relay.port, 30_000);
+    try {
+      const browser = await launchBrowser();
+      const room = "h264-slow";
+      const sender = await openJoined(browser, room, "sender");
+      const slow = await openPage(browser, `http://127.0.0.1:${proxy.port}/r/${room}`);
+      await joinAs(slow.page, "slow");
+      await share(sender.page, "640x480", "15");
+      await waitForRemoteTiles(slow.page, ["sender"], 10, 40_000);
+      await waitForCodec(slow.page, "sender", "h264");
+      const before = await framesByName(slow.page);
+      await Bun.sleep(6000);
+      const after = await framesByName(slow.page);
+      const [tile] = await remoteTiles(slow.page);
+      const drawn = (after.get("sender") ?? 0) - (before.get("sender") ?? 0);
+      console.log(
+        `behind 30 kB/s: ${(drawn / 6).toFixed(1)} fps drawn, ${tile?.failed} failed, ` +
+          `${tile?.dropped} dropped waiting for a key frame, sender made ${(await selfData(sender.page)).keyFrames} key frames`,
+      );
+      expect(drawn).toBeGreaterThan(6);
+      expect(tile?.failed).toBe("0");
+      expect(slow.errors).toEqual([]);
+    } finally {
+      await proxy.close();
     }
   },
   90_000,
