@@ -3,8 +3,8 @@
 // same page sends as JPEG (a JPEG-only peer in the room makes it send both, from one canvas
 // grab); a page without VideoEncoder falls back to JPEG; 30 receivers joining within a second
 // cost a page sender at most 3 key frames; a libx264 stream (the CLI's) plays; a sealed room; a
-// page behind a slow downlink keeps drawing; and a mixed room (H.264 pages, a v1 peer that didn't declare codecs=h264, an old-protocol client)
-// where everyone sees everyone.
+// page behind a slow downlink keeps drawing; and a mixed room (H.264 pages, a v1 peer that
+// didn't declare codecs=h264, an old-protocol client) where everyone sees everyone.
 import { afterAll, afterEach, expect, test } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { makeJpeg } from "../../harness/jpeg-images.ts";
