@@ -104,11 +104,6 @@ export class CameraSender {
     return this.#timer !== undefined;
   }
 
-  /** The codec this page sends on (H.264 still only while someone decodes it). */
-  get codec(): VideoCodec {
-    return this.#codec;
-  }
-
   setCodec(codec: VideoCodec): void {
     this.#codec = codec;
     if (codec === "jpeg") this.#h264.close();

@@ -44,8 +44,6 @@ export class H264Encoders {
   #failures = 0;
   /** Bumped for each new connection (chunks still in the encoders belong to the old one). */
   generation = 0;
-  /** Key frames output, per layer. */
-  readonly keyFrames: number[] = [0, 0, 0];
 
   constructor(onChunk: (chunk: H264Chunk) => void, onGiveUp: () => void) {
     this.#onChunk = onChunk;
@@ -158,10 +156,7 @@ export class H264Encoders {
     if (!frame) return;
     this.#failures = 0;
     const key = chunk.type === "key";
-    if (key) {
-      state.schedule.keyMade(performance.now());
-      this.keyFrames[layer] = (this.keyFrames[layer] ?? 0) + 1;
-    }
+    if (key) state.schedule.keyMade(performance.now());
     const data = new Uint8Array(chunk.byteLength);
     chunk.copyTo(data);
     this.#onChunk({
