@@ -1,19 +1,16 @@
 // End to end in real headless Chromium: two browser pages and one CLI client (ffmpeg testsrc) in
 // one room. Each page shows the other two with frames updating; the CLI client records both
-// browsers' frames, which must be valid JPEGs at the size the pages chose. Saves screenshots to
+// browsers' frames, which must decode (JPEG, or H.264 to a CLI that decodes it) at the size the
+// pages chose. Saves screenshots to
 // artifacts/ (and docs/screenshot-room.png when UPDATE_SCREENSHOT=1).
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
-import {
-  decodeRecording,
-  killAllClients,
-  probe,
-  runClient,
-} from "../fixtures/client/run-client.ts";
+import { killAllClients, runClient } from "../fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
+import { recordedVideo } from "../support/recorded-video.ts";
 import {
   appData,
   framesByName,
@@ -101,7 +98,7 @@ browserTest(
       await ana.page.screenshot({ path: DOCS_SCREENSHOT });
     }
 
-    // The CLI client records both browsers: valid JPEGs at the size the pages chose.
+    // The CLI client records both browsers: valid pictures at the size the pages chose.
     await cli.waitFor(/recording ana to /);
     await cli.waitFor(/recording ben to /);
     await Bun.sleep(2000);
@@ -113,10 +110,12 @@ browserTest(
     ]);
     for (const file of files) {
       const path = join(recordDir, file);
-      expect(probe(path)).toMatchObject({ codec: "mjpeg", width: 320, height: 240 });
-      const { count, sizes } = decodeRecording(path);
-      expect(count).toBeGreaterThanOrEqual(10);
-      expect([...sizes]).toEqual(["320x240"]);
+      // JPEG, or H.264 where the CLI declares codecs=h264: as the page sent it, decoding clean.
+      const video = recordedVideo(path);
+      expect(["mjpeg", "h264"]).toContain(video.codec);
+      expect(video.errors).toBe("");
+      expect(video.count).toBeGreaterThanOrEqual(10);
+      expect([...video.sizes]).toEqual(["320x240"]);
     }
     // The CLI left: both pages drop its tile.
     await waitForRemoteTiles(ana.page, ["ben"], 1);
