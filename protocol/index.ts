@@ -6,3 +6,4 @@ export * from "./frame-encryption.ts";
 export * from "./join-options.ts";
 export * from "./layers.ts";
 export * from "./paths.ts";
+export * from "./room-control.ts";
