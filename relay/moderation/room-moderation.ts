@@ -41,6 +41,8 @@ export type AdminResult = "ok" | "no_participant";
 
 export class RoomModeration {
   #server: Server<unknown> | null = null;
+  /** The last hand's time: each hand gets a later one, so two in one millisecond keep order. */
+  #lastHand = 0;
 
   constructor(
     private readonly rooms: RoomRegistry,
@@ -117,10 +119,15 @@ export class RoomModeration {
   onHand(ws: PeerSocket, message: HandSend): void {
     const room = ws.data.room;
     if (!room) return;
-    const raisedAt = message.raised ? (ws.data.handRaisedAt ?? Date.now()) : undefined;
+    const raisedAt = message.raised ? (ws.data.handRaisedAt ?? this.#handTime()) : undefined;
     if (raisedAt === ws.data.handRaisedAt) return;
     ws.data.handRaisedAt = raisedAt;
     this.#updated(room, ws);
+  }
+
+  #handTime(): number {
+    this.#lastHand = Math.max(Date.now(), this.#lastHand + 1);
+    return this.#lastHand;
   }
 
   onRecording(ws: PeerSocket, message: RecordingSend): void {
