@@ -8,10 +8,10 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn } from "bun";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import type { ChatMessage } from "../../protocol/index.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
+import { spawnChatCli, stopAllChatClis } from "../support/chat-cli.ts";
 import { TestPeer } from "../support/peer.ts";
 import {
   joinAs,
@@ -23,73 +23,20 @@ import {
 import { SECRET, token } from "../support/secure-peer.ts";
 
 const browserTest = test.skipIf(!hasChromium);
-const CLIENT_MAIN = join(import.meta.dir, "..", "..", "client", "main.ts");
 const ARTIFACTS = join(import.meta.dir, "..", "..", "artifacts");
 const XSS = "<img src=x onerror=window.__pwned=1>";
 
 const relays: SpawnedRelay[] = [];
 const pages: Participant[] = [];
-interface ChatCli {
-  proc: Bun.Subprocess<"pipe", "ignore", "pipe">;
-  lines: string[];
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
-  type(line: string): void;
-}
-const procs: ChatCli[] = [];
 const peers: TestPeer[] = [];
 
 afterAll(async () => {
   for (const page of pages) await page.context.close().catch(() => {});
   await closeAllBrowsers();
-  for (const cli of procs) {
-    cli.proc.kill("SIGINT");
-    const killer = setTimeout(() => cli.proc.kill("SIGKILL"), 5000);
-    await cli.proc.exited;
-    clearTimeout(killer);
-  }
+  await stopAllChatClis();
   for (const peer of peers) peer.close();
   for (const relay of relays) await relay.stop();
 });
-
-/** The CLI with its stdin a pipe (chat lines go in there) and its stderr collected. */
-function spawnCli(args: string[]): ChatCli {
-  const proc = spawn([process.execPath, CLIENT_MAIN, ...args], {
-    stdin: "pipe",
-    stdout: "ignore",
-    stderr: "pipe",
-  });
-  const lines: string[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let pending = "";
-    for await (const chunk of proc.stderr) {
-      pending += decoder.decode(chunk, { stream: true });
-      const parts = pending.split("\n");
-      pending = parts.pop() ?? "";
-      lines.push(...parts);
-    }
-  })();
-  const waitFor = async (pattern: RegExp, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const line = lines.find((candidate) => pattern.test(candidate));
-      if (line) return line;
-      await Bun.sleep(50);
-    }
-    throw new Error(`CLI never said ${pattern}; it said:\n${lines.join("\n")}`);
-  };
-  const cli: ChatCli = {
-    proc,
-    lines,
-    waitFor,
-    type: (line) => {
-      proc.stdin.write(`${line}\n`);
-      proc.stdin.flush();
-    },
-  };
-  procs.push(cli);
-  return cli;
-}
 
 async function pageWithToken(
   browser: Awaited<ReturnType<typeof launchBrowser>>,
@@ -151,7 +98,7 @@ browserTest(
     const bob = await pageWithToken(browser, relay, room, "bob");
     await shareCamera(bob.page, "320x240", "10");
     const recordDir = mkdtempSync(join(tmpdir(), "framecast-chat-record-"));
-    const cli = spawnCli([
+    const cli = spawnChatCli([
       "--no-send",
       "--chat",
       "--record",
