@@ -43,4 +43,6 @@ export class LocalBus implements RoomBus {
   publishRoomEvent(): void {}
 
   onRoomEvent(): void {}
+
+  readonly nodeId = 0;
 }

@@ -34,7 +34,7 @@ export class RedisBus implements RoomBus {
   #beats = 0;
   #sweeping = false;
   readonly moderation: RedisModerationStore;
-  #onRoomEvent: ((roomName: string, event: RoomEvent) => void) | null = null;
+  #onRoomEvent: ((roomName: string, event: RoomEvent, node: number) => void) | null = null;
 
   constructor(url: string, rooms: RoomRegistry, maxFrameBytes: number) {
     this.#link = new RedisLink(url, {
@@ -67,7 +67,7 @@ export class RedisBus implements RoomBus {
     this.#link.commands.publish(tracked.control, text).catch(() => {});
   }
 
-  onRoomEvent(handler: (roomName: string, event: RoomEvent) => void): void {
+  onRoomEvent(handler: (roomName: string, event: RoomEvent, node: number) => void): void {
     this.#onRoomEvent = handler;
   }
 
@@ -85,7 +85,9 @@ export class RedisBus implements RoomBus {
       clusterStats.malformed++;
       return;
     }
-    if (record.node !== this.#lease.nodeId) this.#onRoomEvent?.(roomName, event);
+    const node = record.node;
+    if (typeof node !== "number" || node === this.#lease.nodeId) return;
+    this.#onRoomEvent?.(roomName, event, node);
   }
 
   deliverTo(delivery: LocalDelivery): void {

@@ -51,6 +51,8 @@ export interface RoomBus {
   readonly moderation: ModerationStore;
   /** Chat and moderation for the room's participants on other relays (none: nothing to do). */
   publishRoomEvent(roomName: string, event: RoomEvent): void;
-  /** Where room events from other relays go; set once at start. */
-  onRoomEvent(handler: (roomName: string, event: RoomEvent) => void): void;
+  /** Where room events from other relays go (`node`: the relay that sent it); set once at start. */
+  onRoomEvent(handler: (roomName: string, event: RoomEvent, node: number) => void): void;
+  /** This relay's node id on the bus (0 for a lone relay). */
+  readonly nodeId: number;
 }

@@ -122,6 +122,8 @@ export function createApp(
       if (!isUpgrade(request)) return plain(426, "this endpoint takes a WebSocket upgrade");
       // In a cluster: learn who is on the other relays first, for this peer's welcome.
       await bus.prepareRoom(params.room);
+      // ...and the room's chat history, when this relay has nobody in it yet.
+      await moderation?.prepareJoin(params.room);
       const peer = peerFor(bus, params.room, admission.name, false);
       peer.canPublish = admission.canPublish;
       peer.canModerate = admission.canModerate;

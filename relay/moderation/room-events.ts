@@ -14,11 +14,16 @@ export type RoomAction = "lock" | "unlock" | "lower_hands" | "end";
 
 export type RoomEvent =
   | { kind: "chat"; message: ChatMessage }
+  /** A relay about to seat the room's first participant here asks the others for its chat. */
+  | { kind: "history_request" }
+  /** The answer, for relay `to` only: the room's last messages, oldest first. */
+  | { kind: "history"; to: number; messages: ChatMessage[] }
   | { kind: "target"; target: number; action: TargetAction; media?: MediaKind; by: string }
   | { kind: "room"; action: RoomAction; by: string };
 
 const ROOM_ACTIONS: readonly string[] = ["lock", "unlock", "lower_hands", "end"];
 const MAX_TEXT = 16_384;
+const MAX_HISTORY = 200;
 
 const { isPeerId, isMedia, isRecord } = roomControlChecks;
 
@@ -37,8 +42,21 @@ function validChat(value: unknown): ChatMessage | null {
 /** The event in a bus message, or null when it is not one (a roster, garbage). */
 export function decodeRoomEvent(value: Record<string, unknown>): RoomEvent | null {
   const event = value.event;
-  if (!isRecord(event) || (typeof event.by !== "string" && event.kind !== "chat")) return null;
+  if (!isRecord(event)) return null;
+  if (typeof event.by !== "string" && ["target", "room"].includes(event.kind as string))
+    return null;
   switch (event.kind) {
+    case "history_request":
+      return { kind: "history_request" };
+    case "history": {
+      const { to, messages } = event;
+      if (!Number.isInteger(to) || !Array.isArray(messages)) return null;
+      const valid = messages
+        .slice(-MAX_HISTORY)
+        .map(validChat)
+        .filter((m): m is ChatMessage => m !== null);
+      return { kind: "history", to: to as number, messages: valid };
+    }
     case "chat": {
       const message = validChat(event.message);
       return message ? { kind: "chat", message } : null;

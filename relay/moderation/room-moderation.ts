@@ -36,11 +36,34 @@ export const MODERATION_REFUSALS: Record<ModerationRefusal, { status: number; me
   },
 };
 
+/** How long a first join here waits for other relays' chat history. */
+const HISTORY_WAIT_MS = 300;
+const PENDING_HISTORY_MS = 10_000;
+
+/** Two histories as one: each message once, oldest first, the last CHAT_HISTORY_SIZE. */
+export function mergeHistory(a: ChatMessage[], b: ChatMessage[]): ChatMessage[] {
+  const seen = new Set<string>();
+  const out: ChatMessage[] = [];
+  for (const message of [...a, ...b]) {
+    const key = `${message.from}:${message.time}:${message.text ?? ""}:${message.sealed ?? ""}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(message);
+  }
+  out.sort((x, y) => x.time - y.time);
+  return out.slice(-CHAT_HISTORY_SIZE);
+}
+
 /** What the admin HTTP API can ask (relay/http/admin-moderation.ts). */
 export type AdminResult = "ok" | "no_participant";
 
 export class RoomModeration {
   #server: Server<unknown> | null = null;
+  /** Chat history asked of other relays for a room about to get its first participant here. */
+  readonly #pendingHistory = new Map<
+    string,
+    { messages: ChatMessage[]; answered: Promise<void>; resolve: () => void }
+  >();
   /** The last hand's time: each hand gets a later one, so two in one millisecond keep order. */
   #lastHand = 0;
 
@@ -48,7 +71,38 @@ export class RoomModeration {
     private readonly rooms: RoomRegistry,
     private readonly bus: RoomBus,
   ) {
-    bus.onRoomEvent((room, event) => this.#remoteEvent(room, event));
+    bus.onRoomEvent((room, event, node) => this.#remoteEvent(room, event, node));
+  }
+
+  /**
+   * Before the first participant here joins a room others already hold (a cluster): the other
+   * relays' chat history, so the newcomer's replay is the room's. Waits at most HISTORY_WAIT_MS.
+   */
+  async prepareJoin(roomName: string): Promise<void> {
+    if (this.rooms.rooms.has(roomName) || this.bus.remotePeers(roomName).length === 0) return;
+    let pending = this.#pendingHistory.get(roomName);
+    if (!pending) {
+      let resolve = () => {};
+      const answered = new Promise<void>((done) => {
+        resolve = done;
+      });
+      pending = { messages: [], answered, resolve };
+      this.#pendingHistory.set(roomName, pending);
+      const entry = pending;
+      // Unclaimed (the join never came): forgotten after a while.
+      setTimeout(() => {
+        if (this.#pendingHistory.get(roomName) === entry) this.#pendingHistory.delete(roomName);
+      }, PENDING_HISTORY_MS).unref?.();
+      this.bus.publishRoomEvent(roomName, { kind: "history_request" });
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      pending.answered,
+      new Promise<void>((done) => {
+        timer = setTimeout(done, HISTORY_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   attach(server: Server<unknown>): void {
@@ -73,6 +127,11 @@ export class RoomModeration {
 
   /** After the welcome: the room's chat history, oldest first. */
   joined(ws: PeerSocket, room: Room): void {
+    const pending = this.#pendingHistory.get(room.name);
+    if (pending) {
+      this.#pendingHistory.delete(room.name);
+      room.chat.splice(0, room.chat.length, ...mergeHistory(pending.messages, room.chat));
+    }
     for (const message of room.chat) ws.send(encodeControl({ ...message, history: true }));
   }
 
@@ -307,9 +366,22 @@ export class RoomModeration {
     this.#server?.publish(room.presenceTopic, text);
   }
 
-  #remoteEvent(roomName: string, event: RoomEvent): void {
+  #remoteEvent(roomName: string, event: RoomEvent, node: number): void {
     const room = this.rooms.rooms.get(roomName);
     switch (event.kind) {
+      case "history_request":
+        if (room && room.chat.length > 0) {
+          this.bus.publishRoomEvent(roomName, { kind: "history", to: node, messages: room.chat });
+        }
+        return;
+      case "history": {
+        if (event.to !== this.bus.nodeId) return;
+        const pending = this.#pendingHistory.get(roomName);
+        if (!pending) return;
+        pending.messages = mergeHistory(pending.messages, event.messages);
+        pending.resolve();
+        return;
+      }
       case "chat":
         if (room) this.#deliverChat(room, event.message);
         return;

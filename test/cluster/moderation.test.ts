@@ -137,3 +137,28 @@ test.skipIf(!hasRedis)("a lock set on relay A refuses a newcomer at relay B", as
   await Bun.sleep(100);
   await enter(b, "xlock", "late");
 });
+
+test.skipIf(!hasRedis)(
+  "the first participant on relay B gets the chat history held on relay A",
+  async () => {
+    const [a, b] = relays as [ClusterRelay, ClusterRelay];
+    const alice = await enter(a, "xhist", "alice");
+    for (let i = 0; i < 3; i++) alice.ws.send(encodeChat({ text: `earlier ${i}` }));
+    await alice.until(
+      () => alice.controls.filter((c) => c.type === "chat").length === 3 || undefined,
+      "echoes",
+    );
+    const bob = await enter(b, "xhist", "bob");
+    const history = await bob.until(
+      () => {
+        const got = bob.controls.filter((c): c is ChatMessage => c.type === "chat");
+        return got.length === 3 ? got : undefined;
+      },
+      "history from relay A",
+      10_000,
+    );
+    expect(history.map((m) => m.text)).toEqual(["earlier 0", "earlier 1", "earlier 2"]);
+    expect(history.every((m) => m.history === true && m.from === alice.welcome.id)).toBe(true);
+  },
+  30_000,
+);
