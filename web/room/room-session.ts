@@ -194,6 +194,7 @@ export class RoomSession {
     this.#ui.where.textContent = `room ${options.room}`;
     this.#setCameraState("off");
     this.#setViewOnly(this.#viewOnlyHint);
+    delete ui.app.dataset.ended;
   }
 
   start(): void {
@@ -217,6 +218,7 @@ export class RoomSession {
     this.#peopleChanged();
     this.#ui.where.textContent = "";
     this.#ui.app.dataset.viewOnly = "false";
+    delete this.#ui.app.dataset.ended;
     this.#ui.viewOnlyBadge.hidden = true;
     this.#ui.alone.hidden = true;
     this.#hideNotice(this.#ui.relayNotice);
