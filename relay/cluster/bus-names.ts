@@ -33,6 +33,11 @@ export function lockKey(room: string): string {
   return `${PREFIX}lock:${room}`;
 }
 
+/** Token ids in a locked room when it was locked: they may reconnect while it stays locked. */
+export function seatedKey(room: string): string {
+  return `${PREFIX}seated:${room}`;
+}
+
 export type BusChannel = { kind: "frames" | "control"; room: string };
 
 export function parseChannel(channel: string): BusChannel | null {

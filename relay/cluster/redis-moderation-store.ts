@@ -3,7 +3,7 @@
 // own decisions while Redis is down (joins are then checked against what it knows).
 import { log } from "../log.ts";
 import { MemoryModerationStore, type ModerationStore } from "../moderation/moderation-store.ts";
-import { denyKey, lockKey } from "./bus-names.ts";
+import { denyKey, lockKey, seatedKey } from "./bus-names.ts";
 import type { RedisLink } from "./redis-link.ts";
 
 /** A lock outlives the call by at most this long if nobody unlocks it (rooms are reused). */
@@ -38,7 +38,7 @@ export class RedisModerationStore implements ModerationStore {
     if (!this.link.up) return;
     const done = locked
       ? this.link.commands.set(lockKey(room), "1", "PX", LOCK_TTL_MS)
-      : this.link.commands.del(lockKey(room));
+      : this.link.commands.del(lockKey(room), seatedKey(room));
     done.catch((error: Error) => log("warn", "cluster_lock_failed", { error: error.message }));
   }
 
@@ -48,6 +48,27 @@ export class RedisModerationStore implements ModerationStore {
       return (await this.link.commands.exists(lockKey(room))) === 1;
     } catch {
       return this.#local.lockedNow(room);
+    }
+  }
+
+  seat(room: string, tokenIds: string[]): void {
+    this.#local.seat(room, tokenIds);
+    if (tokenIds.length === 0 || !this.link.up) return;
+    this.link.commands
+      .pipeline()
+      .sadd(seatedKey(room), ...tokenIds)
+      .pexpire(seatedKey(room), LOCK_TTL_MS)
+      .exec()
+      .catch((error: Error) => log("warn", "cluster_lock_failed", { error: error.message }));
+  }
+
+  async isSeated(room: string, tokenId: string): Promise<boolean> {
+    if (this.#local.seatedNow(room, tokenId)) return true;
+    if (!this.link.up) return false;
+    try {
+      return (await this.link.commands.sismember(seatedKey(room), tokenId)) === 1;
+    } catch {
+      return false;
     }
   }
 }

@@ -8,6 +8,9 @@ export interface ModerationStore {
   isDenied(tokenId: string): Promise<boolean>;
   setLocked(room: string, locked: boolean): void;
   isLocked(room: string): Promise<boolean>;
+  /** Tokens in the room when it was locked: they may come back (a dropped link reconnecting). */
+  seat(room: string, tokenIds: string[]): void;
+  isSeated(room: string, tokenId: string): Promise<boolean>;
 }
 
 /** Entries past this many are swept of expired ones before another is added. */
@@ -17,6 +20,7 @@ export class MemoryModerationStore implements ModerationStore {
   /** Token id → expiry in ms. */
   readonly #denied = new Map<string, number>();
   readonly #locked = new Set<string>();
+  readonly #seated = new Map<string, Set<string>>();
 
   deny(tokenId: string, expiresAt: number): void {
     if (this.#denied.size >= SWEEP_AT) this.#sweep();
@@ -37,7 +41,24 @@ export class MemoryModerationStore implements ModerationStore {
 
   setLocked(room: string, locked: boolean): void {
     if (locked) this.#locked.add(room);
-    else this.#locked.delete(room);
+    else {
+      this.#locked.delete(room);
+      this.#seated.delete(room);
+    }
+  }
+
+  seat(room: string, tokenIds: string[]): void {
+    const seated = this.#seated.get(room) ?? new Set<string>();
+    for (const id of tokenIds) seated.add(id);
+    this.#seated.set(room, seated);
+  }
+
+  seatedNow(room: string, tokenId: string): boolean {
+    return this.#seated.get(room)?.has(tokenId) === true;
+  }
+
+  async isSeated(room: string, tokenId: string): Promise<boolean> {
+    return this.seatedNow(room, tokenId);
   }
 
   lockedNow(room: string): boolean {

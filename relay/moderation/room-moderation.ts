@@ -116,8 +116,10 @@ export class RoomModeration {
   ): Promise<ModerationRefusal | null> {
     const store = this.bus.moderation;
     if (admission.token && (await store.isDenied(admission.token.id))) return "removed";
-    if (!admission.canModerate && (await store.isLocked(room))) return "room_locked";
-    return null;
+    if (admission.canModerate || !(await store.isLocked(room))) return null;
+    // Someone who was in when the room was locked may come back (its link dropped).
+    if (admission.token && (await store.isSeated(room, admission.token.id))) return null;
+    return "room_locked";
   }
 
   /** Whether the room is locked (for the welcome of a moderator who joins it anyway). */
@@ -272,6 +274,13 @@ export class RoomModeration {
   #applyRoomAction(roomName: string, action: RoomAction, by: string): void {
     const room = this.rooms.rooms.get(roomName);
     if (!room) return;
+    if (action === "lock") {
+      // Those here now keep their seats: a dropped link may reconnect into the locked room.
+      const tokens = [...room.peers.values()].flatMap((peer) =>
+        peer.data.token ? [peer.data.token.id] : [],
+      );
+      this.bus.moderation.seat(roomName, tokens);
+    }
     if (action === "end") {
       for (const peer of [...room.peers.values()]) closeWith(peer, Refusals.callEnded);
       return;

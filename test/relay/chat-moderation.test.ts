@@ -180,10 +180,17 @@ test("a moderator removes B: B's socket closes with 4010 and the same token is r
   await enter("mod2", "bob");
 });
 
-test("a moderator locks the room: a newcomer is refused with the reason, a moderator gets in", async () => {
+test("a moderator locks the room: a newcomer is refused with the reason, a moderator and those seated get in", async () => {
   const mod = await enter("mod3", "host", { canModerate: true });
+  const seated = await enter("mod3", "seated");
   mod.ws.send(encodeModerate("lock"));
   await mod.waitForControl("moderation", (m) => m.action === "lock");
+  // Someone who was in when the room was locked may come back (a dropped link).
+  seated.close();
+  await mod.waitForControl("leave");
+  const back = await OptionsPeer.join(`${relay.wsUrl}/v1/rooms/mod3?token=${seated.jwt}`);
+  open.push(back);
+  expect(back.welcome.locked).toBe(true);
   const refused = await tryUpgrade(
     `${relay.httpUrl}/v1/rooms/mod3?token=${await token("mod3", "late")}`,
   );
