@@ -12,6 +12,8 @@ export const MAX_CHAT_CHARS = 2000;
 export const MAX_SEALED_CHAT_CHARS = Math.ceil((8000 + 12 + 16) / 3) * 4;
 /** Chat messages a relay keeps per room (in memory only) and replays to whoever joins. */
 export const CHAT_HISTORY_SIZE = 200;
+/** ...and at most this many characters of text or sealed payload in all (memory per room). */
+export const CHAT_HISTORY_CHARS = 512 * 1024;
 
 /** The media a moderator can stop and allow again (the relay then drops it). */
 export type MediaKind = "camera" | "sound" | "screen";

@@ -42,6 +42,8 @@ export class Room {
   readonly e2eeNotedSenders = new Set<number>();
   /** The last CHAT_HISTORY_SIZE chat messages, in memory only (relay/moderation/). */
   readonly chat: ChatMessage[] = [];
+  /** Characters of text and sealed payload in `chat` (capped at CHAT_HISTORY_CHARS). */
+  chatChars = 0;
 
   constructor(readonly name: string) {
     const topics = roomTopics(name);

@@ -4,6 +4,7 @@
 // of denied tokens are refused), and the same happens for events from other relays.
 import type { Server } from "bun";
 import {
+  CHAT_HISTORY_CHARS,
   CHAT_HISTORY_SIZE,
   type ChatMessage,
   type ChatSend,
@@ -39,6 +40,21 @@ export const MODERATION_REFUSALS: Record<ModerationRefusal, { status: number; me
 /** How long a first join here waits for other relays' chat history. */
 const HISTORY_WAIT_MS = 300;
 const PENDING_HISTORY_MS = 10_000;
+
+/** What a message costs the room's history. */
+function chatChars(message: ChatMessage): number {
+  return (message.text?.length ?? 0) + (message.sealed?.length ?? 0) + message.name.length;
+}
+
+/** Oldest messages go while the history is over its count or its characters. */
+function trimHistory(room: Room): void {
+  while (
+    room.chat.length > CHAT_HISTORY_SIZE ||
+    (room.chatChars > CHAT_HISTORY_CHARS && room.chat.length > 1)
+  ) {
+    room.chatChars -= chatChars(room.chat.shift() as ChatMessage);
+  }
+}
 
 /** Two histories as one: each message once, oldest first, the last CHAT_HISTORY_SIZE. */
 export function mergeHistory(a: ChatMessage[], b: ChatMessage[]): ChatMessage[] {
@@ -133,6 +149,8 @@ export class RoomModeration {
     if (pending) {
       this.#pendingHistory.delete(room.name);
       room.chat.splice(0, room.chat.length, ...mergeHistory(pending.messages, room.chat));
+      room.chatChars = room.chat.reduce((sum, m) => sum + chatChars(m), 0);
+      trimHistory(room);
     }
     for (const message of room.chat) ws.send(encodeControl({ ...message, history: true }));
   }
@@ -360,7 +378,8 @@ export class RoomModeration {
 
   #deliverChat(room: Room, message: ChatMessage): void {
     room.chat.push(message);
-    if (room.chat.length > CHAT_HISTORY_SIZE) room.chat.shift();
+    room.chatChars += chatChars(message);
+    trimHistory(room);
     this.#publish(room, encodeControl(message));
   }
 
