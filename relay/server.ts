@@ -11,6 +11,7 @@ import { createAdminCheck } from "./http/admin-access.ts";
 import { createApp } from "./http/app.ts";
 import { log } from "./log.ts";
 import { createMetricsRegistry } from "./metrics.ts";
+import { registerModerationMetrics } from "./moderation/moderation-metrics.ts";
 import { RoomModeration } from "./moderation/room-moderation.ts";
 import type { Peer } from "./peer.ts";
 import { closeWith, Refusals } from "./refusals.ts";
@@ -59,6 +60,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   registerAckMetrics(registry);
   registerLayerMetrics(registry);
   registerWebhookMetrics(registry);
+  registerModerationMetrics(registry);
   const webhooks = startWebhooks(config.deploy);
   const readiness = { clustered: config.redisUrl !== null, stopping: false };
   const gate = new UpgradeGate(config.security);

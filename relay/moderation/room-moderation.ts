@@ -24,6 +24,7 @@ import { closeWith, Refusals, refuseMessage } from "../refusals.ts";
 import type { Room, RoomRegistry } from "../rooms.ts";
 import { relayEvents } from "../webhooks/events.ts";
 import { MediaBit } from "./media-stop.ts";
+import { countAction, moderationStats } from "./moderation-metrics.ts";
 import type { RoomAction, RoomEvent, TargetAction } from "./room-events.ts";
 
 /** Why a join is refused by moderation, as the upgrade's answer says it. */
@@ -292,6 +293,7 @@ export class RoomModeration {
   #applyRoomAction(roomName: string, action: RoomAction, by: string): void {
     const room = this.rooms.rooms.get(roomName);
     if (!room) return;
+    countAction(action);
     if (action === "lock") {
       // Those here now keep their seats: a dropped link may reconnect into the locked room.
       const tokens = [...room.peers.values()].flatMap((peer) =>
@@ -348,6 +350,7 @@ export class RoomModeration {
     media: MediaKind | undefined,
     by: string,
   ): void {
+    countAction(action);
     if (action === "remove") {
       const token = target.data.token;
       if (token) this.bus.moderation.deny(token.id, token.expiresAt);
@@ -377,6 +380,7 @@ export class RoomModeration {
   }
 
   #deliverChat(room: Room, message: ChatMessage): void {
+    moderationStats.chatMessages++;
     room.chat.push(message);
     room.chatChars += chatChars(message);
     trimHistory(room);

@@ -253,4 +253,8 @@ test("admin API: list participants, remove one (denied), lock and unlock, end", 
   await enter("adm", "carol");
   expect((await fetch(`${base}/end`, { method: "POST", headers: admin })).status).toBe(204);
   expect((await a.waitForClose()).code).toBe(CloseCode.CallEnded);
+  // Counted in /metrics.
+  const metrics = await (await fetch(`${relay.httpUrl}/metrics`, { headers: admin })).text();
+  expect(metrics).toMatch(/^framecast_moderation_actions_total\{action="remove"\} [1-9]/m);
+  expect(metrics).toMatch(/^framecast_chat_messages_total [1-9]/m);
 });
