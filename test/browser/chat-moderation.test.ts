@@ -4,6 +4,7 @@
 // with --record puts REC on every page, a moderator's page stops a camera, removes a participant
 // (whose page says so) and locks the room (a newcomer's page says why it can't join). Then an
 // encrypted room: the pages read each other's chat, a v1 peer without the key gets sealed bytes.
+// Screenshots go to artifacts/ (and docs/screenshot-chat.png with UPDATE_SCREENSHOT=1).
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -181,8 +182,15 @@ browserTest(
     // The host opens the people list: lower all hands, stop bob's camera.
     await host.page.click("#people-button");
     mkdirSync(ARTIFACTS, { recursive: true });
-    await host.page.click("#chat-button");
+    if ((await host.page.getAttribute("#chat-button", "aria-expanded")) !== "true") {
+      await host.page.click("#chat-button");
+    }
     await host.page.screenshot({ path: join(ARTIFACTS, "chat-moderation-host.png") });
+    if (process.env.UPDATE_SCREENSHOT === "1") {
+      await host.page.screenshot({
+        path: join(import.meta.dir, "..", "..", "docs", "screenshot-chat.png"),
+      });
+    }
     await host.page.click('.moderation-room [data-action="lower_hands"]');
     await host.page.waitForFunction(() => document.querySelector(".hands-list") === null, null, {
       timeout: 10_000,
