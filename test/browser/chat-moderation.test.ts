@@ -231,6 +231,22 @@ browserTest(
     await dave.page.waitForSelector('#app[data-state="refused"]', { timeout: 20_000 });
     expect(await dave.page.textContent("#relay-notice")).toContain("locked");
     await dave.page.screenshot({ path: join(ARTIFACTS, "chat-moderation-locked.png") });
+
+    // Ask carol to mute (advisory: her page says so), then end the call (two clicks).
+    const carolId = await carol.page.$eval("#app", (app) => (app as HTMLElement).dataset.selfId);
+    await host.page.click(`.moderation-actions[data-peer-id="${carolId}"] [data-action="mute"]`);
+    await carol.page.waitForSelector('#relay-notice[data-code="moderation_mute"]', {
+      timeout: 10_000,
+    });
+    expect(await carol.page.textContent("#relay-notice")).toContain(
+      "host (moderator) asked you to mute",
+    );
+    await host.page.click('.moderation-room [data-action="end"]');
+    await host.page.click('.moderation-room [data-action="end"]');
+    await carol.page.waitForSelector('#app[data-ended="4011"]', { timeout: 10_000 });
+    expect(await carol.page.textContent("#relay-notice")).toContain("ended the call for everyone");
+    expect(await carol.page.textContent("#status")).toBe("call ended");
+    await cli.waitFor(/left the room: a moderator ended the call/);
     await bob.page.screenshot({ path: join(ARTIFACTS, "chat-moderation-removed.png") });
     for (const page of [host, bob, carol]) {
       expect(page.errors.filter((e) => !/status of (401|403)/.test(e))).toEqual([]);

@@ -42,20 +42,29 @@ export function personActions(
   return box;
 }
 
+/** Until when the End button waits for its confirming click (kept across re-renders). */
+let endArmedUntil = 0;
+const END_CONFIRM_MS = 5000;
+
 /** Ends the call on a second click (the first asks): a slip of the finger ends nothing. */
 function endButton(send: Send): HTMLButtonElement {
-  const button = actionButton("End call for everyone", "end", () => {
-    if (button.dataset.armed === "true") {
+  const armed = () => Date.now() < endArmedUntil;
+  const label = () => (armed() ? "Click again to end the call" : "End call for everyone");
+  const button = actionButton(label(), "end", () => {
+    if (armed()) {
+      endArmedUntil = 0;
       send(encodeModerate("end"));
       return;
     }
+    endArmedUntil = Date.now() + END_CONFIRM_MS;
+    button.textContent = label();
     button.dataset.armed = "true";
-    button.textContent = "Click again to end the call";
     setTimeout(() => {
-      button.dataset.armed = "false";
-      button.textContent = "End call for everyone";
-    }, 5000);
+      button.textContent = label();
+      button.dataset.armed = String(armed());
+    }, END_CONFIRM_MS);
   });
+  button.dataset.armed = String(armed());
   return button;
 }
 
