@@ -13,7 +13,9 @@ import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import type { ChatMessage } from "../../protocol/index.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
 import { spawnChatCli, stopAllChatClis } from "../support/chat-cli.ts";
+import { startClusterRelay } from "../support/cluster.ts";
 import { TestPeer } from "../support/peer.ts";
+import { hasRedis, TestRedis } from "../support/redis.ts";
 import {
   joinAs,
   openPage,
@@ -291,4 +293,43 @@ browserTest(
     await waitForChat(ana, "plain from keyless");
   },
   60_000,
+);
+
+browserTest.skipIf(!hasRedis)(
+  "cluster: a moderator on relay A removes a page on relay B; its link is refused at relay A too",
+  async () => {
+    const redis = await TestRedis.start();
+    try {
+      const a = await startClusterRelay(redis.url, ["--auth-secret", SECRET]);
+      const b = await startClusterRelay(redis.url, ["--auth-secret", SECRET]);
+      relays.push(a, b);
+      const room = "spread";
+      const browser = await launchBrowser();
+      const host = await pageWithToken(browser, a, room, "host", true);
+      const bobToken = await token(room, "bob");
+      const bob = await openPage(browser, `${b.httpUrl}/r/${room}?token=${bobToken}`);
+      pages.push(bob);
+      await bob.page.click("#join-button");
+      await bob.page.waitForSelector('#app[data-state="live"]', { timeout: 15_000 });
+      const bobId = await bob.page.$eval("#app", (app) => (app as HTMLElement).dataset.selfId);
+      await host.page.click("#people-button");
+      const remove = `.moderation-actions[data-peer-id="${bobId}"] [data-action="remove"]`;
+      await host.page.waitForSelector(remove, { timeout: 15_000 });
+      await host.page.click(remove);
+      await bob.page.waitForSelector('#app[data-ended="4010"]', { timeout: 15_000 });
+      expect(await bob.page.textContent("#relay-notice")).toContain("removed you");
+      // The same join link, opened on the other relay: refused, and the page says why.
+      const again = await openPage(browser, `${a.httpUrl}/r/${room}?token=${bobToken}`);
+      pages.push(again);
+      await again.page.click("#join-button");
+      await again.page.waitForSelector('#app[data-state="refused"]', { timeout: 20_000 });
+      expect(await again.page.textContent("#relay-notice")).toContain(
+        "A moderator removed you from this room",
+      );
+    } finally {
+      for (const relay of relays.splice(0)) await relay.stop();
+      await redis.stop();
+    }
+  },
+  90_000,
 );
