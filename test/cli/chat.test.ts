@@ -70,6 +70,20 @@ test("prints chat and history, sends stdin lines, announces --record; removal en
   host.ws.send(encodeModerate("remove", cliId));
   await cli.waitFor(/left the room: a moderator removed you/);
   expect(await cli.proc.exited).toBe(1);
+  // Locked: a new CLI is refused before joining, in the relay's words.
+  host.ws.send(encodeModerate("lock"));
+  await host.waitForControl("moderation", (m) => m.action === "lock");
+  const late = spawnChatCli([
+    "--no-send",
+    "--relay",
+    relay.wsUrl,
+    "--room",
+    "cliroom",
+    "--token",
+    await token("cliroom", "late"),
+  ]);
+  await late.waitFor(/HTTP 403 the room is locked by a moderator/);
+  expect(await late.proc.exited).toBe(1);
 }, 60_000);
 
 test("in an encrypted room the CLI's chat is sealed: a keyless peer gets base64, a keyed CLI reads it", async () => {
