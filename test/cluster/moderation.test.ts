@@ -171,3 +171,23 @@ test.skipIf(!hasRedis)(
   },
   30_000,
 );
+
+test.skipIf(!hasRedis)(
+  "the admin API of relay B lists and removes a participant on relay A",
+  async () => {
+    const [a, b] = relays as [ClusterRelay, ClusterRelay];
+    const alice = await enter(a, "xadmin", "alice");
+    const list = await fetch(`${b.httpUrl}/v1/rooms/xadmin/participants`);
+    expect(list.status).toBe(200);
+    const body = (await list.json()) as { participants: { id: number; name: string }[] };
+    expect(body.participants.map((p) => p.name)).toEqual(["alice"]);
+    const removed = await fetch(`${b.httpUrl}/v1/rooms/xadmin/participants/${alice.welcome.id}`, {
+      method: "DELETE",
+    });
+    expect(removed.status).toBe(204);
+    expect((await alice.waitForClose(10_000)).code).toBe(CloseCode.Removed);
+    const again = await tryUpgrade(`${b.httpUrl}/v1/rooms/xadmin?token=${alice.jwt}`);
+    expect(again.status).toBe(403);
+  },
+  30_000,
+);
