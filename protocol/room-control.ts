@@ -152,7 +152,11 @@ export function readRoomControl(
       if (text !== undefined && typeof text !== "string") return null;
       if (sealed !== undefined && typeof sealed !== "string") return null;
       if (text === undefined && sealed === undefined) return null;
-      return sealed === undefined ? { type: "chat", text } : { type: "chat", sealed };
+      const message: ChatSend = { type: "chat" };
+      // Both given: kept, so the relay refuses it (chatProblem says "both") rather than guess.
+      if (text !== undefined) message.text = text;
+      if (sealed !== undefined) message.sealed = sealed;
+      return message;
     }
     case "hand":
       return typeof value.raised === "boolean" ? { type: "hand", raised: value.raised } : null;

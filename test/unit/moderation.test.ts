@@ -54,6 +54,8 @@ test("client chat, hand and moderate messages are checked", () => {
   expect(parseClientControl('{"type":"chat","text":"hi"}')).toEqual({ type: "chat", text: "hi" });
   expect(parseClientControl('{"type":"chat","text":5}')).toBeNull();
   expect(parseClientControl('{"type":"chat"}')).toBeNull();
+  const both = parseClientControl('{"type":"chat","text":"a","sealed":"b"}');
+  expect(both?.type === "chat" && chatProblem(both)).toBe("both");
   expect(chatProblem({ type: "chat", text: "x".repeat(2001) })).toBe("too_long");
   // 2,000 characters outside the BMP are 4,000 UTF-16 units: still allowed.
   expect(chatProblem({ type: "chat", text: "😀".repeat(2000) })).toBeNull();
