@@ -198,6 +198,7 @@ browserTest(
       timeout: 10_000,
     });
     const bobId = await bob.page.$eval("#app", (app) => (app as HTMLElement).dataset.selfId);
+    await host.page.click(`.moderation-menu[data-peer-id="${bobId}"] summary`);
     await host.page.click(
       `.moderation-actions[data-peer-id="${bobId}"] [data-action="stop-camera"]`,
     );
@@ -236,6 +237,7 @@ browserTest(
 
     // Ask carol to mute (advisory: her page says so), then end the call (two clicks).
     const carolId = await carol.page.$eval("#app", (app) => (app as HTMLElement).dataset.selfId);
+    await host.page.click(`.moderation-menu[data-peer-id="${carolId}"] summary`);
     await host.page.click(`.moderation-actions[data-peer-id="${carolId}"] [data-action="mute"]`);
     await carol.page.waitForSelector('#relay-notice[data-code="moderation_mute"]', {
       timeout: 10_000,
@@ -314,7 +316,9 @@ browserTest.skipIf(!hasRedis)(
       const bobId = await bob.page.$eval("#app", (app) => (app as HTMLElement).dataset.selfId);
       await host.page.click("#people-button");
       const remove = `.moderation-actions[data-peer-id="${bobId}"] [data-action="remove"]`;
-      await host.page.waitForSelector(remove, { timeout: 15_000 });
+      const menu = `.moderation-menu[data-peer-id="${bobId}"] summary`;
+      await host.page.waitForSelector(menu, { timeout: 15_000 });
+      await host.page.click(menu);
       await host.page.click(remove);
       await bob.page.waitForSelector('#app[data-ended="4010"]', { timeout: 15_000 });
       expect(await bob.page.textContent("#relay-notice")).toContain("removed you");

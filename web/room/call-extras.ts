@@ -10,7 +10,7 @@ import {
 } from "../../protocol/index.ts";
 import { ChatPanel } from "../chat/chat-panel.ts";
 import { byId, element } from "../dom.ts";
-import { personActions, roomActions } from "./moderation-menu.ts";
+import { personMenu, roomActions } from "./moderation-menu.ts";
 import type { Participant } from "./participant-list.ts";
 import { PeopleStatus } from "./people-status.ts";
 
@@ -113,7 +113,7 @@ export class CallExtras {
       ...(peer.recording ? { recording: true } : {}),
       ...(peer.moderator ? { moderator: true } : {}),
       ...(peer.stopped?.length ? { stopped: peer.stopped } : {}),
-      actions: personActions(peer, this.status, this.#hooks.send),
+      actions: personMenu(peer, this.status, this.#hooks.send),
     };
   }
 

@@ -20,7 +20,30 @@ function actionButton(label: string, action: string, onClick: () => void): HTMLB
   return button;
 }
 
-/** The buttons beside one participant in the people list (null: not a moderator, or yourself). */
+/** Whose menus are open: the list is drawn afresh on every change, open menus stay open. */
+const openMenus = new Set<number>();
+
+/**
+ * A "Moderate" menu beside one participant in the people list (null: not a moderator, or
+ * yourself): a native disclosure, so it is keyboard- and screen-reader-friendly as is.
+ */
+export function personMenu(peer: PeerInfo, status: PeopleStatus, send: Send): HTMLElement | null {
+  const actions = personActions(peer, status, send);
+  if (!actions) return null;
+  const menu = element("details", "moderation-menu");
+  menu.dataset.peerId = String(peer.id);
+  menu.open = openMenus.has(peer.id);
+  const summary = element("summary", "moderation-summary", "Moderate");
+  summary.setAttribute("aria-label", `moderate ${peer.name}`);
+  menu.append(summary, actions);
+  menu.addEventListener("toggle", () => {
+    if (menu.open) openMenus.add(peer.id);
+    else openMenus.delete(peer.id);
+  });
+  return menu;
+}
+
+/** The buttons for one participant (null: not a moderator, or yourself). */
 export function personActions(
   peer: PeerInfo,
   status: PeopleStatus,
