@@ -1,14 +1,11 @@
-// Chat, raised hands, recording announcements and host controls for the relay's rooms: each
-// client message of protocol/room-control.ts is handled here, moderation is enforced here (the
+// Raised hands, recording announcements and host controls for the relay's rooms (chat: its own
+// file, room-chat.ts): each client message of protocol/room-control.ts comes here, moderation is
+// enforced here (the
 // fan-out drops stopped media, sockets of removed participants close, joins to locked rooms and
 // of denied tokens are refused), and the same happens for events from other relays.
 import type { Server } from "bun";
 import {
-  CHAT_HISTORY_CHARS,
-  CHAT_HISTORY_SIZE,
-  type ChatMessage,
   type ChatSend,
-  chatProblem,
   encodeControl,
   type HandSend,
   type MediaKind,
@@ -24,7 +21,8 @@ import { closeWith, Refusals, refuseMessage } from "../refusals.ts";
 import type { Room, RoomRegistry } from "../rooms.ts";
 import { relayEvents } from "../webhooks/events.ts";
 import { MediaBit } from "./media-stop.ts";
-import { countAction, moderationStats } from "./moderation-metrics.ts";
+import { countAction } from "./moderation-metrics.ts";
+import { RoomChat } from "./room-chat.ts";
 import type { RoomAction, RoomEvent, TargetAction } from "./room-events.ts";
 
 /** Why a join is refused by moderation, as the upgrade's answer says it. */
@@ -38,49 +36,13 @@ export const MODERATION_REFUSALS: Record<ModerationRefusal, { status: number; me
   },
 };
 
-/** How long a first join here waits for other relays' chat history. */
-const HISTORY_WAIT_MS = 300;
-const PENDING_HISTORY_MS = 10_000;
-
-/** What a message costs the room's history. */
-function chatChars(message: ChatMessage): number {
-  return (message.text?.length ?? 0) + (message.sealed?.length ?? 0) + message.name.length;
-}
-
-/** Oldest messages go while the history is over its count or its characters. */
-function trimHistory(room: Room): void {
-  while (
-    room.chat.length > CHAT_HISTORY_SIZE ||
-    (room.chatChars > CHAT_HISTORY_CHARS && room.chat.length > 1)
-  ) {
-    room.chatChars -= chatChars(room.chat.shift() as ChatMessage);
-  }
-}
-
-/** Two histories as one: each message once, oldest first, the last CHAT_HISTORY_SIZE. */
-export function mergeHistory(a: ChatMessage[], b: ChatMessage[]): ChatMessage[] {
-  const seen = new Set<string>();
-  const out: ChatMessage[] = [];
-  for (const message of [...a, ...b]) {
-    const key = `${message.from}:${message.time}:${message.text ?? ""}:${message.sealed ?? ""}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(message);
-  }
-  out.sort((x, y) => x.time - y.time);
-  return out.slice(-CHAT_HISTORY_SIZE);
-}
-
 /** What the admin HTTP API can ask (relay/http/admin-moderation.ts). */
 export type AdminResult = "ok" | "no_participant";
 
 export class RoomModeration {
   #server: Server<unknown> | null = null;
-  /** Chat history asked of other relays for a room about to get its first participant here. */
-  readonly #pendingHistory = new Map<
-    string,
-    { messages: ChatMessage[]; answered: Promise<void>; resolve: () => void }
-  >();
+  /** Chat and its history (room-chat.ts). */
+  readonly #chat: RoomChat;
   /** The last hand's time: each hand gets a later one, so two in one millisecond keep order. */
   #lastHand = 0;
 
@@ -88,38 +50,13 @@ export class RoomModeration {
     private readonly rooms: RoomRegistry,
     private readonly bus: RoomBus,
   ) {
+    this.#chat = new RoomChat(rooms, bus, (room, text) => this.#publish(room, text));
     bus.onRoomEvent((room, event, node) => this.#remoteEvent(room, event, node));
   }
 
-  /**
-   * Before the first participant here joins a room others already hold (a cluster): the other
-   * relays' chat history, so the newcomer's replay is the room's. Waits at most HISTORY_WAIT_MS.
-   */
-  async prepareJoin(roomName: string): Promise<void> {
-    if (this.rooms.rooms.has(roomName) || this.bus.remotePeers(roomName).length === 0) return;
-    let pending = this.#pendingHistory.get(roomName);
-    if (!pending) {
-      let resolve = () => {};
-      const answered = new Promise<void>((done) => {
-        resolve = done;
-      });
-      pending = { messages: [], answered, resolve };
-      this.#pendingHistory.set(roomName, pending);
-      const entry = pending;
-      // Unclaimed (the join never came): forgotten after a while.
-      setTimeout(() => {
-        if (this.#pendingHistory.get(roomName) === entry) this.#pendingHistory.delete(roomName);
-      }, PENDING_HISTORY_MS).unref?.();
-      this.bus.publishRoomEvent(roomName, { kind: "history_request" });
-    }
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      pending.answered,
-      new Promise<void>((done) => {
-        timer = setTimeout(done, HISTORY_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
+  /** Before a join: the room's chat history from other relays, when none is here (room-chat.ts). */
+  prepareJoin(roomName: string): Promise<void> {
+    return this.#chat.prepareJoin(roomName);
   }
 
   attach(server: Server<unknown>): void {
@@ -146,14 +83,7 @@ export class RoomModeration {
 
   /** After the welcome: the room's chat history, oldest first. */
   joined(ws: PeerSocket, room: Room): void {
-    const pending = this.#pendingHistory.get(room.name);
-    if (pending) {
-      this.#pendingHistory.delete(room.name);
-      room.chat.splice(0, room.chat.length, ...mergeHistory(pending.messages, room.chat));
-      room.chatChars = room.chat.reduce((sum, m) => sum + chatChars(m), 0);
-      trimHistory(room);
-    }
-    for (const message of room.chat) ws.send(encodeControl({ ...message, history: true }));
+    this.#chat.joined(ws, room);
   }
 
   /** After a participant left: a recording it announced is over; an empty room is unlocked. */
@@ -171,29 +101,7 @@ export class RoomModeration {
   }
 
   onChat(ws: PeerSocket, message: ChatSend): void {
-    const room = ws.data.room;
-    if (!room) return;
-    const problem = chatProblem(message);
-    if (problem !== null) {
-      refuseMessage(
-        ws,
-        problem === "too_long"
-          ? Refusals.chatTooLong
-          : problem === "empty"
-            ? Refusals.chatEmpty
-            : Refusals.chatBadSealed,
-      );
-      return;
-    }
-    const stamped: ChatMessage = {
-      type: "chat",
-      from: ws.data.id,
-      name: ws.data.name,
-      time: Date.now(),
-      ...(message.sealed !== undefined ? { sealed: message.sealed } : { text: message.text }),
-    };
-    this.#deliverChat(room, stamped);
-    this.bus.publishRoomEvent(room.name, { kind: "chat", message: stamped });
+    this.#chat.onChat(ws, message);
   }
 
   onHand(ws: PeerSocket, message: HandSend): void {
@@ -379,14 +287,6 @@ export class RoomModeration {
     if (!target.data.legacy) target.send(encodeControl(notice));
   }
 
-  #deliverChat(room: Room, message: ChatMessage): void {
-    moderationStats.chatMessages++;
-    room.chat.push(message);
-    room.chatChars += chatChars(message);
-    trimHistory(room);
-    this.#publish(room, encodeControl(message));
-  }
-
   /** A participant's presence entry changed: everyone here (itself too) and other relays hear. */
   #updated(room: Room, ws: PeerSocket, roster = true): void {
     this.#publish(room, encodeControl({ type: "peer_update", peer: peerInfo(ws.data) }));
@@ -402,20 +302,9 @@ export class RoomModeration {
     const room = this.rooms.rooms.get(roomName);
     switch (event.kind) {
       case "history_request":
-        if (room && room.chat.length > 0) {
-          this.bus.publishRoomEvent(roomName, { kind: "history", to: node, messages: room.chat });
-        }
-        return;
-      case "history": {
-        if (event.to !== this.bus.nodeId) return;
-        const pending = this.#pendingHistory.get(roomName);
-        if (!pending) return;
-        pending.messages = mergeHistory(pending.messages, event.messages);
-        pending.resolve();
-        return;
-      }
+      case "history":
       case "chat":
-        if (room) this.#deliverChat(room, event.message);
+        this.#chat.remote(roomName, event, node);
         return;
       case "target": {
         const target = room?.peers.get(event.target);
