@@ -174,6 +174,12 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "write each other participant to DIR/<name>-<id>.mkv (MJPEG and their Opus sound in Matroska)",
   },
   {
+    name: "chat",
+    type: "boolean",
+    env: "FRAMECAST_CHAT",
+    help: "send each line typed on stdin to the room's chat (on by itself when stdin is a terminal); chat lines print on stderr",
+  },
+  {
     name: "no-send",
     type: "boolean",
     env: "FRAMECAST_NO_SEND",

@@ -51,6 +51,8 @@ export interface ClientOptions {
   wire: Wire;
   view: boolean;
   record: string | null;
+  /** Send lines typed on stdin as chat (--chat; also when stdin is a terminal). */
+  chat: boolean;
   /** Ack received frames so the relay paces delivery (off with --no-ack). */
   ack: boolean;
   ffmpeg: string | null;
@@ -144,6 +146,7 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       playAudio: !readBoolean("no-audio"),
       view: readBoolean("view"),
       record: readRecordDir(read("record")),
+      chat: readBoolean("chat"),
       ack: !readBoolean("no-ack"),
       ffmpeg: read("ffmpeg") ?? null,
       ffplay: read("ffplay") ?? null,

@@ -22,6 +22,7 @@ import {
   type RoomKey,
   roomUrl,
 } from "../protocol/index.ts";
+import { moderationExit, RoomChat } from "./chat/room-chat.ts";
 import { CodecPool } from "./codec-pool.ts";
 import { connectionOptions } from "./connection-options.ts";
 import { type ClientOptions, VIEW_ONLY_TOKEN } from "./options.ts";
@@ -69,6 +70,8 @@ export class ClientSession {
   readonly #audioSender: AudioSender | null;
   readonly #capture: Capture | null;
   readonly #recorder: Recorder | null;
+  /** Chat, hands, recording and host controls (client/chat/); null on the old protocol. */
+  readonly #chat: RoomChat | null;
   #stopped = false;
   #statusTimer: ReturnType<typeof setInterval> | null = null;
   #resolveFatal: (message: string, exitCode?: number) => void = () => {};
@@ -142,6 +145,16 @@ export class ClientSession {
       connectionOptions(options),
     );
 
+    this.#chat = legacy
+      ? null
+      : new RoomChat({
+          key: roomKey,
+          readStdin: options.chat || process.stdin.isTTY === true,
+          recording: options.record !== null,
+          send: (text) => this.#sendText(text),
+          log,
+        });
+
     // One encryptor for the whole run, pictures and sound: its nonces never repeat, reconnects
     // included.
     const encryptor = roomKey && !legacy ? new FrameEncryptor(roomKey) : null;
@@ -192,6 +205,7 @@ export class ClientSession {
       this.#terminal.log("--wire base64 has no rooms: the relay puts you in its lobby");
     }
     this.#capture?.start();
+    this.#chat?.start();
     void this.#joinOnceCapturing();
     this.#statusTimer = setInterval(() => this.#renderStatus(), this.#terminal.live ? 1000 : 2000);
   }
@@ -221,6 +235,7 @@ export class ClientSession {
   /** Leaves cleanly: socket closed with 1000, ffmpeg stopped, viewers closed, files finished. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#chat?.stop();
     if (this.#statusTimer) clearInterval(this.#statusTimer);
     this.#receiver.stop();
     this.#audioReceiver.stop();
@@ -267,6 +282,9 @@ export class ClientSession {
       return;
     }
     const control = parseControl(data);
+    if (control && control.type !== "welcome" && control.type !== "error") {
+      this.#chat?.message(control);
+    }
     switch (control?.type) {
       case "welcome": {
         followWelcome(control, this.#parts());
@@ -275,6 +293,7 @@ export class ClientSession {
         if (this.#sender) this.#sendText(encodeLayersAnnounce(this.#options.layers));
         for (const peer of control.peers) this.#offered(peer.id, peer.layers);
         this.#audioSender?.announce();
+        this.#chat?.welcome(control);
         const others = control.peers
           .map((peer) => `${peer.name} #${peer.id}${this.#peerNote(peer)}`)
           .join(", ");
@@ -351,7 +370,15 @@ export class ClientSession {
   }
 
   #closed(code: number, reason: string): void {
-    this.#terminal.log(`connection to the relay lost (code ${code}${reason ? `: ${reason}` : ""})`);
+    const ended = moderationExit(code);
+    if (ended) {
+      // Removed or the call ended: reconnecting can't help; the run ends with this last word.
+      this.#resolveFatal(`left the room: ${ended}`, 1);
+    } else {
+      this.#terminal.log(
+        `connection to the relay lost (code ${code}${reason ? `: ${reason}` : ""})`,
+      );
+    }
     // Ids mean nothing on the next connection: finish every participant's outputs now.
     for (const stream of this.#roster.peers) this.#endStream(stream);
     this.#receiver.end(LEGACY_STREAM);

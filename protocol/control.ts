@@ -14,6 +14,18 @@ import {
   type LayersMessage,
   validLayerList,
 } from "./layers.ts";
+import {
+  type ChatMessage,
+  type ChatSend,
+  type HandSend,
+  type MediaKind,
+  type ModerateSend,
+  type ModerationNotice,
+  type PeerUpdateMessage,
+  type RecordingSend,
+  readRoomControl,
+  readRoomNotice,
+} from "./room-control.ts";
 
 export interface PeerInfo {
   id: number;
@@ -37,6 +49,14 @@ export interface PeerInfo {
    * it as a viewer rather than waiting for its picture. Absent from relays that predate it.
    */
   viewOnly?: boolean;
+  /** When its hand went up (ms, relay clock): hands are ordered by it. Absent: hand down. */
+  hand?: number;
+  /** True while it records the room (a CLI with --record said so). */
+  recording?: boolean;
+  /** True when its join token carries the `moderate` permission. */
+  moderator?: boolean;
+  /** Media a moderator stopped: the relay drops it until a moderator allows it again. */
+  stopped?: MediaKind[];
 }
 
 export interface RelayLimits {
@@ -72,6 +92,13 @@ export interface WelcomeMessage {
    * send nothing (and offer nothing to send). Absent from relays that predate it.
    */
   viewOnly?: boolean;
+  /**
+   * Host controls in this room: "off" on a relay without join tokens (nobody moderates),
+   * "member" without the `moderate` permission, "moderator" with it. Absent from older relays.
+   */
+  moderation?: "off" | "member" | "moderator";
+  /** True when a moderator has locked the room (only moderators may join). */
+  locked?: boolean;
 }
 
 export interface JoinMessage {
@@ -122,7 +149,10 @@ export type ControlMessage =
   | LeaveMessage
   | ErrorMessage
   | LayersMessage
-  | AudioTrackMessage;
+  | AudioTrackMessage
+  | ChatMessage
+  | PeerUpdateMessage
+  | ModerationNotice;
 
 /** Machine-readable error codes carried by `error` messages. */
 export type ErrorCode =
@@ -139,7 +169,13 @@ export type ErrorCode =
   | "shutting_down"
   | "bad_ack"
   | "rate_limited"
-  | "view_only";
+  | "view_only"
+  | "bad_chat"
+  | "not_moderator"
+  | "bad_target"
+  | "removed"
+  | "room_locked"
+  | "call_ended";
 
 /** WebSocket close codes the relay uses (4000-4999 is the application range). */
 export const CloseCode = {
@@ -151,6 +187,12 @@ export const CloseCode = {
   TooManyRooms: 4002,
   /** Far over the per-connection rate limits for too long (mirrors HTTP 429). */
   RateLimited: 4029,
+  /** A moderator removed you; your token is refused in this room until it expires. */
+  Removed: 4010,
+  /** A moderator ended the call for everyone. */
+  CallEnded: 4011,
+  /** The room was locked by a moderator (only moderators may join). */
+  RoomLocked: 4012,
 } as const;
 
 export function encodeControl(message: ControlMessage): string {
@@ -217,6 +259,10 @@ export function parseControl(text: string): ControlMessage | null {
       return typeof value.jpeg === "boolean" && typeof value.h264 === "boolean"
         ? { type: "codecs_needed", jpeg: value.jpeg, h264: value.h264 }
         : null;
+    case "chat":
+    case "peer_update":
+    case "moderation":
+      return readRoomNotice(value, isPeer);
     default:
       return null;
   }
@@ -231,7 +277,14 @@ export function isControlText(text: string): boolean {
  * Client → relay control messages: each is a member of this union, a case in parseClientControl,
  * and a case in the relay's dispatch (relay/delivery/fanout.ts).
  */
-export type ClientControlMessage = LayersAnnounce | LayerRequest | AudioTrackAnnouncement;
+export type ClientControlMessage =
+  | LayersAnnounce
+  | LayerRequest
+  | AudioTrackAnnouncement
+  | ChatSend
+  | HandSend
+  | ModerateSend
+  | RecordingSend;
 
 /** Parses a client → relay control message; null when it is not one the relay handles. */
 export function parseClientControl(text: string): ClientControlMessage | null {
@@ -252,6 +305,11 @@ export function parseClientControl(text: string): ClientControlMessage | null {
         : null;
     case "audio_track":
       return readAudioTrackAnnouncement(value);
+    case "chat":
+    case "hand":
+    case "moderate":
+    case "recording":
+      return readRoomControl(value);
     default:
       return null;
   }

@@ -33,10 +33,14 @@ const MAX_COUNTER = 0xffff_ffff;
 const ROOM_KEY_PATTERN = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 /** HKDF info: the frame key is derived, so the raw room key is never used directly as an AES key. */
 const FRAME_KEY_INFO = new TextEncoder().encode("framecast e2ee v1 frame key");
+/** HKDF info of the chat key: chat text is sealed under its own key (client-core/chat-seal.ts). */
+const CHAT_KEY_INFO = new TextEncoder().encode("framecast e2ee v1 chat key");
 
 /** A room key imported for frame encryption (non-extractable). */
 export interface RoomKey {
   readonly frameKey: CryptoKey;
+  /** Seals chat messages (random nonces; a key apart from frames' counter nonces). */
+  readonly chatKey: CryptoKey;
 }
 
 /** True when the frame's header has the Encrypted flag. */
@@ -76,14 +80,15 @@ export async function importRoomKey(text: string): Promise<RoomKey> {
   if (!raw) throw new RangeError(`a room key is ${ROOM_KEY_CHARS} base64url characters`);
   const secret = await crypto.subtle.importKey("raw", raw, "HKDF", false, ["deriveKey"]);
   raw.fill(0);
-  const frameKey = await crypto.subtle.deriveKey(
-    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: FRAME_KEY_INFO },
-    secret,
-    { name: "AES-GCM", length: 128 },
-    false,
-    ["encrypt", "decrypt"],
-  );
-  return { frameKey };
+  const derive = (info: Uint8Array<ArrayBuffer>) =>
+    crypto.subtle.deriveKey(
+      { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info },
+      secret,
+      { name: "AES-GCM", length: 128 },
+      false,
+      ["encrypt", "decrypt"],
+    );
+  return { frameKey: await derive(FRAME_KEY_INFO), chatKey: await derive(CHAT_KEY_INFO) };
 }
 
 /** Frames live in ordinary ArrayBuffers (sockets, splitter), never shared memory. */

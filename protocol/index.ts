@@ -7,3 +7,4 @@ export * from "./h264-sps.ts";
 export * from "./join-options.ts";
 export * from "./layers.ts";
 export * from "./paths.ts";
+export * from "./room-control.ts";

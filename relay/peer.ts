@@ -2,6 +2,7 @@
 // peer without importing the registry (a leaf, like galene's conn/ package).
 import type { ServerWebSocket } from "bun";
 import type { AudioTrackInfo, LayerSize, PeerInfo } from "../protocol/index.ts";
+import { stoppedMediaList } from "./moderation/media-stop.ts";
 import type { Room } from "./rooms.ts";
 import { newPeerGuard, type PeerGuard } from "./security/peer-guard.ts";
 
@@ -46,6 +47,18 @@ export interface Peer extends PeerGuard {
   joinedAt: number;
   /** The client's address (behind --trust-proxy: from X-Forwarded-For), for logs. */
   address?: string | undefined;
+  /** Its join token's `moderate` permission (relay/moderation/). */
+  canModerate: boolean;
+  /** Its join token's id and expiry (seconds), for the deny list; null without tokens. */
+  token: { id: string; expiresAt: number } | null;
+  /** When its hand went up (ms); undefined while down. */
+  handRaisedAt: number | undefined;
+  /** It said it records the room. */
+  recording: boolean;
+  /** Media a moderator stopped (relay/moderation/media-stop.ts bits): dropped by the fan-out. */
+  mediaStopped: number;
+  /** The room was locked when it joined (its welcome says so). */
+  joinedLocked: boolean;
 }
 
 export type PeerSocket = ServerWebSocket<Peer>;
@@ -72,6 +85,12 @@ export function newPeer(id: number, name: string, legacy: boolean, roomName: str
     framesDropped: 0,
     rejected: 0,
     joinedAt: Date.now(),
+    canModerate: false,
+    token: null,
+    handRaisedAt: undefined,
+    recording: false,
+    mediaStopped: 0,
+    joinedLocked: false,
     ...newPeerGuard(true),
   };
 }
@@ -89,5 +108,9 @@ export function peerInfo(peer: Peer): PeerInfo {
   if (peer.e2ee) info.e2ee = true;
   if (peer.h264) info.h264 = true;
   if (!peer.canPublish) info.viewOnly = true;
+  if (peer.handRaisedAt !== undefined) info.hand = peer.handRaisedAt;
+  if (peer.recording) info.recording = true;
+  if (peer.canModerate) info.moderator = true;
+  if (peer.mediaStopped !== 0) info.stopped = stoppedMediaList(peer.mediaStopped);
   return info;
 }

@@ -84,6 +84,32 @@ export const Refusals = {
     code: "frame_too_large",
     message: "frame is larger than the relay's maxFrameBytes",
   },
+  chatTooLong: { code: "bad_chat", message: "chat messages are at most 2000 characters" },
+  chatEmpty: { code: "bad_chat", message: "chat message is empty" },
+  chatBadSealed: {
+    code: "bad_chat",
+    message: "a chat message has either text or sealed (base64 of nonce, ciphertext and tag)",
+  },
+  notModerator: {
+    code: "not_moderator",
+    message: "your join token does not carry the moderate permission: nothing was done",
+  },
+  badTarget: { code: "bad_target", message: "no participant with that id in this room" },
+  removed: {
+    code: "removed",
+    message: "a moderator removed you from this room",
+    close: CloseCode.Removed,
+  },
+  callEnded: {
+    code: "call_ended",
+    message: "a moderator ended the call for everyone",
+    close: CloseCode.CallEnded,
+  },
+  roomLocked: {
+    code: "room_locked",
+    message: "the room is locked by a moderator: only moderators may join",
+    close: CloseCode.RoomLocked,
+  },
 } as const satisfies Record<string, Refusal>;
 
 /** The refusal for each way a frame can be malformed (protocol/frame.ts, validateFrame). */

@@ -1,5 +1,5 @@
 // Room registry: who is in which room, in which wire format. Fan-out itself is Bun's topics.
-import type { PeerInfo } from "../protocol/index.ts";
+import type { ChatMessage, PeerInfo } from "../protocol/index.ts";
 import { RoomAudioReceivers, RoomVideoReceivers } from "./delivery/room-receivers.ts";
 import { type PeerSocket, peerInfo } from "./peer.ts";
 import { stats } from "./stats.ts";
@@ -40,6 +40,10 @@ export class Room {
   readonly audioReceivers = new RoomAudioReceivers(this);
   /** Senders whose encrypted frames old-protocol receivers here were denied (logged once each). */
   readonly e2eeNotedSenders = new Set<number>();
+  /** The last CHAT_HISTORY_SIZE chat messages, in memory only (relay/moderation/). */
+  readonly chat: ChatMessage[] = [];
+  /** Characters of text and sealed payload in `chat` (capped at CHAT_HISTORY_CHARS). */
+  chatChars = 0;
 
   constructor(readonly name: string) {
     const topics = roomTopics(name);

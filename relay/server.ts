@@ -11,6 +11,8 @@ import { createAdminCheck } from "./http/admin-access.ts";
 import { createApp } from "./http/app.ts";
 import { log } from "./log.ts";
 import { createMetricsRegistry } from "./metrics.ts";
+import { registerModerationMetrics } from "./moderation/moderation-metrics.ts";
+import { RoomModeration } from "./moderation/room-moderation.ts";
 import type { Peer } from "./peer.ts";
 import { closeWith, Refusals } from "./refusals.ts";
 import { RoomRegistry } from "./rooms.ts";
@@ -50,13 +52,15 @@ async function chooseBus(config: RelayConfig, rooms: RoomRegistry): Promise<Room
 export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const rooms = new RoomRegistry(config.maxRooms, config.maxPeersPerRoom);
   const bus = await chooseBus(config, rooms);
-  const fanout = new Fanout(config, bus);
+  const moderation = new RoomModeration(rooms, bus);
+  const fanout = new Fanout(config, bus, moderation);
   const registry = createMetricsRegistry(rooms);
   bus.registerMetrics(registry);
   registerSecurityMetrics(registry);
   registerAckMetrics(registry);
   registerLayerMetrics(registry);
   registerWebhookMetrics(registry);
+  registerModerationMetrics(registry);
   const webhooks = startWebhooks(config.deploy);
   const readiness = { clustered: config.redisUrl !== null, stopping: false };
   const gate = new UpgradeGate(config.security);
@@ -64,6 +68,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const app = createApp(rooms, bus, registry, gate, createAdminCheck(config.security), {
     trustProxy: config.deploy.trustProxy,
     readiness,
+    moderation,
   });
   const getServer = () => app.server as Server<Peer>;
   app.listen({

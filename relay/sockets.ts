@@ -89,8 +89,16 @@ export function createSocketHandlers(
           ...(ws.data.acks ? { ackWindow: config.ackWindow } : {}),
           ...(ws.data.layered ? { layers: true } : {}),
           ...(ws.data.canPublish ? {} : { viewOnly: true }),
+          // Host controls (relay/moderation/): nobody moderates on a relay without tokens.
+          moderation: ws.data.canModerate
+            ? "moderator"
+            : config.security.authSecret
+              ? "member"
+              : "off",
+          ...(ws.data.joinedLocked ? { locked: true } : {}),
         }),
       );
+      fanout.moderation?.joined(ws, room);
       fanout.audio.replayTracks(ws, bus.remoteAudioTracks(room.name));
       fanout.pacing.join(ws);
       fanout.h264.join(ws);
@@ -149,6 +157,7 @@ export function createSocketHandlers(
       getServer().publish(room.presenceTopic, left);
       bus.localLeft(room);
       fanout.codecsChanged(room);
+      fanout.moderation?.left(ws, room);
       const { id, name } = ws.data;
       relayEvents.emit({
         type: "participant_left",

@@ -23,6 +23,21 @@ export function controlChannel(room: string): string {
   return `${CONTROL_PREFIX}${room}`;
 }
 
+/** A removed token's deny entry (relay/moderation/), expiring with the token. */
+export function denyKey(tokenId: string): string {
+  return `${PREFIX}deny:${tokenId}`;
+}
+
+/** Present while a moderator has the room locked. */
+export function lockKey(room: string): string {
+  return `${PREFIX}lock:${room}`;
+}
+
+/** Token ids in a locked room when it was locked: they may reconnect while it stays locked. */
+export function seatedKey(room: string): string {
+  return `${PREFIX}seated:${room}`;
+}
+
 export type BusChannel = { kind: "frames" | "control"; room: string };
 
 export function parseChannel(channel: string): BusChannel | null {

@@ -1,6 +1,7 @@
 // The bus of a lone relay: no other relays, so nothing to share. Rooms never get remoteNodes,
 // so the fan-out never calls publishFrame.
 import type { AudioTrackMessage, PeerInfo } from "../../protocol/index.ts";
+import { MemoryModerationStore } from "../moderation/moderation-store.ts";
 import type { RoomBus } from "./room-bus.ts";
 
 export class LocalBus implements RoomBus {
@@ -36,4 +37,12 @@ export class LocalBus implements RoomBus {
   registerMetrics(): void {}
 
   async stop(): Promise<void> {}
+
+  readonly moderation = new MemoryModerationStore();
+
+  publishRoomEvent(): void {}
+
+  onRoomEvent(): void {}
+
+  readonly nodeId = 0;
 }

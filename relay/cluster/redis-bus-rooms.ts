@@ -252,6 +252,9 @@ export class RedisRoomTracker {
     }
     // After the joins, so receivers know the sender before they learn its track.
     for (const track of change.retracked) delivery.audioTrack(room, track);
+    for (const peer of change.updated ?? []) {
+      delivery.presence(room, encodeControl({ type: "peer_update", peer }));
+    }
   }
 
   #countRemotePeers(): void {

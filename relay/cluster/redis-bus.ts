@@ -6,6 +6,7 @@
 import type { Registry } from "prom-client";
 import type { AudioTrackMessage, PeerInfo } from "../../protocol/index.ts";
 import { log } from "../log.ts";
+import { decodeRoomEvent, type RoomEvent } from "../moderation/room-events.ts";
 import type { Room, RoomRegistry } from "../rooms.ts";
 import { parseChannel } from "./bus-names.ts";
 import { HEARTBEAT_MS, ROSTER_REFRESH_BEATS } from "./cluster-config.ts";
@@ -14,7 +15,11 @@ import { RedisFrameChannel } from "./redis-bus-frames.ts";
 import { RedisNodeLease } from "./redis-bus-node.ts";
 import { RedisRoomTracker } from "./redis-bus-rooms.ts";
 import { RedisLink } from "./redis-link.ts";
+import { RedisModerationStore } from "./redis-moderation-store.ts";
 import type { LocalDelivery, RoomBus } from "./room-bus.ts";
+
+/** How a room event starts on the control channel (rosters start with {"type":"roster"). */
+const ROOM_EVENT_START = Buffer.from('{"type":"room_event",');
 
 export class RedisBus implements RoomBus {
   readonly #link: RedisLink;
@@ -28,6 +33,8 @@ export class RedisBus implements RoomBus {
   #sweepFrom = 0;
   #beats = 0;
   #sweeping = false;
+  readonly moderation: RedisModerationStore;
+  #onRoomEvent: ((roomName: string, event: RoomEvent, node: number) => void) | null = null;
 
   constructor(url: string, rooms: RoomRegistry, maxFrameBytes: number) {
     this.#link = new RedisLink(url, {
@@ -49,6 +56,38 @@ export class RedisBus implements RoomBus {
       delivery,
     );
     this.#heartbeat = setInterval(() => void this.#beat(), HEARTBEAT_MS);
+    this.moderation = new RedisModerationStore(this.#link);
+  }
+
+  /** Chat and moderation for the room's other relays: one PUBLISH on its control channel. */
+  publishRoomEvent(roomName: string, event: RoomEvent): void {
+    const tracked = this.#rooms.get(roomName);
+    if (!tracked || !this.#link.up || !this.#lease.claimed) return;
+    const text = JSON.stringify({ type: "room_event", node: this.#lease.nodeId, event });
+    this.#link.commands.publish(tracked.control, text).catch(() => {});
+  }
+
+  onRoomEvent(handler: (roomName: string, event: RoomEvent, node: number) => void): void {
+    this.#onRoomEvent = handler;
+  }
+
+  /** A room event from another relay (ours come back too: skipped). */
+  #receiveRoomEvent(roomName: string, message: Buffer): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(message.toString("utf8"));
+    } catch {
+      value = null;
+    }
+    const record = value as Record<string, unknown> | null;
+    const event = record && typeof record === "object" ? decodeRoomEvent(record) : null;
+    if (!event || !record) {
+      clusterStats.malformed++;
+      return;
+    }
+    const node = record.node;
+    if (typeof node !== "number" || node === this.#lease.nodeId) return;
+    this.#onRoomEvent?.(roomName, event, node);
   }
 
   deliverTo(delivery: LocalDelivery): void {
@@ -123,7 +162,9 @@ export class RedisBus implements RoomBus {
     const tracked = channel && this.#rooms.get(channel.room);
     if (!channel || !tracked) return; // a room we just left: its last messages
     if (channel.kind === "frames") this.#frames.receive(channel.room, message);
-    else this.#rooms.receiveRoster(tracked, message);
+    else if (message.subarray(0, ROOM_EVENT_START.length).equals(ROOM_EVENT_START)) {
+      this.#receiveRoomEvent(channel.room, message);
+    } else this.#rooms.receiveRoster(tracked, message);
   }
 
   /** On every (re)connection: claim the node id, then resubscribe and republish everything. */

@@ -11,6 +11,13 @@ export interface PresenceChange {
   relayered: PeerInfo[];
   /** Senders (new or not) whose audio track is new or changed, e.g. muted (Audio). */
   retracked: AudioTrackMessage[];
+  /** Peers still there whose hand, recording or stopped media changed (peer_update). */
+  updated?: PeerInfo[];
+}
+
+/** The presence fields a peer_update carries news of. */
+function statusOf(peer: PeerInfo): string {
+  return JSON.stringify([peer.hand ?? null, peer.recording ?? false, peer.stopped ?? []]);
 }
 
 function sameLayers(a: PeerInfo, b: PeerInfo): boolean {
@@ -78,8 +85,15 @@ export class RemotePresence {
     const retracked = roster.peers
       .filter((peer) => peer.audio && !sameTrack(known?.peers.get(peer.id), peer))
       .map((peer) => audioTrackMessage(peer.id, peer.audio as NonNullable<RosterPeer["audio"]>));
+    const updated = roster.peers
+      .filter((peer) => {
+        const before = known?.peers.get(peer.id);
+        return before !== undefined && statusOf(before) !== statusOf(peer);
+      })
+      .map(presenceOf);
     // An empty roster stays as a tombstone, so an older one arriving late cannot revive it.
     this.#nodes.set(roster.node, { version: roster.version, peers: next });
+    if (updated.length > 0) return { joined, left, relayered, retracked, updated };
     return joined.length > 0 || left.length > 0 || relayered.length > 0 || retracked.length > 0
       ? { joined, left, relayered, retracked }
       : null;

@@ -3,6 +3,8 @@
 // defaults to its memory broker: a lone relay gets LocalBus (does nothing), a cluster RedisBus.
 import type { Registry } from "prom-client";
 import type { AudioTrackMessage, PeerInfo } from "../../protocol/index.ts";
+import type { ModerationStore } from "../moderation/moderation-store.ts";
+import type { RoomEvent } from "../moderation/room-events.ts";
 import type { Room } from "../rooms.ts";
 
 /** How frames and presence from other relays reach this relay's participants. */
@@ -45,4 +47,12 @@ export interface RoomBus {
   registerMetrics(registry: Registry): void;
   /** Leaves the bus (after local participants' leaves were announced). */
   stop(): Promise<void>;
+  /** The deny list and room locks, the same for every relay on the bus (relay/moderation/). */
+  readonly moderation: ModerationStore;
+  /** Chat and moderation for the room's participants on other relays (none: nothing to do). */
+  publishRoomEvent(roomName: string, event: RoomEvent): void;
+  /** Where room events from other relays go (`node`: the relay that sent it); set once at start. */
+  onRoomEvent(handler: (roomName: string, event: RoomEvent, node: number) => void): void;
+  /** This relay's node id on the bus (0 for a lone relay). */
+  readonly nodeId: number;
 }

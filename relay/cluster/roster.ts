@@ -2,6 +2,7 @@
 // value kept in Redis, always whole, so a lost or reordered message is healed by the next one.
 import {
   type AudioTrackInfo,
+  MEDIA_KINDS,
   type PeerInfo,
   readAudioTrack,
   validLayerList,
@@ -91,6 +92,14 @@ export function decodeRoster(text: string): Roster | null {
       if (p.e2ee === true) peer.e2ee = true;
       if (p.h264 === true) peer.h264 = true;
       if (p.viewOnly === true) peer.viewOnly = true;
+      // Hands, recording, moderator and stopped media (docs/PROTOCOL.md, Chat, hands and host controls).
+      if (typeof p.hand === "number" && Number.isFinite(p.hand)) peer.hand = p.hand;
+      if (p.recording === true) peer.recording = true;
+      if (p.moderator === true) peer.moderator = true;
+      const stopped = Array.isArray(p.stopped)
+        ? MEDIA_KINDS.filter((kind) => p.stopped?.includes(kind))
+        : [];
+      if (stopped.length > 0) peer.stopped = stopped;
       // Its audio track, checked like the sender's own announcement: dropped when not valid.
       const audio = p.audio === undefined ? null : validAudioTrack(p.audio);
       if (audio) peer.audio = audio;

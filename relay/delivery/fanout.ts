@@ -4,6 +4,7 @@
 import type { Server } from "bun";
 import {
   assertNever,
+  type ClientControlMessage,
   encodeControl,
   FrameKind,
   frameKind,
@@ -17,6 +18,8 @@ import {
   validateFrame,
 } from "../../protocol/index.ts";
 import type { RoomBus } from "../cluster/room-bus.ts";
+import { isStopped } from "../moderation/media-stop.ts";
+import type { RoomModeration } from "../moderation/room-moderation.ts";
 import type { PeerSocket } from "../peer.ts";
 import { FRAME_REFUSALS, Refusals, refuseMessage } from "../refusals.ts";
 import type { Room } from "../rooms.ts";
@@ -57,6 +60,8 @@ export class Fanout {
   constructor(
     private readonly limits: FanoutLimits,
     private readonly bus: RoomBus,
+    /** Chat, hands and host controls (relay/moderation/); null: those messages are refused. */
+    readonly moderation: RoomModeration | null = null,
   ) {
     const socketLimit = socketBackpressureLimit(limits.backpressureLimitBytes);
     this.keyframes = new KeyframeRequests({
@@ -94,6 +99,7 @@ export class Fanout {
     this.#server = server;
     this.pacing.attach(server);
     this.audio.attach(server);
+    this.moderation?.attach(server);
   }
 
   /** A binary message from a v1 peer: an ack, a frame, or something malformed. */
@@ -101,6 +107,8 @@ export class Fanout {
     const room = ws.data.room;
     if (!room) return;
     const kind = frameKind(message);
+    // A moderator stopped this medium (relay/moderation/): dropped, whatever the sender does.
+    if (ws.data.mediaStopped !== 0 && isStopped(ws.data.mediaStopped, kind)) return;
     switch (kind) {
       case FrameKind.Ack:
         this.#onAck(ws, message);
@@ -159,6 +167,7 @@ export class Fanout {
       refuseMessage(ws, Refusals.textOnV1);
       return;
     }
+    if (ws.data.mediaStopped !== 0 && isStopped(ws.data.mediaStopped, FrameKind.VideoJpeg)) return;
     const jpegBytes = legacyJpegBytes(text);
     if (jpegBytes < 0) {
       refuseMessage(ws, Refusals.legacyNotJpeg);
@@ -287,9 +296,31 @@ export class Fanout {
         // Participants on other relays learn it (and each change) from this relay's roster.
         if (this.audio.announce(ws, message) && ws.data.room) this.bus.localUpdated(ws.data.room);
         return;
+      case "chat":
+      case "hand":
+      case "moderate":
+      case "recording":
+        this.#onRoomControl(ws, message);
+        return;
       default:
         assertNever(message);
     }
+  }
+
+  /** Chat, hands, moderation and recording: relay/moderation/room-moderation.ts. */
+  #onRoomControl(
+    ws: PeerSocket,
+    message: Extract<ClientControlMessage, { type: "chat" | "hand" | "moderate" | "recording" }>,
+  ): void {
+    const moderation = this.moderation;
+    if (moderation === null) {
+      refuseMessage(ws, Refusals.controlUnknown);
+      return;
+    }
+    if (message.type === "chat") moderation.onChat(ws, message);
+    else if (message.type === "hand") moderation.onHand(ws, message);
+    else if (message.type === "moderate") moderation.onModerate(ws, message);
+    else moderation.onRecording(ws, message);
   }
 
   /** A sender announces its layers: kept for late joiners' welcome, told to everyone here now. */

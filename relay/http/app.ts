@@ -11,11 +11,13 @@ import {
 } from "../../protocol/index.ts";
 import type { RoomBus } from "../cluster/room-bus.ts";
 import { log } from "../log.ts";
+import { MODERATION_REFUSALS, type RoomModeration } from "../moderation/room-moderation.ts";
 import { newPeer, type Peer } from "../peer.ts";
 import type { RoomRegistry } from "../rooms.ts";
 import type { UpgradeGate } from "../security/auth.ts";
 import { countRefusedJoin } from "../stats.ts";
 import type { AdminCheck } from "./admin-access.ts";
+import { adminModerationRoutes } from "./admin-moderation.ts";
 import { clientAddress } from "./client-address.ts";
 import { type Readiness, readinessRoute } from "./readiness.ts";
 import { forwardedPrefix, pageResponse, webPage } from "./web-page.ts";
@@ -39,11 +41,30 @@ export function createApp(
   metrics: Registry,
   gate: UpgradeGate,
   adminCheck: AdminCheck,
-  deploy: { trustProxy: readonly string[]; readiness: Readiness } = {
+  deploy: { trustProxy: readonly string[]; readiness: Readiness; moderation?: RoomModeration } = {
     trustProxy: [],
     readiness: { clustered: false, stopping: false },
   },
 ) {
+  const moderation = deploy.moderation ?? null;
+  /** A denied token or a locked room: refused before the upgrade, in the words the page shows. */
+  const moderationRefusal = async (
+    request: Request,
+    room: string,
+    admission: Parameters<RoomModeration["joinRefusal"]>[1],
+  ): Promise<Response | null> => {
+    const reason = moderation ? await moderation.joinRefusal(room, admission) : null;
+    if (reason === null) return null;
+    if (!isRefusalProbe(request)) {
+      countRefusedJoin(reason);
+      log("warn", "join_refused", { room, reason });
+    }
+    const { status, message } = MODERATION_REFUSALS[reason];
+    return new Response(`${message}\n`, {
+      status,
+      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+    });
+  };
   const addressOf = (request: Request, server: Elysia["server"]) =>
     clientAddress(request, server?.requestIP(request)?.address, deploy.trustProxy);
   const plain = (status: number, body: string) =>
@@ -59,6 +80,11 @@ export function createApp(
 
   return new Elysia()
     .use(webPage)
+    .use(
+      adminModerationRoutes(moderation, bus, (request, server) =>
+        adminCheck(request, addressOf(request, server)),
+      ),
+    )
     .get("/healthz", () => plain(200, "ok"))
     .use(readinessRoute(deploy.readiness))
     .get("/metrics", async ({ request, server }) => {
@@ -91,11 +117,18 @@ export function createApp(
       // so the page asks with a plain GET and reads the same 401/403 and reason (426 = would pass).
       const admission = await gate.check(request, addressOf(request, server), params.room);
       if (admission instanceof Response) return admission;
+      const refused = await moderationRefusal(request, params.room, admission);
+      if (refused) return refused;
       if (!isUpgrade(request)) return plain(426, "this endpoint takes a WebSocket upgrade");
       // In a cluster: learn who is on the other relays first, for this peer's welcome.
       await bus.prepareRoom(params.room);
+      // ...and the room's chat history, when this relay has nobody in it yet.
+      await moderation?.prepareJoin(params.room);
       const peer = peerFor(bus, params.room, admission.name, false);
       peer.canPublish = admission.canPublish;
+      peer.canModerate = admission.canModerate;
+      peer.token = admission.token;
+      peer.joinedLocked = moderation !== null && (await moderation.isLocked(params.room));
       const join = parseJoinOptions(request.url);
       peer.acks = join.ack;
       // Layers need acks (parseJoinOptions says so): the relay reads a receiver's link from them.
@@ -111,8 +144,11 @@ export function createApp(
       if (!isUpgrade(request)) return pageResponse(forwardedPrefix(request));
       const admission = await gate.check(request, addressOf(request, server), LEGACY_ROOM);
       if (admission instanceof Response) return admission;
+      const refused = await moderationRefusal(request, LEGACY_ROOM, admission);
+      if (refused) return refused;
       const peer = peerFor(bus, LEGACY_ROOM, admission.name, true);
       peer.canPublish = admission.canPublish;
+      peer.token = admission.token;
       return upgrade(request, server, peer);
     });
 }

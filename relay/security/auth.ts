@@ -15,6 +15,10 @@ import { secretKey, verifyJoinToken } from "./tokens.ts";
 export interface Admission {
   name: string | null;
   canPublish: boolean;
+  /** The token's `moderate` permission (never without tokens: nobody moderates then). */
+  canModerate: boolean;
+  /** The token's id and expiry (seconds), for the deny list; null without tokens. */
+  token: { id: string; expiresAt: number } | null;
 }
 
 const REFUSALS = {
@@ -62,7 +66,12 @@ export class UpgradeGate {
     }
     const url = new URL(request.url);
     if (this.#key === null) {
-      return { name: parseJoinOptions(url).name, canPublish: true } satisfies Admission;
+      return {
+        name: parseJoinOptions(url).name,
+        canPublish: true,
+        canModerate: false,
+        token: null,
+      } satisfies Admission;
     }
     const token = tokenFrom(request, url);
     if (token === null) return this.#refuse("no_token", room, address, counted);
@@ -70,7 +79,12 @@ export class UpgradeGate {
     if (typeof grant === "string") return this.#refuse(grant, room, address, counted);
     if (grant.room !== room) return this.#refuse("wrong_room", room, address, counted);
     // The signed name wins over ?name=: holders can't pass themselves off as someone else.
-    return { name: grant.name, canPublish: grant.canPublish } satisfies Admission;
+    return {
+      name: grant.name,
+      canPublish: grant.canPublish,
+      canModerate: grant.canModerate,
+      token: { id: grant.tokenId, expiresAt: grant.expiresAt },
+    } satisfies Admission;
   }
 
   stop(): void {

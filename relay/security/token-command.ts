@@ -1,4 +1,4 @@
-// `npm run relay -- token --room R --name N [--ttl 1h] [--view-only]`: mints a join token with the
+// `npm run relay -- token --room R --name N [--ttl 1h] [--view-only] [--moderate]`: mints a join token with the
 // relay's secret and prints it with a join URL for the browser page and a client command line.
 import { parseArgs } from "node:util";
 import { cleanName, DEFAULT_PORT, isValidRoomName } from "../../protocol/index.ts";
@@ -10,7 +10,7 @@ const DEFAULT_RELAY_URL = `http://localhost:${DEFAULT_PORT}`;
 
 export function tokenHelp(): string {
   return [
-    "Usage: npm run relay -- token --room ROOM --name NAME [--ttl 1h] [--view-only] [options]",
+    "Usage: npm run relay -- token --room ROOM --name NAME [--ttl 1h] [--view-only] [--moderate] [options]",
     "       (with Bun installed: bun run relay token ...)",
     "",
     "Mints a signed join token for one room and prints it, a join URL for the browser page and",
@@ -21,6 +21,7 @@ export function tokenHelp(): string {
     "  --name NAME          display name the holder gets (wins over ?name=); required",
     `  --ttl DURATION       lifetime: 90s, 15m, 1h, 7d (default ${DEFAULT_TTL})`,
     "  --view-only          holder may watch but not publish (its frames are dropped)",
+    "  --moderate           holder may moderate the room: stop media, remove, lock, end",
     "  --auth-secret SECRET the relay's --auth-secret (env RELAY_AUTH_SECRET)",
     `  --relay-url URL      how people reach the relay, e.g. https://relay.example.org:8765`,
     `                       (env RELAY_PUBLIC_URL, default ${DEFAULT_RELAY_URL})`,
@@ -36,6 +37,7 @@ export interface TokenCommandOptions {
   name: string;
   ttlSeconds: number;
   canPublish: boolean;
+  canModerate: boolean;
   secret: string;
   /** http(s):// base of the relay, no trailing slash. */
   pageBase: string;
@@ -76,6 +78,7 @@ export function parseTokenCommand(
         name: { type: "string" },
         ttl: { type: "string" },
         "view-only": { type: "boolean" },
+        moderate: { type: "boolean" },
         "auth-secret": { type: "string" },
         "relay-url": { type: "string" },
         json: { type: "boolean" },
@@ -110,6 +113,7 @@ export function parseTokenCommand(
     name,
     ttlSeconds,
     canPublish: values["view-only"] !== true,
+    canModerate: values.moderate === true,
     secret,
     ...relayBases(relayUrl),
     json: values.json === true,
@@ -121,6 +125,7 @@ export interface MintedToken {
   room: string;
   name: string;
   canPublish: boolean;
+  canModerate: boolean;
   expiresAt: string;
   joinUrl: string;
   clientCommand: string;
@@ -135,6 +140,7 @@ export async function mintForCommand(options: TokenCommandOptions): Promise<Mint
     room: options.room,
     name: options.name,
     canPublish: options.canPublish,
+    canModerate: options.canModerate,
     expiresAt: new Date(now + options.ttlSeconds * 1000).toISOString(),
     joinUrl: `${options.pageBase}/r/${options.room}?token=${token}`,
     // npm's form works wherever `npm install` did (Bun itself may not be on PATH).
@@ -167,7 +173,7 @@ export async function runTokenCommand(
   process.stdout.write(
     [
       `token    ${minted.token}`,
-      `for      ${minted.name} in room ${minted.room}, ${minted.canPublish ? "publish and view" : "view only"}, until ${minted.expiresAt}`,
+      `for      ${minted.name} in room ${minted.room}, ${minted.canPublish ? "publish and view" : "view only"}${minted.canModerate ? ", moderate" : ""}, until ${minted.expiresAt}`,
       `browser  ${minted.joinUrl}`,
       `client   ${minted.clientCommand}`,
       "",

@@ -1,5 +1,6 @@
 // Signed join tokens: JWTs (HS256, via jose) that name one room, a display name, an expiry and
 // what the holder may do. Minted by `bun run relay token`, verified once per WebSocket upgrade.
+import { createHash, randomUUID } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
 import { cleanName, isValidRoomName } from "../../protocol/index.ts";
 
@@ -13,12 +14,19 @@ const MAX_TOKEN_LENGTH = 4096;
 /** Allowed clock difference between the machine that minted a token and the relay. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-export type Permission = "publish" | "view";
+export type Permission = "publish" | "view" | "moderate";
 
 export interface JoinGrant {
   room: string;
   name: string;
   canPublish: boolean;
+  /** The `moderate` permission: host controls (docs/SECURITY.md, Host controls). */
+  canModerate: boolean;
+  /**
+   * The token's id: its `jti` claim, or for tokens minted before it had one a digest of the
+   * token itself. A removed participant's id goes on the room's deny list.
+   */
+  tokenId: string;
   /** Seconds since the Unix epoch. */
   expiresAt: number;
 }
@@ -30,6 +38,7 @@ export interface MintRequest {
   name: string;
   ttlSeconds: number;
   canPublish: boolean;
+  canModerate?: boolean;
 }
 
 export function secretKey(secret: string): Uint8Array {
@@ -43,9 +52,11 @@ export async function mintJoinToken(
 ): Promise<string> {
   const now = Math.floor(nowMs / 1000);
   const can: Permission[] = request.canPublish ? ["publish", "view"] : ["view"];
+  if (request.canModerate) can.push("moderate");
   return new SignJWT({ room: request.room, name: request.name, can })
     .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
     .setAudience(TOKEN_AUDIENCE)
+    .setJti(randomUUID())
     .setIssuedAt(now)
     .setExpirationTime(now + request.ttlSeconds)
     .sign(key);
@@ -69,7 +80,7 @@ export async function verifyJoinToken(
   } catch (error) {
     return error instanceof errors.JWTExpired ? "expired_token" : "bad_token";
   }
-  const { room, name, can, exp } = payload;
+  const { room, name, can, exp, jti } = payload;
   if (typeof room !== "string" || !isValidRoomName(room)) return "bad_token";
   if (typeof name !== "string" || typeof exp !== "number") return "bad_token";
   if (!Array.isArray(can) || !can.includes("view")) return "bad_token";
@@ -77,6 +88,11 @@ export async function verifyJoinToken(
     room,
     name: cleanName(name, "guest"),
     canPublish: can.includes("publish"),
+    canModerate: can.includes("moderate"),
+    tokenId:
+      typeof jti === "string" && jti.length > 0 && jti.length <= 128
+        ? jti
+        : createHash("sha256").update(token).digest("base64url"),
     expiresAt: exp,
   };
 }

@@ -8,7 +8,9 @@ export type RelayEvent =
   | { type: "room_finished"; room: string }
   | { type: "participant_joined"; room: string; id: number; name: string }
   | { type: "participant_left"; room: string; id: number; name: string; reason: LeaveReason }
-  | { type: "participant_refused"; room: string; name: string | null; reason: string };
+  | { type: "participant_refused"; room: string; name: string | null; reason: string }
+  | { type: "recording_started"; room: string; id: number; name: string }
+  | { type: "recording_stopped"; room: string; id: number; name: string };
 
 /** What a receiver gets: the event plus an id (for deduplication) and the relay's clock. */
 export type WebhookPayload = RelayEvent & { eventId: string; time: string; seq: number };

@@ -182,3 +182,28 @@ test("a receiver that never answers: joins stay fast, the queue stays bounded, d
   // Ten joins on loopback take milliseconds; a webhook in the way would take 5 s each.
   expect(joinMs).toBeLessThan(3000);
 }, 30_000);
+
+test("a participant announcing a recording emits recording_started and recording_stopped", async () => {
+  const hook = receiver();
+  const relay = await relayWith(["--webhook", hook.url, "--webhook-secret", SECRET]);
+  const recorder = await TestPeer.join(relay.wsUrl, "rec", "cli");
+  recorder.ws.send(JSON.stringify({ type: "recording", active: true }));
+  await until(
+    () => hook.received.some((r) => r.payload.type === "recording_started"),
+    "recording_started",
+    10_000,
+  );
+  // Leaving while recording ends the recording too.
+  recorder.ws.close(1000);
+  await until(
+    () => hook.received.some((r) => r.payload.type === "recording_stopped"),
+    "recording_stopped",
+    10_000,
+  );
+  const events = hook.received
+    .filter((r) => r.payload.type.startsWith("recording_"))
+    .map((r) => r.payload);
+  expect(events.map((e) => e.type)).toEqual(["recording_started", "recording_stopped"]);
+  expect(events[0]).toMatchObject({ room: "rec", name: "cli", id: recorder.welcome.id });
+  expect(hook.received.every((r) => r.signed)).toBe(true);
+});

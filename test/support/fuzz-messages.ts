@@ -9,6 +9,7 @@ import {
   writeHeader,
 } from "../../protocol/index.ts";
 import { seededRandom as random } from "../fixtures/client/jpeg.ts";
+import { ROOM_CONTROL_CASES, roomControlBuilders } from "./fuzz-room-control.ts";
 
 export const CASES = [
   "garbage_payload",
@@ -22,6 +23,7 @@ export const CASES = [
   "mutated_frame",
   "empty",
   "h264_bad_flags",
+  ...ROOM_CONTROL_CASES,
 ] as const;
 export type FuzzCase = (typeof CASES)[number];
 
@@ -83,6 +85,8 @@ export function createGenerator(
     return out;
   };
   const build: Record<FuzzCase, () => string | Uint8Array<ArrayBuffer>> = {
+    // Chat, hands and moderation (fuzz-room-control.ts): no moderator here, so all are refused.
+    ...roomControlBuilders(int, text),
     garbage_payload: () => header(FrameKind.VideoJpeg, 1 + int(2000)),
     truncated: () => bytes(int(HEADER_BYTES)),
     oversized: () =>

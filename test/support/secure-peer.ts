@@ -8,11 +8,23 @@ export const SECRET = "test-secret-0123456789abcdef-0123456789abcdef";
 export function token(
   room: string,
   name: string,
-  options: { canPublish?: boolean; ttlSeconds?: number; secret?: string; nowMs?: number } = {},
+  options: {
+    canPublish?: boolean;
+    canModerate?: boolean;
+    ttlSeconds?: number;
+    secret?: string;
+    nowMs?: number;
+  } = {},
 ): Promise<string> {
   return mintJoinToken(
     secretKey(options.secret ?? SECRET),
-    { room, name, ttlSeconds: options.ttlSeconds ?? 600, canPublish: options.canPublish ?? true },
+    {
+      room,
+      name,
+      ttlSeconds: options.ttlSeconds ?? 600,
+      canPublish: options.canPublish ?? true,
+      canModerate: options.canModerate ?? false,
+    },
     options.nowMs,
   );
 }

@@ -44,6 +44,12 @@ export function explainRefusal(refusal: Refusal, hasToken: boolean): string {
   if (refusal.status === 401) {
     return `The relay does not accept your join link ${relaySays}. Ask whoever runs it for a new one.`;
   }
+  if (refusal.status === 403 && /removed/i.test(refusal.reason)) {
+    return `A moderator removed you from this room ${relaySays}. This join link no longer lets you in.`;
+  }
+  if (refusal.status === 403 && /locked/i.test(refusal.reason)) {
+    return `The room is locked ${relaySays}: only moderators can join now. Ask the host to unlock it.`;
+  }
   if (refusal.status === 403 && /room/i.test(refusal.reason)) {
     return `Your join link is for another room ${relaySays}. Open the link exactly as you got it, or ask for one for this room.`;
   }

@@ -13,6 +13,16 @@ export interface Participant {
   viewer?: boolean;
   /** Has a tile (sent a frame, its layers or a sound track); undefined for you. */
   sending?: boolean;
+  /** Its place among raised hands (1: raised first); undefined while its hand is down. */
+  hand?: number;
+  /** It records the room. */
+  recording?: boolean;
+  /** It holds the `moderate` permission. */
+  moderator?: boolean;
+  /** Media a moderator stopped. */
+  stopped?: string[];
+  /** A moderator's buttons for this participant (web/room/moderation-menu.ts). */
+  actions?: HTMLElement | null;
 }
 
 /** What the list says after a name: "(you)", "(old client)", "(viewer)", "(not sending)". */
@@ -22,6 +32,9 @@ export function personNote(person: Participant): string {
   if (person.legacy) notes.push("old client");
   if (person.viewer) notes.push("viewer");
   else if (!person.you && person.sending === false) notes.push("not sending");
+  if (person.moderator) notes.push("moderator");
+  if (person.recording) notes.push("recording");
+  for (const media of person.stopped ?? []) notes.push(`${media} stopped by a moderator`);
   return notes.length > 0 ? ` (${notes.join(", ")})` : "";
 }
 
@@ -29,11 +42,13 @@ export class ParticipantList {
   readonly #button: HTMLButtonElement;
   readonly #panel: HTMLElement;
   readonly #list = element("ul", "people-list");
+  /** Above the list: raised hands in order and the room's host controls (call-extras.ts). */
+  readonly #top = element("div", "people-top");
 
   constructor(button: HTMLButtonElement, panel: HTMLElement) {
     this.#button = button;
     this.#panel = panel;
-    this.#panel.append(this.#list);
+    this.#panel.append(this.#top, this.#list);
     this.#button.addEventListener("click", () => this.#toggle(this.#panel.hidden === true));
     this.render([]);
   }
@@ -53,9 +68,20 @@ export class ParticipantList {
         item.dataset.viewer = String(person.viewer === true);
         if (person.sending !== undefined) item.dataset.sending = String(person.sending);
         item.textContent = `${person.name}${personNote(person)}`;
+        if (person.hand !== undefined) {
+          item.dataset.hand = String(person.hand);
+          item.prepend(element("span", "hand-mark", `hand ${person.hand}`));
+        }
+        if (person.recording) item.dataset.recording = "true";
+        if (person.actions) item.append(person.actions);
         return item;
       }),
     );
+  }
+
+  /** What goes above the list (replaced on every render of the room's state). */
+  setTop(...nodes: Node[]): void {
+    this.#top.replaceChildren(...nodes);
   }
 
   close(): void {

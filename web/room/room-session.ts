@@ -15,6 +15,7 @@ import {
   CloseCode,
   type ErrorMessage,
   encodeLayersAnnounce,
+  type ModerationNotice,
   type RoomKey,
   roomUrl,
   type WelcomeMessage,
@@ -31,6 +32,7 @@ import { type CodecSupport, chooseCodec, forcedCodec, NO_H264 } from "../send/co
 import { h264Support } from "../send/codec-support.ts";
 import { SelfTile } from "../send/self-tile.ts";
 import { TileGrid } from "../watch/tile-grid.ts";
+import { CallExtras, extrasElements, moderationClose } from "./call-extras.ts";
 import type { CallLayout } from "./call-layout.ts";
 import { type ConnectionState, describeState, explainRefusal } from "./connection-state.ts";
 import type { ParticipantList } from "./participant-list.ts";
@@ -103,6 +105,8 @@ export class RoomSession {
   /** Your token lets you watch and listen only: nothing is captured or sent. */
   #viewOnly = false;
   readonly #viewOnlyHint: boolean;
+  /** Chat, hands, the REC mark and host controls (call-extras.ts). */
+  readonly #extras: CallExtras;
 
   constructor(ui: SessionElements, options: SessionOptions) {
     this.#ui = ui;
@@ -144,6 +148,11 @@ export class RoomSession {
       new MicSender(() => this.#connection.socket, encryptor),
       this.#audio.support,
     );
+    this.#extras = new CallExtras(extrasElements(ui.app, ui.tiles), roomKey, {
+      send: (text) => this.#sendText(text),
+      changed: () => this.#peopleChanged(),
+      moderated: (notice, text) => this.#moderated(notice, text),
+    });
     this.#selfTile.setName(options.name || "guest");
     this.#sender = new CameraSender({
       video: this.#selfTile.video,
@@ -169,6 +178,7 @@ export class RoomSession {
       onState: (state) => this.#setState(state),
       onWelcome: (welcome) => this.#welcome(welcome),
       onControl: (message) => {
+        if (this.#extras.control(message)) return;
         if (message.type === "audio_track") {
           this.#audio.track(message.id, message);
           this.#grid.sendsSound(message.id);
@@ -193,6 +203,7 @@ export class RoomSession {
     this.#ui.where.textContent = `room ${options.room}`;
     this.#setCameraState("off");
     this.#setViewOnly(this.#viewOnlyHint);
+    delete ui.app.dataset.ended;
   }
 
   start(): void {
@@ -221,9 +232,11 @@ export class RoomSession {
     this.#grid.clear();
     this.#selfTile.hide();
     this.#self = null;
+    this.#extras.leave();
     this.#peopleChanged();
     this.#ui.where.textContent = "";
     this.#ui.app.dataset.viewOnly = "false";
+    delete this.#ui.app.dataset.ended;
     this.#ui.viewOnlyBadge.hidden = true;
     this.#ui.alone.hidden = true;
     this.#hideNotice(this.#ui.relayNotice);
@@ -340,6 +353,7 @@ export class RoomSession {
     this.#hideNotice(this.#ui.relayNotice);
     this.#self = { id: welcome.id, name: welcome.name };
     this.#grid.welcome(welcome);
+    this.#extras.welcome(welcome);
     this.#audio.clear();
     this.#mic.welcome();
     this.#peopleChanged();
@@ -379,6 +393,18 @@ export class RoomSession {
     this.#grid.clear();
     this.#audio.clear();
     this.#ui.alone.hidden = true;
+    this.#extras.clear();
+    const ended = moderationClose(code);
+    if (ended) {
+      // Removed or the call ended: trying again can't help (a removed link is refused anyway).
+      this.#connection.stop();
+      this.stopCamera();
+      this.#mic.stop();
+      this.#ui.app.dataset.ended = String(code);
+      this.#ui.status.textContent = code === CloseCode.Removed ? "removed" : "call ended";
+      this.#showRelayNotice(ended, `closed_${code}`);
+      return;
+    }
     if (code === CloseCode.MessageTooBig) {
       this.#showRelayNotice(
         "Relay: a frame was too big for the relay; choose a smaller size or lower quality.",
@@ -412,6 +438,7 @@ export class RoomSession {
     if (this.#stream) this.#selfTile.refresh(now, this.#sender.counts, this.#state.kind === "live");
     this.#ui.app.dataset.soundBlocked = String(this.#audio.blocked);
     this.#mic.refresh();
+    this.#extras.refreshTiles();
     if (this.#state.kind === "reconnecting")
       this.#ui.status.textContent = describeState(this.#state, Date.now());
     // Notices above the tiles come and go, the window changes: the layout follows (cheap when
@@ -422,19 +449,30 @@ export class RoomSession {
   /** Someone came or went: the layout, the participant list and the "nobody here" line follow. */
   #peopleChanged(): void {
     const self = this.#self;
-    this.#participants.render([
-      ...(self ? [{ id: self.id, name: self.name, you: true, viewer: this.#viewOnly }] : []),
-      ...this.#grid.peers.map((peer) => ({
-        id: peer.id,
-        name: peer.name,
-        you: false,
-        legacy: peer.legacy === true,
-        viewer: peer.viewOnly === true,
-        sending: this.#grid.hasTile(peer.id),
-      })),
-    ]);
+    this.#participants.render(
+      [
+        ...(self ? [{ id: self.id, name: self.name, you: true, viewer: this.#viewOnly }] : []),
+        ...this.#grid.peers.map((peer) => ({
+          id: peer.id,
+          name: peer.name,
+          you: false,
+          legacy: peer.legacy === true,
+          viewer: peer.viewOnly === true,
+          sending: this.#grid.hasTile(peer.id),
+        })),
+      ].map((person) => this.#extras.decorate(person)),
+    );
+    this.#participants.setTop(...this.#extras.top());
     this.#ui.alone.hidden = self === null || this.#grid.peers.length > 0;
     this.#layout.update(true);
+  }
+
+  /** A moderator acted on you: the page follows (mute, camera off) and says who did. */
+  #moderated(notice: ModerationNotice, text: string): void {
+    if (notice.action === "mute" && this.#ui.app.dataset.mic === "on") this.#mic.toggleMute();
+    if (notice.action === "stop" && notice.media === "camera") this.stopCamera();
+    if (notice.action === "stop" && notice.media === "sound") this.#mic.stop();
+    this.#showRelayNotice(text, `moderation_${notice.action}`);
   }
 
   #showRelayNotice(text: string, code: string): void {

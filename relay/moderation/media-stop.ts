@@ -1,0 +1,21 @@
+// Which media a moderator stopped, as bits on the peer: the fan-out drops a stopped medium with
+// one integer test on the hot path (relay/delivery/fanout.ts).
+import { FrameKind, type MediaKind } from "../../protocol/index.ts";
+
+export const MediaBit: Record<MediaKind, number> = { camera: 1, sound: 2, screen: 4 };
+
+export function stoppedMediaList(bits: number): MediaKind[] {
+  return (Object.keys(MediaBit) as MediaKind[]).filter((kind) => (bits & MediaBit[kind]) !== 0);
+}
+
+/**
+ * True when a frame of this kind is stopped. `screen`: the video frame is of a shared screen
+ * (the screen-sharing source; until the wire tells sources apart every video frame is the camera).
+ */
+export function isStopped(bits: number, kind: number | null, screen = false): boolean {
+  if (kind === FrameKind.Audio) return (bits & MediaBit.sound) !== 0;
+  if (kind === FrameKind.VideoJpeg || kind === FrameKind.VideoH264) {
+    return (bits & (screen ? MediaBit.screen : MediaBit.camera)) !== 0;
+  }
+  return false;
+}
