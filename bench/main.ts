@@ -85,6 +85,7 @@ function jsonReport(
       slowViewer: r.slowViewer,
       audio: r.audio,
       layers: r.layers,
+      codecs: r.codecs,
     })),
   };
 }
@@ -190,7 +191,9 @@ async function main(): Promise<number> {
     );
     console.log(`\nwrote ${options.json} and ${svgPath}`);
   }
-  return 0;
+  const failures = results.flatMap((r) => r.failures ?? []);
+  for (const line of failures) console.log(`FAIL ${line}`);
+  return failures.length > 0 ? 1 : 0;
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,0 +1,99 @@
+// The codecs scenario's relay cost: the same fan-out (1 sender → 10 receivers, frames of the
+// same size and rate) once as JPEG (kind 1) and once as H.264 (kind 4, a key frame every 30th,
+// receivers joined with codecs=h264), with acks (paced lanes) and without (kind 4's clean
+// streams, relay/delivery/h264/). Four relays, one per row, their phases interleaved.
+import { type Progress, type RunPlan, runFixed, runScenario } from "./run-scenario.ts";
+import type { Scenario } from "./scenarios.ts";
+import type { RunSummary } from "./summarize.ts";
+import type { TargetName, TargetSpec } from "./target-session.ts";
+
+export const RELAY_COST_SCENARIO: Scenario = {
+  name: "codecs",
+  description:
+    "relay cost: 1 sender → 10 receivers, 20 KB at 30 fps, JPEG (kind 1) vs H.264 (kind 4)",
+  publishers: 1,
+  receivers: 10,
+  frameBytes: 20_000,
+  fps: 30,
+  legacy: false,
+  stalledReceivers: 0,
+};
+
+/** Kind 4 may cost the relay at most this much more per delivered frame than JPEG (issue 20). */
+export const RELAY_COST_TARGET = 1.1;
+
+export interface RelayCostRow {
+  target: TargetName;
+  acks: boolean;
+  kind: 1 | 4;
+  phases: number;
+  framesDelivered: number;
+  deliveryRatio: number;
+  relayCpuSeconds: number | null;
+  relayCpuUsPerDelivery: number | null;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+}
+
+export interface RelayCostFigures {
+  scenario: Scenario;
+  rows: RelayCostRow[];
+  /** H.264 ÷ JPEG relay CPU per delivered frame, with and without acks; null when unmeasured. */
+  ratioAcks: number | null;
+  ratioNoAcks: number | null;
+  target: number;
+}
+
+const PAIRS: Array<{ name: TargetName; acks: boolean; h264: boolean }> = [
+  { name: "jpeg-acks", acks: true, h264: false },
+  { name: "h264-acks", acks: true, h264: true },
+  { name: "jpeg", acks: false, h264: false },
+  { name: "h264", acks: false, h264: true },
+];
+
+function row(summary: RunSummary | undefined, spec: (typeof PAIRS)[number]): RelayCostRow | null {
+  if (!summary) return null;
+  return {
+    target: spec.name,
+    acks: spec.acks,
+    kind: spec.h264 ? 4 : 1,
+    phases: summary.phases,
+    framesDelivered: summary.framesDelivered,
+    deliveryRatio: summary.deliveryRatio,
+    relayCpuSeconds: summary.relayCpuSeconds,
+    relayCpuUsPerDelivery: summary.relayCpuUsPerDelivery,
+    latencyP50Ms: summary.latencyMs.p50,
+    latencyP99Ms: summary.latencyMs.p99,
+  };
+}
+
+function ratio(rows: RelayCostRow[], ours: TargetName, floor: TargetName): number | null {
+  const a = rows.find((r) => r.target === ours)?.relayCpuUsPerDelivery ?? null;
+  const b = rows.find((r) => r.target === floor)?.relayCpuUsPerDelivery ?? null;
+  return a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100;
+}
+
+export async function runRelayCost(
+  relay: { script: string; args: string[] },
+  jpeg: Uint8Array,
+  plan: RunPlan,
+  progress: Progress,
+): Promise<RelayCostFigures> {
+  const targets: TargetSpec[] = PAIRS.map((pair) => ({
+    name: pair.name,
+    script: relay.script,
+    args: relay.args,
+    url: null,
+    acks: pair.acks,
+    h264: pair.h264,
+  }));
+  const result = await runScenario(RELAY_COST_SCENARIO, targets, jpeg, plan, progress, runFixed);
+  const rows = PAIRS.flatMap((pair) => row(result.results[pair.name], pair) ?? []);
+  return {
+    scenario: RELAY_COST_SCENARIO,
+    rows,
+    ratioAcks: ratio(rows, "h264-acks", "jpeg-acks"),
+    ratioNoAcks: ratio(rows, "h264", "jpeg"),
+    target: RELAY_COST_TARGET,
+  };
+}
