@@ -78,6 +78,7 @@ export async function runRelayCost(
   jpeg: Uint8Array,
   plan: RunPlan,
   progress: Progress,
+  scenario: Scenario = RELAY_COST_SCENARIO,
 ): Promise<RelayCostFigures> {
   const targets: TargetSpec[] = PAIRS.map((pair) => ({
     name: pair.name,
@@ -87,10 +88,10 @@ export async function runRelayCost(
     acks: pair.acks,
     h264: pair.h264,
   }));
-  const result = await runScenario(RELAY_COST_SCENARIO, targets, jpeg, plan, progress, runFixed);
+  const result = await runScenario(scenario, targets, jpeg, plan, progress, runFixed);
   const rows = PAIRS.flatMap((pair) => row(result.results[pair.name], pair) ?? []);
   return {
-    scenario: RELAY_COST_SCENARIO,
+    scenario,
     rows,
     ratioAcks: ratio(rows, "h264-acks", "jpeg-acks"),
     ratioNoAcks: ratio(rows, "h264", "jpeg"),

@@ -120,7 +120,20 @@ function encodeRow(name: string, r: EncodeResult, ratio: string): string[] {
   ];
 }
 
-function reportLines(figures: CodecsFigures): string[] {
+/** Issue 20's acceptance: H.264 at MJPEG's SSIM (or better) in at most MAX_H264_SHARE of its bytes. */
+export function sameQualityVerdict(pair: CodecPair): { pass: boolean; failure: string | null } {
+  const pass = pair.matched && pair.bytesRatio <= MAX_H264_SHARE;
+  if (pass) return { pass, failure: null };
+  return {
+    pass,
+    failure:
+      `codecs: H.264 took ${fixed(pair.bytesRatio * 100, 1)}% of MJPEG's bytes at ` +
+      `${pair.matched ? "equal" : "lower"} SSIM (at most ${fixed(MAX_H264_SHARE * 100, 1)}% allowed)`,
+  };
+}
+
+/** The scenario's text report, drawn from its figures. */
+export function codecsReport(figures: CodecsFigures): string[] {
   const { source, sameQuality: same, room, relayCost } = figures;
   const lines = [
     `codecs (issue 20): ${source.pattern} ${source.width}x${source.height} ${source.fps} fps, ` +
@@ -215,7 +228,7 @@ export async function runCodecsBench(
   const dir = mkdtempSync(join(tmpdir(), "framecast-bench-codecs-"));
   try {
     const full = await pairAt(options, { width: WIDTH, height: HEIGHT }, dir);
-    const pass = full.matched && full.bytesRatio <= MAX_H264_SHARE;
+    const verdict = sameQualityVerdict(full);
     const tile = { width: GRID.width / GRID_SIDE, height: GRID.height / GRID_SIDE };
     const inside = fitInside(tile, { width: WIDTH, height: HEIGHT });
     const drawn = devicePixels(inside.width, inside.height, 1);
@@ -249,13 +262,7 @@ export async function runCodecsBench(
           options.progress,
         )
       : null;
-    const failures: string[] = [];
-    if (!pass) {
-      failures.push(
-        `codecs: H.264 took ${fixed(full.bytesRatio * 100, 1)}% of MJPEG's bytes at ` +
-          `${full.matched ? "equal" : "lower"} SSIM (at most ${fixed(MAX_H264_SHARE * 100, 1)}% allowed)`,
-      );
-    }
+    const failures = verdict.failure ? [verdict.failure] : [];
     const figures: CodecsFigures = {
       source: {
         pattern: "testsrc2",
@@ -265,12 +272,12 @@ export async function runCodecsBench(
         seconds: options.encodeSeconds,
       },
       mjpegQuality: CLI_MJPEG_QUALITY,
-      sameQuality: { ...full, maxShare: MAX_H264_SHARE, pass },
+      sameQuality: { ...full, maxShare: MAX_H264_SHARE, pass: verdict.pass },
       room: { senders: ROOM_SENDERS, grid: GRID, tile, drawn, ladders, perLayer },
       relayCost,
       failures,
     };
-    return { lines: reportLines(figures), figures };
+    return { lines: codecsReport(figures), figures };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
