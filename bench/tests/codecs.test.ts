@@ -163,4 +163,10 @@ describe.skipIf(!hasX264)("bun bench --scenario codecs --quick", () => {
     expect(cost?.ratioAcks).toBeGreaterThan(0);
     expect(cost?.ratioNoAcks).toBeGreaterThan(0);
   });
+
+  test("writes its chart next to the JSON", () => {
+    const svg = readFileSync(join(dir, "codecs.codecs.svg"), "utf8");
+    expect(svg).toStartWith("<svg");
+    expect(svg).toContain("H.264");
+  });
 });
