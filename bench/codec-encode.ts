@@ -4,6 +4,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { track } from "../harness/child-processes.ts";
+import type { LayerSize } from "../protocol/index.ts";
 
 export type Codec = "mjpeg" | "h264";
 
@@ -19,6 +20,8 @@ export interface EncodeResult {
   codec: Codec;
   /** "-q:v 5" or "crf 31". */
   setting: string;
+  /** That setting's number: -q:v for MJPEG, CRF for H.264. */
+  value: number;
   width: number;
   height: number;
   frames: number;
@@ -153,6 +156,11 @@ async function ssimOf(ffmpeg: string, spec: SourceSpec, codec: Codec, path: stri
   return Number(all[1]);
 }
 
+/** Where measureEncode leaves its stream (raw MJPEG or Annex B, as a sender sends it). */
+export function encodedPath(dir: string, size: LayerSize, codec: Codec, value: number): string {
+  return join(dir, `${codec}-${size.width}x${size.height}-${value}.${codec}`);
+}
+
 /** Encodes the source with `codec` at `value` (-q:v for MJPEG, CRF for H.264) and measures it. */
 export async function measureEncode(
   ffmpeg: string,
@@ -162,7 +170,7 @@ export async function measureEncode(
   dir: string,
   sourceCpu: number,
 ): Promise<EncodeResult> {
-  const path = join(dir, `${codec}-${spec.width}x${spec.height}-${value}.${codec}`);
+  const path = encodedPath(dir, spec, codec, value);
   const output = codec === "mjpeg" ? mjpegOutput(value, path) : h264Output(value, spec.fps, path);
   const { cpu } = await runFfmpeg(ffmpeg, [
     ...sourceInput(spec),
@@ -175,6 +183,7 @@ export async function measureEncode(
   return {
     codec,
     setting: codec === "mjpeg" ? `-q:v ${value}` : `crf ${value}`,
+    value,
     width: spec.width,
     height: spec.height,
     frames,

@@ -13,11 +13,13 @@ import { devicePixels, fitInside, layerForTile, layerLadder } from "../client-co
 import type { LayerSize } from "../protocol/index.ts";
 import {
   type EncodeResult,
+  encodedPath,
   h264AtSsim,
   measureEncode,
   type SourceSpec,
   sourceCpuSeconds,
 } from "./codec-encode.ts";
+import { framesOf, type LiveDownlink, liveDownlink } from "./codecs-live.ts";
 import { type RelayCostFigures, runRelayCost } from "./codecs-relay-cost.ts";
 import { renderTable } from "./report-table.ts";
 import type { Progress, RunPlan } from "./run-scenario.ts";
@@ -41,6 +43,8 @@ export interface CodecsOptions {
   encodeSeconds: number;
   /** The relay-cost phases (seconds, rounds ...); null skips the relay cost (--url). */
   relayPlan: RunPlan | null;
+  /** Seconds of the live downlink run per codec (it starts its own relays: skipped with --url). */
+  liveSeconds: number | null;
   jpeg(bytes: number): Uint8Array;
   progress: Progress;
 }
@@ -72,6 +76,8 @@ export interface CodecsFigures {
     perLayer: Array<
       CodecPair & { pickedBy: number[]; mjpegDownlinkMbit: number; h264DownlinkMbit: number }
     >;
+    /** The default ladder's tile layer sent live through a relay, per codec (null: not run). */
+    live: { layer: LayerSize; runs: LiveDownlink[] } | null;
   };
   relayCost: RelayCostFigures | null;
   failures: string[];
@@ -180,6 +186,18 @@ export function codecsReport(figures: CodecsFigures): string[] {
       ]),
     ),
   ];
+  if (room.live) {
+    const runs = room.live.runs;
+    lines.push(
+      `  live, ${room.senders} senders × ${sizeText(room.live.layer)} at ${FPS} fps through a relay to one acking receiver: ` +
+        runs
+          .map(
+            (r) =>
+              `${r.codec === "mjpeg" ? "MJPEG" : "H.264"} ${fixed(r.mbitPerSecond, 2)} Mbit/s (${fixed(r.fpsPerSender, 1)} fps per sender)`,
+          )
+          .join(", "),
+    );
+  }
   if (relayCost) {
     const s = relayCost.scenario;
     lines.push(
@@ -222,6 +240,35 @@ export function codecsReport(figures: CodecsFigures): string[] {
   return lines;
 }
 
+/** The default ladder's tile layer (both clients send 2 layers) through a real relay, per codec. */
+async function liveRun(
+  options: CodecsOptions,
+  perLayer: CodecsFigures["room"]["perLayer"],
+  dir: string,
+): Promise<CodecsFigures["room"]["live"]> {
+  const layer = perLayer.find((p) => p.pickedBy.includes(2));
+  if (options.liveSeconds === null || !layer) return null;
+  const runs: LiveDownlink[] = [];
+  for (const result of [layer.mjpeg, layer.h264]) {
+    options.progress.phase(
+      `codecs · live: ${ROOM_SENDERS} senders → 1 receiver, ${result.codec}`,
+      options.liveSeconds + 1.5,
+    );
+    runs.push(
+      await liveDownlink({
+        relayScript: options.relayScript,
+        relayArgs: options.relayArgs,
+        codec: result.codec,
+        frames: framesOf(encodedPath(dir, layer, result.codec, result.value), result.codec),
+        senders: ROOM_SENDERS,
+        fps: FPS,
+        seconds: options.liveSeconds,
+      }),
+    );
+  }
+  return { layer: { width: layer.width, height: layer.height }, runs };
+}
+
 export async function runCodecsBench(
   options: CodecsOptions,
 ): Promise<{ lines: string[]; figures: CodecsFigures }> {
@@ -254,6 +301,7 @@ export async function runCodecsBench(
         h264DownlinkMbit: downlink(pair.h264),
       });
     }
+    const live = await liveRun(options, perLayer, dir);
     const relayCost = options.relayPlan
       ? await runRelayCost(
           { script: options.relayScript, args: options.relayArgs },
@@ -273,7 +321,7 @@ export async function runCodecsBench(
       },
       mjpegQuality: CLI_MJPEG_QUALITY,
       sameQuality: { ...full, maxShare: MAX_H264_SHARE, pass: verdict.pass },
-      room: { senders: ROOM_SENDERS, grid: GRID, tile, drawn, ladders, perLayer },
+      room: { senders: ROOM_SENDERS, grid: GRID, tile, drawn, ladders, perLayer, live },
       relayCost,
       failures,
     };

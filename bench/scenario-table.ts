@@ -146,6 +146,7 @@ export const SCENARIO_TABLE: Record<BenchScenario, ScenarioEntry> = {
         encodeSeconds: options.quick ? 2 : 10,
         // It starts its own relays: with --url the relay cost is left out.
         relayPlan: options.url ? null : codecsRelayPlan(context),
+        liveSeconds: options.url ? null : options.quick ? 1 : 3,
         jpeg,
         progress,
       });

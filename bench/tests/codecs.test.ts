@@ -26,6 +26,7 @@ function encode(codec: "mjpeg" | "h264", bytes: number, ssim: number): EncodeRes
   return {
     codec,
     setting: codec === "mjpeg" ? "-q:v 5" : "crf 30",
+    value: codec === "mjpeg" ? 5 : 30,
     width: 640,
     height: 480,
     frames: 60,
@@ -73,6 +74,7 @@ test("a failed comparison reads FAIL in the report", () => {
       drawn: { width: 240, height: 180 },
       ladders: [{ layers: 2, sizes: [{ width: 640, height: 480 }], picked: 0 }],
       perLayer: [{ ...same, pickedBy: [2], mjpegDownlinkMbit: 60, h264DownlinkMbit: 24 }],
+      live: null,
     },
     relayCost: null,
     failures: ["x"],
@@ -145,6 +147,13 @@ describe.skipIf(!hasX264)("bun bench --scenario codecs --quick", () => {
       expect(layer.mjpegDownlinkMbit).toBeCloseTo(layer.mjpeg.mbitPerSecond * 15);
       expect(layer.h264DownlinkMbit).toBeCloseTo(layer.h264.mbitPerSecond * 15);
       expect(layer.h264.ssim).toBeGreaterThanOrEqual(layer.mjpeg.ssim);
+    }
+    // Live through a relay: the default ladder's tile layer, both codecs, frames arrived.
+    expect(room.live?.runs.map((r) => r.codec)).toEqual(["mjpeg", "h264"]);
+    for (const run of room.live?.runs ?? []) {
+      expect(run.senders, run.codec).toBe(15);
+      expect(run.fpsPerSender, run.codec).toBeGreaterThan(0);
+      expect(run.bytesPerSecond, run.codec).toBeGreaterThan(0);
     }
   });
 
