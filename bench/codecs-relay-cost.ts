@@ -2,9 +2,10 @@
 // same size and rate) once as JPEG (kind 1) and once as H.264 (kind 4, a key frame every 30th,
 // receivers joined with codecs=h264), with acks (paced lanes) and without (kind 4's clean
 // streams, relay/delivery/h264/). Four relays, one per row, their phases interleaved.
+import type { PhaseSample } from "./measure-phase.ts";
 import { type Progress, type RunPlan, runFixed, runScenario } from "./run-scenario.ts";
 import type { Scenario } from "./scenarios.ts";
-import type { RunSummary } from "./summarize.ts";
+import { type RunSummary, summarize } from "./summarize.ts";
 import type { TargetName, TargetSpec } from "./target-session.ts";
 
 export const RELAY_COST_SCENARIO: Scenario = {
@@ -38,9 +39,19 @@ export interface RelayCostRow {
 export interface RelayCostFigures {
   scenario: Scenario;
   rows: RelayCostRow[];
-  /** H.264 ÷ JPEG relay CPU per delivered frame, with and without acks; null when unmeasured. */
+  /**
+   * H.264 ÷ JPEG relay CPU per delivered frame, with and without acks: the median over rounds
+   * of each round's ratio (the two phases of a round run back to back, so background load
+   * on a shared machine hits both alike); null when unmeasured.
+   */
   ratioAcks: number | null;
   ratioNoAcks: number | null;
+  /** Each round's ratio, in order. */
+  roundRatiosAcks: number[];
+  roundRatiosNoAcks: number[];
+  /** The same ratios from all rounds pooled (the rows' µs/dlv). */
+  pooledRatioAcks: number | null;
+  pooledRatioNoAcks: number | null;
   target: number;
 }
 
@@ -67,10 +78,33 @@ function row(summary: RunSummary | undefined, spec: (typeof PAIRS)[number]): Rel
   };
 }
 
-function ratio(rows: RelayCostRow[], ours: TargetName, floor: TargetName): number | null {
-  const a = rows.find((r) => r.target === ours)?.relayCpuUsPerDelivery ?? null;
-  const b = rows.find((r) => r.target === floor)?.relayCpuUsPerDelivery ?? null;
-  return a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100;
+function ratioOf(a: number | null | undefined, b: number | null | undefined): number | null {
+  return a == null || b == null || b === 0 ? null : Math.round((a / b) * 100) / 100;
+}
+
+function pooled(rows: RelayCostRow[], ours: TargetName, floor: TargetName): number | null {
+  const of = (target: TargetName) => rows.find((r) => r.target === target)?.relayCpuUsPerDelivery;
+  return ratioOf(of(ours), of(floor));
+}
+
+/** µs/dlv of each target, round by round. */
+type PerRound = Map<TargetName, Array<number | null>>;
+
+function roundRatios(perRound: PerRound, ours: TargetName, floor: TargetName): number[] {
+  const a = perRound.get(ours) ?? [];
+  const b = perRound.get(floor) ?? [];
+  return a.flatMap((value, round) => ratioOf(value, b[round]) ?? []);
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  const value =
+    sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return Math.round(value * 100) / 100;
 }
 
 export async function runRelayCost(
@@ -88,13 +122,27 @@ export async function runRelayCost(
     acks: pair.acks,
     h264: pair.h264,
   }));
-  const result = await runScenario(scenario, targets, jpeg, plan, progress, runFixed);
+  const perRound: PerRound = new Map();
+  const result = await runScenario(scenario, targets, jpeg, plan, progress, (...args) =>
+    runFixed(...args, (session, round, sample: PhaseSample) => {
+      const one = summarize(session.target, [sample], session.participants, 0);
+      const list = perRound.get(session.target) ?? [];
+      list[round] = one.relayCpuUsPerDelivery;
+      perRound.set(session.target, list);
+    }),
+  );
   const rows = PAIRS.flatMap((pair) => row(result.results[pair.name], pair) ?? []);
+  const roundRatiosAcks = roundRatios(perRound, "h264-acks", "jpeg-acks");
+  const roundRatiosNoAcks = roundRatios(perRound, "h264", "jpeg");
   return {
     scenario,
     rows,
-    ratioAcks: ratio(rows, "h264-acks", "jpeg-acks"),
-    ratioNoAcks: ratio(rows, "h264", "jpeg"),
+    ratioAcks: median(roundRatiosAcks),
+    ratioNoAcks: median(roundRatiosNoAcks),
+    roundRatiosAcks,
+    roundRatiosNoAcks,
+    pooledRatioAcks: pooled(rows, "h264-acks", "jpeg-acks"),
+    pooledRatioNoAcks: pooled(rows, "h264", "jpeg"),
     target: RELAY_COST_TARGET,
   };
 }

@@ -233,8 +233,11 @@ export function codecsReport(figures: CodecsFigures): string[] {
       value === null
         ? `${name} n/a`
         : `${name} ${fixed(value, 2)}× (${value <= relayCost.target ? "within" : "OVER"} the ${fixed(relayCost.target, 1)}× target)`;
+    const rounds = (values: number[]) => values.map((v) => fixed(v, 2)).join(", ");
     lines.push(
-      `  H.264 ÷ JPEG µs/dlv: ${verdict("with acks", relayCost.ratioAcks)}; ${verdict("without", relayCost.ratioNoAcks)}`,
+      `  H.264 ÷ JPEG µs/dlv, median of each round's ratio: ${verdict("with acks", relayCost.ratioAcks)}; ${verdict("without", relayCost.ratioNoAcks)}`,
+      `    per round: with acks ${rounds(relayCost.roundRatiosAcks)}; without ${rounds(relayCost.roundRatiosNoAcks)}` +
+        ` (all rounds pooled: ${relayCost.pooledRatioAcks ?? "n/a"}, ${relayCost.pooledRatioNoAcks ?? "n/a"})`,
     );
   }
   return lines;

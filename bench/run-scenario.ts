@@ -88,6 +88,8 @@ export async function runFixed(
   sessions: TargetSession[],
   plan: RunPlan,
   progress: Progress,
+  /** Each measured phase as it ends (the codecs scenario pairs phases round by round). */
+  onPhase?: (session: TargetSession, round: number, sample: PhaseSample) => void,
 ): Promise<ScenarioResult> {
   const samples = new Map<TargetName, PhaseSample[]>(sessions.map((s) => [s.target, []]));
   for (let round = 0; round < plan.rounds; round++) {
@@ -98,6 +100,7 @@ export async function runFixed(
       );
       const sample = await measurePhase(session, scenario.fps, plan.seconds * 1000, plan.drainMs);
       samples.get(session.target)?.push(sample);
+      onPhase?.(session, round, sample);
     }
   }
   const results: Partial<Record<TargetName, RunSummary>> = {};
