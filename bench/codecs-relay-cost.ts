@@ -1,5 +1,5 @@
-// The codecs scenario's relay cost: the same fan-out (1 sender → 10 receivers, frames of the
-// same size and rate) once as JPEG (kind 1) and once as H.264 (kind 4, a key frame every 30th,
+// The codecs scenario's relay cost: the same fan-out (3 senders → 10 receivers and each other,
+// frames of the same size and rate) once as JPEG (kind 1) and once as H.264 (kind 4, a key frame every 30th,
 // receivers joined with codecs=h264), with acks (paced lanes) and without (kind 4's clean
 // streams, relay/delivery/h264/). Four relays, one per row, their phases interleaved.
 import type { PhaseSample } from "./measure-phase.ts";
