@@ -202,7 +202,7 @@ export function codecsReport(figures: CodecsFigures): string[] {
     const s = relayCost.scenario;
     lines.push(
       "",
-      `codecs: relay CPU per delivered frame, ${s.publishers} sender → ${s.receivers} receivers, ` +
+      `codecs: relay CPU per delivered frame, ${s.publishers} senders → ${s.receivers} receivers and each other, ` +
         `${s.frameBytes / KB} KB at ${s.fps} fps (the same bytes as kind 1 and as kind 4, a key frame every 30th)`,
       renderTable(
         [

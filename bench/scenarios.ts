@@ -203,7 +203,7 @@ export const CODECS_SCENARIO: Scenario = {
   name: "codecs",
   description:
     "MJPEG -q:v 5 vs H.264 at equal SSIM on testsrc2 640x480@30 (bytes, sender CPU); a 16-person room's downlink; relay CPU per delivered frame, kind 1 vs kind 4",
-  publishers: 1,
+  publishers: 3,
   receivers: 10,
   frameBytes: 20 * KB,
   fps: 30,
