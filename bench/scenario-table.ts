@@ -163,17 +163,19 @@ export const SCENARIO_TABLE: Record<BenchScenario, ScenarioEntry> = {
 };
 
 /**
- * The codecs scenario's relay phases: short (4 s × 3 rounds, or --seconds × --rounds when typed)
- * since the encodes come first and the default run stays under two minutes.
+ * The codecs scenario's relay phases: many short ones (3 s × 5 rounds, or --seconds × --rounds
+ * when typed; 300 ms drain, plenty for 20 KB frames) since the encodes come first and the
+ * default run stays near two minutes; the ratio is the median of the rounds' ratios.
  */
 function codecsRelayPlan({ options, argv, plan }: ScenarioContext): RunPlan {
   const typed = (flag: string) => argv.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
   if (options.quick) return { ...plan, seconds: options.seconds, rounds: 1, warmupSeconds: 0 };
   return {
     ...plan,
-    seconds: typed("--seconds") ? options.seconds : 4,
-    rounds: typed("--rounds") ? options.rounds : 3,
+    seconds: typed("--seconds") ? options.seconds : 3,
+    rounds: typed("--rounds") ? options.rounds : 5,
     warmupSeconds: 1,
+    drainMs: 300,
   };
 }
 
