@@ -29,7 +29,7 @@ export function codecsSvg(figures: CodecsFigures, title: string): string {
   const max = Math.max(...groups.flatMap((g) => [g.mjpeg, g.h264]), 1e-9);
   const height = 50 + groups.length * (ROW * 2 + 16) + 30;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${LEFT + BAR_WIDTH + 120}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${LEFT + BAR_WIDTH + 170}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
   ];
