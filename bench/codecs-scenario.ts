@@ -198,6 +198,11 @@ export function codecsReport(figures: CodecsFigures): string[] {
           .join(", "),
     );
   }
+  if (!relayCost) {
+    lines.push(
+      "  relay CPU and the live downlink: not measured (they start relays of their own; --url)",
+    );
+  }
   if (relayCost) {
     const s = relayCost.scenario;
     lines.push(
