@@ -9,7 +9,11 @@ export const USAGE = `Usage: npm run bench -- [options]      (with Bun installed
                           fanout-480, slow-viewer, cluster (needs redis-server), layers (its
                           own report: relay CPU and bytes per receiver with layers, a 1 Mbit/s
                           receiver, sender upload; skipped by --quick unless named), audio
-                          (sound with video, and with a slow viewer)
+                          (sound with video, and with a slow viewer), codecs (its own
+                          report: MJPEG vs H.264 bytes and sender CPU at equal SSIM, a
+                          16-person room's downlink, relay CPU for kind 1 vs kind 4; fails
+                          when H.264 takes more than 1/3 of MJPEG's bytes; skipped by
+                          --quick unless named; needs ffmpeg with libx264)
                           (comma-separated list allowed; default all)
   --url ws://HOST:PORT    measure a relay that is already running instead of starting one
   --seconds N             measured seconds per phase (default 10; 1.2 with --quick) and

@@ -28,8 +28,10 @@ export class LayerReceiver {
     room: string,
     name: string,
     ask: number | null,
+    /** Codecs declared at join besides JPEG (["h264"]: it gets kind 4). */
+    codecs: readonly "h264"[] = [],
   ): Promise<LayerReceiver> {
-    const ws = new WebSocket(roomUrl(wsUrl, room, { name, ack: true, layers: true }));
+    const ws = new WebSocket(roomUrl(wsUrl, room, { name, ack: true, layers: true, codecs }));
     ws.binaryType = "arraybuffer";
     const receiver = new LayerReceiver(ws, ask);
     return new Promise((resolve, reject) => {

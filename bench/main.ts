@@ -7,6 +7,7 @@ import { killAll } from "../harness/child-processes.ts";
 import { generateRoomKey } from "../protocol/index.ts";
 import { audioLines } from "./audio-scenario.ts";
 import { type BenchOptions, BenchUsageError, parseOptions, USAGE } from "./cli-options.ts";
+import { codecsSvg } from "./codecs-svg.ts";
 import { machineInfo, versions } from "./machine-info.ts";
 import { ProgressLine } from "./progress-line.ts";
 import { latencySvg } from "./report-svg.ts";
@@ -85,6 +86,7 @@ function jsonReport(
       slowViewer: r.slowViewer,
       audio: r.audio,
       layers: r.layers,
+      codecs: r.codecs,
     })),
   };
 }
@@ -189,8 +191,22 @@ async function main(): Promise<number> {
       ),
     );
     console.log(`\nwrote ${options.json} and ${svgPath}`);
+    const codecs = results.find((r) => r.codecs)?.codecs;
+    if (codecs) {
+      const codecsPath = svgPath.replace(/\.svg$/, ".codecs.svg");
+      writeFileSync(
+        codecsPath,
+        codecsSvg(
+          codecs,
+          `framecast bench ${startedAt.toISOString().slice(0, 10)}: MJPEG vs H.264`,
+        ),
+      );
+      console.log(`wrote ${codecsPath}`);
+    }
   }
-  return 0;
+  const failures = results.flatMap((r) => r.failures ?? []);
+  for (const line of failures) console.log(`FAIL ${line}`);
+  return failures.length > 0 ? 1 : 0;
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -19,7 +19,7 @@ function formatCell(value: Cell, decimals = 1): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(decimals);
 }
 
-function renderTable(header: string[], rows: string[][]): string {
+export function renderTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");

@@ -1,6 +1,7 @@
 // Runs one scenario against every target, interleaving their phases (A B, then B A, ...) so
 // background noise on this shared machine lands on both alike.
 import type { AudioPhaseResult } from "./audio-scenario.ts";
+import type { CodecsFigures } from "./codecs-scenario.ts";
 import type { LayersFigures } from "./layers-scenario.ts";
 import { measurePhase, type PhaseSample } from "./measure-phase.ts";
 import type { SlowViewerRow } from "./run-slow-viewer.ts";
@@ -45,6 +46,10 @@ export interface ScenarioResult {
   audio?: AudioPhaseResult[];
   /** layers: its own figures (layers-scenario.ts); `results` is empty. */
   layers?: LayersFigures;
+  /** codecs: its own figures (codecs-scenario.ts); `results` is empty. */
+  codecs?: CodecsFigures;
+  /** Why this scenario failed its acceptance (the bench then exits 1 after its report). */
+  failures?: string[];
   /** Text printed after the tables, for scenarios with their own report (layers). */
   report?: string[];
   /** slow-viewer: each slow viewer's delay early and late in its phase (run-slow-viewer.ts). */
@@ -83,6 +88,8 @@ export async function runFixed(
   sessions: TargetSession[],
   plan: RunPlan,
   progress: Progress,
+  /** Each measured phase as it ends (the codecs scenario pairs phases round by round). */
+  onPhase?: (session: TargetSession, round: number, sample: PhaseSample) => void,
 ): Promise<ScenarioResult> {
   const samples = new Map<TargetName, PhaseSample[]>(sessions.map((s) => [s.target, []]));
   for (let round = 0; round < plan.rounds; round++) {
@@ -93,6 +100,7 @@ export async function runFixed(
       );
       const sample = await measurePhase(session, scenario.fps, plan.seconds * 1000, plan.drainMs);
       samples.get(session.target)?.push(sample);
+      onPhase?.(session, round, sample);
     }
   }
   const results: Partial<Record<TargetName, RunSummary>> = {};

@@ -6,6 +6,7 @@ import { REDIS_SERVER } from "../harness/redis-process.ts";
 import { runAudioScenario } from "./audio-scenario.ts";
 import type { BenchOptions } from "./cli-options.ts";
 import { CLUSTER_NEEDS_RELAYS, CLUSTER_SKIPPED, runClusterScenario } from "./cluster-scenario.ts";
+import { runCodecsBench } from "./codecs-scenario.ts";
 import { runLayersBench } from "./layers-scenario.ts";
 import {
   type Measure,
@@ -20,6 +21,7 @@ import { runSlowViewer } from "./run-slow-viewer.ts";
 import {
   applyOverrides,
   type BenchScenario,
+  CODECS_SCENARIO,
   LAYERS_SCENARIO,
   quickSteps,
   SCENARIOS,
@@ -126,7 +128,56 @@ export const SCENARIO_TABLE: Record<BenchScenario, ScenarioEntry> = {
       return { scenario, results: {}, ratios: null, layers: figures, report: lines };
     },
   },
+  codecs: {
+    config: () => CODECS_SCENARIO,
+    skip: ({ options, argv }) => {
+      if (options.quick && !argv.some((arg) => arg.includes("codecs"))) {
+        return "codecs: skipped by --quick (run npm run bench -- --scenario codecs)";
+      }
+      return null;
+    },
+    run: async (scenario, context) => {
+      const { options, progress, jpeg } = context;
+      const ffmpeg = await findFfmpeg(null);
+      const { lines, figures } = await runCodecsBench({
+        ffmpeg,
+        relayScript: options.relayScript,
+        relayArgs: options.relayArgs,
+        encodeSeconds: options.quick ? 2 : 10,
+        // It starts its own relays: with --url the relay cost is left out.
+        relayPlan: options.url ? null : codecsRelayPlan(context),
+        liveSeconds: options.url ? null : options.quick ? 1 : 3,
+        jpeg,
+        progress,
+      });
+      return {
+        scenario,
+        results: {},
+        ratios: null,
+        codecs: figures,
+        failures: figures.failures,
+        report: lines,
+      };
+    },
+  },
 };
+
+/**
+ * The codecs scenario's relay phases: many short ones (3 s × 5 rounds, or --seconds × --rounds
+ * when typed; 300 ms drain, plenty for 20 KB frames) since the encodes come first and the
+ * default run stays near two minutes; the ratio is the median of the rounds' ratios.
+ */
+function codecsRelayPlan({ options, argv, plan }: ScenarioContext): RunPlan {
+  const typed = (flag: string) => argv.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
+  if (options.quick) return { ...plan, seconds: options.seconds, rounds: 1, warmupSeconds: 0 };
+  return {
+    ...plan,
+    seconds: typed("--seconds") ? options.seconds : 3,
+    rounds: typed("--rounds") ? options.rounds : 5,
+    warmupSeconds: 1,
+    drainMs: 300,
+  };
+}
 
 /** The JPEG cache a run's scenarios share. */
 export function jpegCache(): (bytes: number) => Uint8Array {

@@ -182,7 +182,7 @@ export function quickSteps(steps: number[]): number[] {
 }
 
 /** Scenarios with their own report instead of a row of the tables (bench/layers-scenario.ts). */
-export const REPORT_SCENARIOS = ["layers"] as const;
+export const REPORT_SCENARIOS = ["layers", "codecs"] as const;
 export type BenchScenario = ScenarioName | (typeof REPORT_SCENARIOS)[number];
 
 /** The layers scenario's load, fixed by bench/layers-scenario.ts (no overrides); for --json. */
@@ -193,6 +193,19 @@ export const LAYERS_SCENARIO: Scenario = {
   publishers: 4,
   receivers: 8,
   frameBytes: 40 * KB,
+  fps: 30,
+  legacy: false,
+  stalledReceivers: 0,
+};
+
+/** The codecs scenario's shape, for --json (bench/codecs-scenario.ts fixes its load). */
+export const CODECS_SCENARIO: Scenario = {
+  name: "codecs",
+  description:
+    "MJPEG -q:v 5 vs H.264 at equal SSIM on testsrc2 640x480@30 (bytes, sender CPU); a 16-person room's downlink; relay CPU per delivered frame, kind 1 vs kind 4",
+  publishers: 3,
+  receivers: 10,
+  frameBytes: 20 * KB,
   fps: 30,
   legacy: false,
   stalledReceivers: 0,

@@ -13,7 +13,17 @@ import type { Scenario } from "./scenarios.ts";
  * Rows of the tables: the raw Bun baseline and framecast; in the cluster scenario, framecast as a
  * lone relay (one-relay) and as two relays through Redis (same-relay / cross-relay receivers).
  */
-export type TargetName = "baseline" | "framecast" | "one-relay" | "same-relay" | "cross-relay";
+export type TargetName =
+  | "baseline"
+  | "framecast"
+  | "one-relay"
+  | "same-relay"
+  | "cross-relay"
+  // The codecs scenario's relay cost (bench/codecs-relay-cost.ts): framecast with kind 1 or 4.
+  | "jpeg-acks"
+  | "h264-acks"
+  | "jpeg"
+  | "h264";
 
 export interface TargetSpec {
   name: TargetName;
