@@ -40,10 +40,8 @@ export class H264Splitter {
   #key = false;
   /** At the start and after a dropped unit: drop until a key frame (deltas need their reference). */
   #needKey = true;
-  #lastChunkTime = 0;
-  #previousChunkTime = 0;
-  /** Bytes held when the current chunk began: a cut before this ended in an earlier chunk. */
-  #lengthBeforeChunk = 0;
+  /** Where each chunk held began (offset in the unit) and when it came, oldest first. */
+  #chunks: { at: number; time: number }[] = [];
   units = 0;
   keyUnits = 0;
   droppedUnits = 0;
@@ -57,9 +55,8 @@ export class H264Splitter {
   }
 
   push(chunk: Uint8Array, timeMs = 0): void {
-    this.#previousChunkTime = this.#lastChunkTime;
-    this.#lastChunkTime = timeMs;
-    this.#lengthBeforeChunk = this.#length;
+    if (chunk.byteLength === 0) return;
+    this.#chunks.push({ at: this.#length, time: timeMs });
     this.#append(chunk);
     this.#cut();
     if (this.#length > this.#maxUnitBytes) this.#drop();
@@ -67,7 +64,7 @@ export class H264Splitter {
 
   /** The end of the stream: the last unit is whole now. */
   flush(): void {
-    if (this.#inUnit && this.#length > 0) this.#emit(this.#length, this.#lastChunkTime);
+    if (this.#inUnit && this.#length > 0) this.#emit(this.#length);
     this.reset();
   }
 
@@ -79,6 +76,7 @@ export class H264Splitter {
     this.#inUnit = false;
     this.#key = false;
     this.#needKey = true;
+    this.#chunks = [];
   }
 
   #append(chunk: Uint8Array): void {
@@ -121,13 +119,14 @@ export class H264Splitter {
         continue;
       }
       if (at === 0) continue;
-      const time = at > this.#lengthBeforeChunk ? this.#lastChunkTime : this.#previousChunkTime;
-      this.#emit(at, time);
+      this.#emit(at);
     }
   }
 
   /** Hands out bytes [0, end) as a unit and keeps the rest (the next unit's AUD onward). */
-  #emit(end: number, timeMs: number): void {
+  #emit(end: number): void {
+    const timeMs = this.#arrivalOf(end - 1);
+    this.#rebase(end);
     const h = this.#headroom;
     const unitBuffer = this.#buffer;
     const key = this.#key;
@@ -135,7 +134,6 @@ export class H264Splitter {
     this.#buffer = new Uint8Array(h + Math.max(MIN_CAPACITY, rest, end + (end >> 2)));
     this.#buffer.set(unitBuffer.subarray(h + end, h + end + rest), h);
     this.#length = rest;
-    this.#lengthBeforeChunk = Math.max(0, this.#lengthBeforeChunk - end);
     this.#scan = 0;
     this.#key = false;
     if (this.#needKey && !key) {
@@ -154,8 +152,29 @@ export class H264Splitter {
     const h = this.#headroom;
     this.#buffer.copyWithin(h, h + count, h + this.#length);
     this.#length -= count;
-    this.#lengthBeforeChunk = Math.max(0, this.#lengthBeforeChunk - count);
+    this.#rebase(count);
     this.#scan = Math.max(0, this.#scan - count);
+  }
+
+  /** When the byte at `offset` came: the time of the chunk that brought it. */
+  #arrivalOf(offset: number): number {
+    let time = this.#chunks[0]?.time ?? 0;
+    for (const chunk of this.#chunks) {
+      if (chunk.at > offset) break;
+      time = chunk.time;
+    }
+    return time;
+  }
+
+  /** The first `count` bytes are gone: chunk offsets count from the new first byte. */
+  #rebase(count: number): void {
+    const kept: { at: number; time: number }[] = [];
+    for (const [i, chunk] of this.#chunks.entries()) {
+      const next = this.#chunks[i + 1];
+      if (next && next.at <= count) continue; // wholly before the cut
+      kept.push({ at: Math.max(0, chunk.at - count), time: chunk.time });
+    }
+    this.#chunks = kept;
   }
 
   /** A runaway unit: throw it away and resync on the next AUD, then wait for a key frame. */
