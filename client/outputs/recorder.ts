@@ -11,13 +11,13 @@
 // keeps both inputs' timestamps as given). A participant who sends sound but no picture for
 // 2 s gets a sound-only file.
 //
-// H.264 (kind 4) is copied as sent too (-c:v copy), but not on a grid: a delta frame can't be
-// repeated or dropped alone. Each access unit goes to ffmpeg in an MPEG transport stream
-// (mpegts-writer.ts) whose PTS is its capture time minus the origin, so the file keeps the
-// sender's timing, gaps included (a pause longer than MAX_FILL_SECONDS is shortened to it, as
-// for JPEG), and the sound, on the same origin, plays with it. The file starts at a key frame; a
-// frame that couldn't be written makes it wait for the next key frame. A sender that changes
-// codec continues in a new file.
+// H.264 (kind 4) is copied as sent too (-c:v copy), on the same grid, but a delta frame can't be
+// repeated or dropped alone: each access unit goes to ffmpeg in an MPEG transport stream
+// (mpegts-writer.ts) whose PTS is its slot's time, so a gap stays a gap in the file (a pause
+// longer than MAX_FILL_SECONDS is shortened to it, as for JPEG), and the sound, on the same
+// origin and lag, plays with it. The file starts at a key frame; a frame that couldn't be
+// written makes it wait for the next key frame. A sender that changes codec continues in a new
+// file.
 //
 // Nothing received is lost: sound that came before the file opened is written from its first
 // packet (the picture grid starts at the earlier of the first picture and the first sound, the
@@ -37,7 +37,7 @@ import { AUDIO_PIPE_FD } from "../send/audio-source.ts";
 import { OggOpusWriter } from "../send/ogg-opus.ts";
 import { estimateFps, FRAMES_TO_ESTIMATE, MAX_WAIT_MS } from "./frame-rate-estimate.ts";
 import { MpegTsWriter, TS_TICKS_PER_MS } from "./mpegts-writer.ts";
-import { MAX_FILL_SECONDS, pictureLag, placePicture } from "./picture-timeline.ts";
+import { pictureLag, placePicture } from "./picture-timeline.ts";
 import { PipeWriter } from "./pipe-writer.ts";
 import { soundGranule } from "./sound-timeline.ts";
 
@@ -111,9 +111,9 @@ interface Recording {
   last: Uint8Array | null;
   /** What its pictures are; null until the first. */
   codec: PictureCodec | null;
-  /** H.264: the transport stream to ffmpeg, and the last PTS written (ms on the file's timeline). */
+  /** H.264: the transport stream to ffmpeg, and the next free slot of the grid. */
   ts: MpegTsWriter | null;
-  lastPtsMs: number;
+  slot: number;
   /** H.264: write nothing until a key frame (at the start and after a frame not written). */
   needsKey: boolean;
 }
@@ -359,7 +359,7 @@ export class Recorder implements FrameSink {
       last: null,
       codec: null,
       ts: null,
-      lastPtsMs: Number.NEGATIVE_INFINITY,
+      slot: 0,
       needsKey: true,
     };
   }
@@ -469,7 +469,7 @@ export class Recorder implements FrameSink {
       return;
     }
     if (recording.ts) {
-      this.#placeH264(recording, output.writer, recording.ts, frame);
+      this.#placeH264(recording, output.writer, recording.ts, output.fps, frame);
       return;
     }
     const fps = output.fps;
@@ -502,21 +502,27 @@ export class Recorder implements FrameSink {
     recording.last = frame.jpeg;
   }
 
-  /** An H.264 unit at its capture time on the file's timeline (no grid: see the top). */
-  #placeH264(recording: Recording, writer: PipeWriter, ts: MpegTsWriter, frame: Timed): void {
+  /**
+   * An H.264 unit in the slot of the frame grid its capture time falls in, as a JPEG would be,
+   * but never repeated or dropped: a gap stays a gap (the previous picture shows on), and a
+   * frame early for a slot already taken goes in the next one. The grid keeps capture jitter out
+   * of the timestamps (two pictures in one tick of 1/fps would upset a decoder's output).
+   */
+  #placeH264(
+    recording: Recording,
+    writer: PipeWriter,
+    ts: MpegTsWriter,
+    fps: number,
+    frame: Timed,
+  ): void {
     if (recording.needsKey && !frame.key) {
       recording.dropped++;
       return;
     }
-    let ptsMs = frame.timeMs - recording.originMs;
-    const pause = ptsMs - recording.lastPtsMs - MAX_FILL_SECONDS * 1000;
-    if (recording.frames > 0 && pause > 0) {
-      // A long pause (camera off): the timeline goes on after the shortened gap, sound too.
-      recording.originMs += pause;
-      ptsMs -= pause;
-    }
-    // Strictly increasing: a stamp that jittered back goes just after the previous picture.
-    if (ptsMs <= recording.lastPtsMs) ptsMs = recording.lastPtsMs + 1;
+    const placement = placePicture(frame.timeMs, recording.originMs, recording.slot, fps, true);
+    const slot = recording.slot + (placement?.repeats ?? 0);
+    if (placement) recording.originMs = placement.originMs; // a long pause shortened
+    const ptsMs = (slot * 1000) / fps;
     const packets = ts.unit(
       frame.jpeg,
       ptsMs * TS_TICKS_PER_MS,
@@ -525,10 +531,12 @@ export class Recorder implements FrameSink {
     );
     if (writer.write(packets)) {
       recording.frames++;
-      recording.lastPtsMs = ptsMs;
+      recording.slot = slot + 1;
       recording.needsKey = false;
-      // Pictures sit at their capture times: the sound needs no shift to stay with them.
-      recording.videoLagMs = 0;
+      // Where the picture landed against its capture time: the sound follows the same offset.
+      const lagMs = ptsMs - (frame.timeMs - recording.originMs);
+      const previous = recording.videoLagMs;
+      recording.videoLagMs = previous === null ? lagMs : previous + (lagMs - previous) * 0.1;
     } else {
       recording.dropped++;
       recording.slowDrops++;

@@ -4,8 +4,11 @@
 //
 // With --codec h264 both streams come from capture: H.264 (kind 4) is sent while the relay's
 // codecs_needed says someone decodes it, JPEG while someone can't (docs/PROTOCOL.md, "Mixed
-// rooms"). An H.264 frame skipped for any reason makes its layer wait for the next key frame:
-// a delta without its reference would decode to garbage.
+// rooms"). JPEG waits for our first H.264 frame on each connection, whoever is in the room: the
+// relay moves H.264 receivers to a sender's kind 4 once it has sent one, and before that they
+// would get its JPEG (a recorder would start a JPEG file, then an H.264 one). An H.264 frame
+// skipped for any reason makes its layer wait for the next key frame: a delta without its
+// reference would decode to garbage.
 import type { FrameEncryptor } from "../../client-core/frame-encryptor.ts";
 import { videoCongested } from "../../client-core/send-policy.ts";
 import {
@@ -47,6 +50,8 @@ export class FrameSender {
   #codecs: { jpeg: boolean; h264: boolean } | null = null;
   /** When this connection's welcome came (NaN: not welcomed yet). */
   #welcomedAt = Number.NaN;
+  /** An H.264 frame went out on this connection: the relay knows us as an H.264 sender. */
+  #sentH264 = false;
   /** Newest base64 frame handed to the socket: an older one finishing late is dropped. */
   #newestSent = -1;
   #warnedTooLarge = false;
@@ -130,6 +135,8 @@ export class FrameSender {
       return;
     }
     this.#h264NeedsKey[layer] = false;
+    // Set before sealing: JPEG sealed after this goes out after it (the encryptor keeps order).
+    this.#sentH264 = true;
     const message = new Uint8Array(
       unit.buffer as ArrayBuffer,
       unit.byteOffset - HEADER_BYTES,
@@ -153,6 +160,7 @@ export class FrameSender {
   /** A new connection's welcome: wait for its codecs_needed (every layer restarts on a key). */
   welcomed(): void {
     this.#codecs = null;
+    this.#sentH264 = false;
     this.#welcomedAt = performance.now();
     this.#h264NeedsKey.fill(true);
   }
@@ -163,14 +171,18 @@ export class FrameSender {
     this.#codecs = { jpeg: message.jpeg, h264: message.h264 };
   }
 
-  /** Which of our two streams are needed now ("jpeg" always for a JPEG sender). */
+  /** Which of our two streams are sent now ("jpeg" always for a JPEG sender). */
   #wants(kind: VideoCodec): boolean {
     if (this.codec === "jpeg") return kind === "jpeg";
     const codecs = this.#codecs;
-    if (codecs) return codecs[kind];
-    // A relay without codecs_needed (older than H.264) gets JPEG once the wait is over.
-    const waited = performance.now() - this.#welcomedAt > CODECS_NEEDED_WAIT_MS;
-    return kind === "jpeg" && waited;
+    if (!codecs) {
+      // A relay without codecs_needed (older than H.264) gets JPEG once the wait is over.
+      return kind === "jpeg" && performance.now() - this.#welcomedAt > CODECS_NEEDED_WAIT_MS;
+    }
+    // H.264 until a first frame tells the relay what we are, then while someone decodes it;
+    // JPEG only after that first H.264 frame (see the top), while someone needs it.
+    if (kind === "h264") return codecs.h264 || !this.#sentH264;
+    return codecs.jpeg && this.#sentH264;
   }
 
   /** The codecs being sent now, for the status line ("h264+jpeg"). */
