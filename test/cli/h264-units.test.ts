@@ -20,7 +20,7 @@ import { H264Splitter } from "../../client/send/h264-splitter.ts";
 import { available, FFMPEG, FFPLAY, FFPROBE } from "../../harness/tools.ts";
 import { runClient } from "../fixtures/client/run-client.ts";
 import { options, usageError } from "../support/client-options.ts";
-import { encodeTestStream, type TestStream } from "../support/h264-stream.ts";
+import { decodeMd5s, encodeTestStream, type TestStream } from "../support/h264-stream.ts";
 
 let stream: TestStream | null = null;
 function testStream(): TestStream {
@@ -331,6 +331,32 @@ describe("viewer for H.264", () => {
     expect(args.slice(-4)).toEqual(["-f", "h264", "-i", "pipe:0"]);
     expect(args).toContain("nobuffer");
     expect(args).toContain("-framedrop");
+  });
+
+  test("what the viewer writes to ffplay's stdin is a clean stream from a key frame", async () => {
+    const { units, md5s } = testStream();
+    const dir = mkdtempSync(join(tmpdir(), "framecast-view-"));
+    try {
+      // A stand-in for ffplay that keeps its stdin: the bytes a real one would decode.
+      const fake = join(dir, "ffplay");
+      const got = join(dir, "got.h264");
+      writeFileSync(fake, `#!/bin/sh\ncat > '${got}'\n`, { mode: 0o755 });
+      const viewer = new Viewer(fake, () => {});
+      const ann = { id: 1, name: "ann" };
+      // From the middle of a GOP: the deltas before the next key frame are not written.
+      for (const unit of units.slice(20)) viewer.h264(ann, unit.bytes, 0, unit.key);
+      await viewer.close();
+      const check = Bun.spawnSync(
+        [FFMPEG, "-v", "error", "-f", "h264", "-i", got, "-f", "null", "-"],
+        {
+          stderr: "pipe",
+        },
+      );
+      expect(check.stderr.toString()).toBe("");
+      expect(decodeMd5s(got)).toEqual(md5s.slice(30));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.skipIf(!available("ffplay", FFPLAY !== null))(

@@ -6,7 +6,7 @@
 import { expect, test } from "bun:test";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FFMPEG, FFPROBE } from "../../harness/tools.ts";
+import { available, FFMPEG, FFPLAY, FFPROBE } from "../../harness/tools.ts";
 import {
   FrameKind,
   frameKind,
@@ -191,3 +191,34 @@ test("mixed room: a JPEG-only v1 peer gets JPEG, an H.264 receiver kind 4 from a
   }
   expect(await sender.stop()).toBe(0);
 }, 60_000);
+
+test.skipIf(!available("ffplay", FFPLAY !== null))(
+  "--view plays an H.264 sender through ffplay (SDL's dummy driver: no window)",
+  async () => {
+    const relay = await scope.startRelay();
+    const room = ["--relay", relay.wsUrl, "--room", "h264view"];
+    const tag = `h264cam${process.pid}`;
+    const viewer = runClient(["--no-send", "--no-audio", "--view", "--name", "eye", ...room], {
+      SDL_VIDEODRIVER: "dummy",
+    });
+    await viewer.waitFor(/joined room h264view as eye/);
+    const cam = runClient([
+      "--source",
+      "test",
+      "--codec",
+      "h264",
+      "--size",
+      "320x240",
+      "--name",
+      tag,
+      ...room,
+    ]);
+    await viewer.waitFor(new RegExp(`showing ${tag} \\(H\\.264\\) \\(ffplay pid \\d+\\)`), 20_000);
+    await viewer.waitFor(new RegExp(`^status: ${tag} #\\d+: [1-9][\\d.]* fps h264 `), 15_000);
+    await Bun.sleep(2000);
+    // ffplay is still there, decoding: it exits with an error on a stream it can't read.
+    expect(viewer.output()).not.toMatch(/ffplay for .* failed|window for .* closed/);
+    expect(await Promise.all([cam.stop(), viewer.stop()])).toEqual([0, 0]);
+  },
+  40_000,
+);
