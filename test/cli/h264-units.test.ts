@@ -16,8 +16,17 @@ import {
   outputPipe,
   videoOutputs,
 } from "../../client/send/capture-args.ts";
+import { CODECS_NEEDED_WAIT_MS, FrameSender } from "../../client/send/frame-sender.ts";
 import { H264Splitter } from "../../client/send/h264-splitter.ts";
 import { available, FFMPEG, FFPLAY, FFPROBE } from "../../harness/tools.ts";
+import {
+  FrameKind,
+  frameKind,
+  HEADER_BYTES,
+  isKeyFrame,
+  readLayer,
+  readSequence,
+} from "../../protocol/index.ts";
 import { runClient } from "../fixtures/client/run-client.ts";
 import { options, usageError } from "../support/client-options.ts";
 import { decodeMd5s, encodeTestStream, type TestStream } from "../support/h264-stream.ts";
@@ -139,6 +148,99 @@ describe("H.264 access-unit splitter", () => {
     // Units 0-10, then nothing until the key frame at 30 (11-29 referenced what was lost).
     expect(got).toHaveLength(11 + units.length - 30);
     expect(got[11]).toBe(true);
+  });
+});
+
+describe("H.264 sender", () => {
+  /** A FrameSender on a fake socket; `buffered` is what the socket says it still holds. */
+  function sender(buffered = { bytes: 0 }) {
+    const sent: Uint8Array[] = [];
+    const socket = {
+      get bufferedAmount() {
+        return buffered.bytes;
+      },
+      send: (message: Uint8Array) => sent.push(message.slice()),
+    } as unknown as WebSocket;
+    const frames = new FrameSender({
+      wire: "binary",
+      pool: null,
+      socket: () => socket,
+      log: () => {},
+      codec: "h264",
+    });
+    return { frames, sent };
+  }
+  /** A payload with 20 bytes of headroom, as the splitters hand them out. */
+  const payload = (fill: number, bytes = 100) =>
+    new Uint8Array(HEADER_BYTES + bytes).fill(fill).subarray(HEADER_BYTES);
+  const kinds = (sent: Uint8Array[]) =>
+    sent.map((m) => (frameKind(m) === FrameKind.VideoH264 ? (isKeyFrame(m) ? "K" : "d") : "J"));
+
+  test("nothing before codecs_needed; H.264 from a key frame; JPEG only after the first H.264", () => {
+    const { frames, sent } = sender();
+    frames.welcomed();
+    frames.send(payload(1), 1, 0);
+    frames.sendH264(payload(2), 1, 0, false);
+    expect(sent).toHaveLength(0); // which codecs? not known yet
+    frames.codecsNeeded({ jpeg: true, h264: false });
+    frames.send(payload(1), 2, 0);
+    frames.sendH264(payload(2), 2, 0, false); // a delta: waits for a key frame
+    frames.send(payload(1), 3, 0);
+    expect(sent).toHaveLength(0); // JPEG waits for our first H.264 frame
+    frames.sendH264(payload(2), 4, 0, true);
+    frames.send(payload(1), 4, 0);
+    // Nobody decodes H.264 and the relay knows what we are: JPEG alone from now on.
+    frames.sendH264(payload(2), 5, 0, false);
+    frames.send(payload(1), 5, 0);
+    expect(kinds(sent)).toEqual(["K", "J", "J"]);
+    // Someone who decodes H.264 arrives: from the next key frame.
+    frames.codecsNeeded({ jpeg: true, h264: true });
+    frames.sendH264(payload(2), 6, 0, false);
+    frames.sendH264(payload(2), 7, 0, true);
+    frames.sendH264(payload(2), 8, 0, false);
+    // The JPEG-only receiver leaves.
+    frames.codecsNeeded({ jpeg: false, h264: true });
+    frames.send(payload(1), 8, 0);
+    expect(kinds(sent)).toEqual(["K", "J", "J", "K", "d"]);
+    expect(frames.sending).toBe("h264");
+    // H.264 keeps its own sequence numbers, one per captured picture.
+    expect(sent.filter((m) => frameKind(m) === FrameKind.VideoH264).map(readSequence)).toEqual([
+      2, 5, 6,
+    ]);
+  });
+
+  test("a skipped H.264 frame makes its layer wait for the next key frame; other layers go on", () => {
+    const buffered = { bytes: 0 };
+    const { frames, sent } = sender(buffered);
+    frames.welcomed();
+    frames.codecsNeeded({ jpeg: false, h264: true });
+    frames.sendH264(payload(1), 1, 0, true);
+    frames.sendH264(payload(1), 1, 1, true);
+    buffered.bytes = 1_000_000; // congested: this picture is skipped
+    frames.sendH264(payload(1), 2, 0, false);
+    buffered.bytes = 0;
+    frames.sendH264(payload(1), 2, 1, false); // layer 1 missed nothing
+    frames.sendH264(payload(1), 3, 0, false); // layer 0 lost its reference: not sent
+    frames.sendH264(payload(1), 4, 0, true);
+    expect(sent.map((m) => `${readLayer(m)}${kinds([m])[0]}`)).toEqual(["0K", "1K", "1d", "0K"]);
+    expect(frames.skipped).toBe(1);
+    // A new connection: every layer starts again on a key frame.
+    frames.welcomed();
+    frames.codecsNeeded({ jpeg: false, h264: true });
+    frames.sendH264(payload(1), 5, 1, false);
+    expect(sent).toHaveLength(4);
+  });
+
+  test("a relay that never says codecs_needed (older than H.264) gets JPEG after 1 s", async () => {
+    const { frames, sent } = sender();
+    frames.welcomed();
+    frames.sendH264(payload(2), 1, 0, true);
+    frames.send(payload(1), 1, 0);
+    expect(sent).toHaveLength(0);
+    await Bun.sleep(CODECS_NEEDED_WAIT_MS + 50);
+    frames.sendH264(payload(2), 2, 0, true);
+    frames.send(payload(1), 2, 0);
+    expect(kinds(sent)).toEqual(["J"]);
   });
 });
 
