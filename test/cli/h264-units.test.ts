@@ -378,6 +378,34 @@ describe("--codec", () => {
   });
 });
 
+describe("an ffmpeg without libx264", () => {
+  test("default: JPEG with a one-line notice; --codec h264: a clear error, exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "framecast-nox264-"));
+    try {
+      // The real ffmpeg, except that its encoder list has no libx264.
+      const fake = join(dir, "ffmpeg");
+      writeFileSync(
+        fake,
+        `#!/bin/sh\ncase "$*" in *-encoders*) echo ' VFS... mjpeg   MJPEG'; exit 0;; esac\nexec '${FFMPEG}' "$@"\n`,
+        { mode: 0o755 },
+      );
+      const common = ["--source", "test", "--size", "160x120", "--ffmpeg", fake];
+      // Port 9 on loopback: nothing listens; the client retries until stopped.
+      const relay = ["--relay", "ws://127.0.0.1:9"];
+      const refused = runClient([...common, "--codec", "h264", ...relay]);
+      expect(await refused.proc.exited).toBe(1);
+      expect(refused.stderr.filter((line) => line !== "")).toEqual([
+        `framecast: --codec h264 needs an ffmpeg with libx264 (${fake} has none): use --codec jpeg`,
+      ]);
+      const fallback = runClient([...common, ...relay], { FRAMECAST_CODEC: undefined });
+      await fallback.waitFor(/^framecast: ffmpeg has no libx264: sending JPEG$/);
+      await fallback.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
 describe("recorder's transport stream", () => {
   test("units at their PTS: ffmpeg copies them into Matroska at those times, decoding clean", () => {
     const { units, md5s } = testStream();
