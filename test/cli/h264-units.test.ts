@@ -7,10 +7,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FLAGS } from "../../client/flags.ts";
 import { MpegTsWriter, TS_TICKS_PER_MS } from "../../client/outputs/mpegts-writer.ts";
+import { Recorder } from "../../client/outputs/recorder.ts";
 import { Viewer, viewArgs } from "../../client/outputs/viewer.ts";
 import {
   cameraOffers,
   captureArgs,
+  h264EncodeArgs,
   h264Kbps,
   listsLibx264,
   outputPipe,
@@ -18,6 +20,7 @@ import {
 } from "../../client/send/capture-args.ts";
 import { CODECS_NEEDED_WAIT_MS, FrameSender } from "../../client/send/frame-sender.ts";
 import { H264Splitter } from "../../client/send/h264-splitter.ts";
+import { OggOpusReader } from "../../client/send/ogg-opus.ts";
 import { available, FFMPEG, FFPLAY, FFPROBE } from "../../harness/tools.ts";
 import {
   FrameKind,
@@ -28,8 +31,20 @@ import {
   readSequence,
 } from "../../protocol/index.ts";
 import { runClient } from "../fixtures/client/run-client.ts";
+import {
+  avOffsetsMs,
+  beepOnsets,
+  decodeAudio,
+  flashOnsets,
+  videoBrightness,
+} from "../support/av-analysis.ts";
 import { options, usageError } from "../support/client-options.ts";
-import { decodeMd5s, encodeTestStream, type TestStream } from "../support/h264-stream.ts";
+import {
+  decodeMd5s,
+  encodeTestStream,
+  splitOnAud,
+  type TestStream,
+} from "../support/h264-stream.ts";
 
 let stream: TestStream | null = null;
 function testStream(): TestStream {
@@ -453,6 +468,62 @@ describe("recorder's transport stream", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("recorder with H.264", () => {
+  test("a flash and a beep captured at the same instant land together in the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "framecast-h264-sync-"));
+    try {
+      // 3 s of a flash each second (libx264 as the CLI runs it) and of a beep at the same instants.
+      const flash =
+        "color=c=black:size=160x120:rate=30,drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t,1),0.1)'";
+      const video = Bun.spawnSync(
+        [FFMPEG, "-v", "error", "-f", "lavfi", "-i", flash, "-t", "3"].concat(
+          h264EncodeArgs({ width: 160, height: 120 }, 30, 1),
+        ),
+        { stdout: "pipe", timeout: 30_000 },
+      );
+      const units = splitOnAud(new Uint8Array(video.stdout));
+      const beep = "aevalsrc=if(lt(mod(t\\,1)\\,0.1)\\,0.5*sin(2*PI*1000*t)\\,0):s=48000:c=mono";
+      const sound = Bun.spawnSync(
+        [FFMPEG, "-v", "error", "-f", "lavfi", "-i", beep, "-t", "3", "-c:a", "libopus"].concat([
+          "-b:a",
+          "32k",
+          "-frame_duration",
+          "20",
+          "-f",
+          "ogg",
+          "pipe:1",
+        ]),
+        { stdout: "pipe", timeout: 30_000 },
+      );
+      const packets: Uint8Array[] = [];
+      new OggOpusReader((packet) => packets.push(packet.data)).push(new Uint8Array(sound.stdout));
+      expect(units.length).toBe(90);
+      const recorder = new Recorder(dir, FFMPEG, () => {});
+      const av = { id: 7, name: "av" };
+      recorder.audioTrack(av, { codec: "opus", sampleRate: 48_000, channels: 1, muted: false });
+      const t0 = 1_700_000_000_000;
+      let next = 0;
+      for (const [k, unit] of units.entries()) {
+        const time = t0 + (k * 1000) / 30;
+        for (; next < packets.length && t0 + next * 20 <= time; next++) {
+          recorder.audio(av, packets[next] as Uint8Array, t0 + next * 20);
+        }
+        recorder.h264(av, unit.bytes, time, unit.key);
+        await Bun.sleep(2);
+      }
+      await recorder.close();
+      const file = join(dir, "av-7.mkv");
+      const frames = videoBrightness(file);
+      const offsets = avOffsetsMs(flashOnsets(frames), beepOnsets(decodeAudio(file)));
+      expect(frames).toHaveLength(90);
+      expect(offsets).toHaveLength(3);
+      for (const offset of offsets) expect(Math.abs(offset)).toBeLessThanOrEqual(10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe("viewer for H.264", () => {
