@@ -2,6 +2,7 @@
 // ffmpeg that the optional npm package @ffmpeg-installer/ffmpeg ships (no ffplay in it).
 import { accessSync, constants } from "node:fs";
 import { dirname, join } from "node:path";
+import { LIST_ENCODERS_ARGS, listsLibx264 } from "./send/capture-args.ts";
 
 export class MissingToolError extends Error {}
 
@@ -90,4 +91,15 @@ export function findFfplay(
     "--view needs ffplay, which comes with a full ffmpeg install (e.g. sudo apt-get install ffmpeg);\n" +
       "the npm-shipped ffmpeg has none. Use --record DIR instead, or point --ffplay / FFPLAY_PATH at it.",
   );
+}
+
+/** Whether this ffmpeg can encode H.264 with libx264 (`ffmpeg -hide_banner -encoders`). */
+export function ffmpegHasLibx264(ffmpeg: string): boolean {
+  const result = Bun.spawnSync([ffmpeg, ...LIST_ENCODERS_ARGS], {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "ignore",
+    timeout: 10_000,
+  });
+  return result.exitCode === 0 && listsLibx264(result.stdout.toString());
 }

@@ -145,6 +145,14 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "receive each sender's largest size that fits in WxH (default: full size while the link keeps up)",
   },
   {
+    name: "codec",
+    type: "string",
+    env: "FRAMECAST_CODEC",
+    value: "h264|jpeg",
+    default: "h264 where ffmpeg has libx264, else jpeg",
+    help: "video to send: H.264 (libx264, a key frame every second; JPEG too while a receiver can't decode H.264) or JPEG alone",
+  },
+  {
     name: "quality",
     type: "string",
     env: "FRAMECAST_QUALITY",
@@ -171,7 +179,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "string",
     env: "FRAMECAST_RECORD",
     value: "DIR",
-    help: "write each other participant to DIR/<name>-<id>.mkv (MJPEG and their Opus sound in Matroska)",
+    help: "write each other participant to DIR/<name>-<id>.mkv (their H.264 or MJPEG as sent, and their Opus sound, in Matroska)",
   },
   {
     name: "chat",

@@ -4,7 +4,7 @@
 import { exitQuietlyOnClosedStdout, writeStdout } from "../cli/stdout.ts";
 import { versionLine } from "../cli/version.ts";
 import { generateRoomKey, importRoomKey } from "../protocol/index.ts";
-import { findFfmpeg, findFfplay, MissingToolError } from "./find-ffmpeg.ts";
+import { ffmpegHasLibx264, findFfmpeg, findFfplay, MissingToolError } from "./find-ffmpeg.ts";
 import { helpText } from "./flags.ts";
 import { parseCommand, UsageError } from "./options.ts";
 import { ClientSession } from "./session.ts";
@@ -51,6 +51,16 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof MissingToolError) fail(error.message, 1);
     throw error;
+  }
+
+  if (options.source === null) options.codec ??= "jpeg";
+  else if (options.codec !== "jpeg") {
+    const x264 = ffmpegHasLibx264(ffmpeg);
+    if (options.codec === "h264" && !x264) {
+      fail(`--codec h264 needs an ffmpeg with libx264 (${ffmpeg} has none): use --codec jpeg`, 1);
+    }
+    if (!x264) process.stderr.write("framecast: ffmpeg has no libx264: sending JPEG\n");
+    options.codec = x264 ? "h264" : "jpeg";
   }
 
   const roomKey = options.e2eeKey === null ? null : await importRoomKey(options.e2eeKey);

@@ -20,6 +20,7 @@ import {
 } from "../protocol/index.ts";
 import { FLAGS, type FlagSpec } from "./flags.ts";
 import { type AudioSource, parseAudioDevice } from "./send/audio-source.ts";
+import type { VideoCodec } from "./send/capture-args.ts";
 
 export type CaptureSource =
   | { kind: "device"; path: string }
@@ -44,6 +45,11 @@ export interface ClientOptions {
   width: number;
   height: number;
   quality: number;
+  /**
+   * What we send: --codec; null when not given (main picks h264 where ffmpeg has libx264).
+   * Always "jpeg" on the old protocol.
+   */
+  codec: VideoCodec | null;
   /** Sizes sent, largest first; layers[0] is width x height (docs/PROTOCOL.md, Layers). */
   layers: LayerSize[];
   /** Receive no sender's layer larger than this (null: the full layer while the link keeps up). */
@@ -139,6 +145,7 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       width,
       height,
       quality: readInteger("quality", read("quality") ?? "5", 2, 31),
+      codec: readCodec(read("codec"), wire),
       layers,
       maxSize: maxSizeText === undefined ? null : readMaxSize(maxSizeText),
       wire,
@@ -414,6 +421,20 @@ function readRoom(
     throw new UsageError(`--room must be 1-64 characters of A-Z a-z 0-9 _ -, not '${raw}'`);
   }
   return raw;
+}
+
+function readCodec(raw: string | undefined, wire: Wire): VideoCodec | null {
+  if (raw === undefined || raw.trim() === "") return wire === "base64" ? "jpeg" : null;
+  const codec = raw.trim().toLowerCase();
+  if (codec !== "h264" && codec !== "jpeg") {
+    throw new UsageError(`--codec must be 'h264' or 'jpeg', not '${raw}'`);
+  }
+  if (codec === "h264" && wire === "base64") {
+    throw new UsageError(
+      "the base64 protocol carries JPEG only: drop --codec h264 or use --wire binary",
+    );
+  }
+  return codec;
 }
 
 function readWire(raw: string): Wire {

@@ -3,7 +3,7 @@
 import { Acker } from "../client-core/acker.ts";
 import { FrameDecryptor } from "../client-core/frame-decryptor.ts";
 import { FrameEncryptor } from "../client-core/frame-encryptor.ts";
-import { h264NotYetDecoded, InboundFrames } from "../client-core/inbound-frames.ts";
+import { InboundFrames } from "../client-core/inbound-frames.ts";
 import { LayerRequests, layerForMaxSize } from "../client-core/layer-choice.ts";
 import { pageLinkFor } from "../client-core/room-key.ts";
 import { Roster } from "../client-core/roster.ts";
@@ -113,8 +113,8 @@ export class ClientSession {
       acker: this.#acker,
       routes: {
         VideoJpeg: (frame) => this.#receiver.binary(frame),
-        // Not decoded yet (issue 20, client side): acked and dropped.
-        VideoH264: h264NotYetDecoded(this.#acker),
+        // H.264 goes to ffplay and the recorder as it is (they decode it): acked like JPEG.
+        VideoH264: (frame) => this.#receiver.h264(frame),
         // Sound never goes through the video path (no acks: audio is not paced).
         Audio: (packet) => this.#audioReceiver.packet(packet),
       },
@@ -132,6 +132,9 @@ export class ClientSession {
           layers: !options.record,
           audio: options.playAudio,
           e2ee: roomKey !== null,
+          // ffplay and ffmpeg decode H.264. Only with acks: a receiver without them would get a
+          // both-codecs sender's JPEG as well (docs/PROTOCOL.md, "Mixed rooms").
+          codecs: options.ack ? ["h264"] : [],
         });
     this.#connection = new RelayConnection(
       url,
@@ -165,6 +168,7 @@ export class ClientSession {
           socket: () => this.#connection.socket,
           log,
           encryptor,
+          codec: options.codec ?? "jpeg",
         })
       : null;
     const audioSender = options.audio
@@ -178,9 +182,11 @@ export class ClientSession {
         ffmpeg: tools.ffmpeg,
         source: options.source,
         audio: options.audio,
-        settings: options,
+        settings: { ...options, codec: sender?.codec ?? "jpeg" },
         headroom: HEADER_BYTES,
         onFrame: (jpeg, captureTimeMs, layer) => sender?.send(jpeg, captureTimeMs, layer),
+        onH264: (unit, captureTimeMs, layer, key) =>
+          sender?.sendH264(unit, captureTimeMs, layer, key),
         onAudio: (opus, captureTimeMs) => audioSender?.send(opus, captureTimeMs),
         log,
         onFatal: (message) => this.#resolveFatal(message),
@@ -249,7 +255,11 @@ export class ClientSession {
     if (sender) {
       this.#terminal.log(
         `sent ${sender.sent} frames (${Math.round(sender.sentBytes / 1024)} kB), ` +
-          `skipped ${sender.skipped}; captured ${this.#capture?.framesCaptured ?? 0}`,
+          `skipped ${sender.skipped}; captured ${this.#capture?.framesCaptured ?? 0}` +
+          (sender.codec === "h264"
+            ? `; h264 ${sender.sentOf.h264} frames (${Math.round(sender.bytesOf.h264 / 1024)} kB), ` +
+              `jpeg ${sender.sentOf.jpeg} frames (${Math.round(sender.bytesOf.jpeg / 1024)} kB), all layers`
+            : ""),
       );
     }
     const audio = this.#audioSender;
@@ -288,6 +298,7 @@ export class ClientSession {
     switch (control?.type) {
       case "welcome": {
         followWelcome(control, this.#parts());
+        this.#sender?.welcomed();
         this.#roster.welcome(control);
         this.#peerLayers.clear();
         if (this.#sender) this.#sendText(encodeLayersAnnounce(this.#options.layers));
@@ -334,6 +345,13 @@ export class ClientSession {
         break;
       case "layers":
         this.#offered(control.id, control.layers);
+        break;
+      case "codecs_needed":
+        this.#sender?.codecsNeeded(control);
+        break;
+      case "keyframe_request":
+        // A running ffmpeg can't be asked for a key frame: it makes one every second anyway
+        // (docs/CLIENT.md, "H.264").
         break;
       default:
         // A newer relay may send messages we don't know; ignoring them keeps us compatible.
@@ -413,6 +431,7 @@ export class ClientSession {
         fps: (sender.sent - this.#lastSent) / seconds,
         kBps: (sender.sentBytes - this.#lastSentBytes) / 1024 / seconds,
         skipped: sender.skipped,
+        codecs: this.#options.wire === "binary" ? sender.sending : undefined,
         layers: this.#options.wire === "binary" ? this.#options.layers.length : 1,
       };
       this.#lastSent = sender.sent;

@@ -15,6 +15,8 @@ export interface SendStatus {
   skipped: number;
   /** How many sizes we send (docs/PROTOCOL.md, Layers). */
   layers: number;
+  /** The codecs sent now ("h264", "h264+jpeg", "jpeg"); unsaid on the old protocol. */
+  codecs?: string;
 }
 
 export function sendLine(status: SendStatus | null, connected: boolean): string {
@@ -23,6 +25,7 @@ export function sendLine(status: SendStatus | null, connected: boolean): string 
   const who = status.id === null ? status.name : `${status.name} #${status.id}`;
   return (
     `me (${who}): sending ${status.fps.toFixed(1)} fps ` +
+    `${status.codecs ? `${status.codecs} ` : ""}` +
     `${status.layers > 1 ? `x ${status.layers} layers ` : ""}${status.kBps.toFixed(1)} kB/s, ` +
     `skipped ${status.skipped} [${state}]`
   );
@@ -49,7 +52,8 @@ export function streamLine(
     return `${who}: ${CRYPTO_STATE_TEXT[stats.cryptoState]}, ${stats.undecryptable} frames dropped`;
   }
   return (
-    `${who}: ${window.fps.toFixed(1)} fps ${window.kBps.toFixed(1)} kB/s, latency ${latency}` +
+    `${who}: ${window.fps.toFixed(1)} fps ${stats.codec ? `${stats.codec} ` : ""}` +
+    `${window.kBps.toFixed(1)} kB/s, latency ${latency}` +
     `${layerText(stats.layer, layers)}, dropped ${stats.dropped}, frames ${stats.totalFrames}` +
     recordingText(recording)
   );

@@ -11,6 +11,14 @@
 // keeps both inputs' timestamps as given). A participant who sends sound but no picture for
 // 2 s gets a sound-only file.
 //
+// H.264 (kind 4) is copied as sent too (-c:v copy), on the same grid, but a delta frame can't be
+// repeated or dropped alone: each access unit goes to ffmpeg in an MPEG transport stream
+// (mpegts-writer.ts) whose PTS is its slot's time, so a gap stays a gap in the file (a pause
+// longer than MAX_FILL_SECONDS is shortened to it, as for JPEG), and the sound, on the same
+// origin and lag, plays with it. The file starts at a key frame; a frame that couldn't be
+// written makes it wait for the next key frame. A sender that changes codec continues in a new
+// file.
+//
 // Nothing received is lost: sound that came before the file opened is written from its first
 // packet (the picture grid starts at the earlier of the first picture and the first sound, the
 // first picture filling the slots before it). A participant who adds picture to a sound-only
@@ -28,6 +36,7 @@ import { type FrameSink, fileSafeName, type StreamInfo } from "../receive/stream
 import { AUDIO_PIPE_FD } from "../send/audio-source.ts";
 import { OggOpusWriter } from "../send/ogg-opus.ts";
 import { estimateFps, FRAMES_TO_ESTIMATE, MAX_WAIT_MS } from "./frame-rate-estimate.ts";
+import { MpegTsWriter, TS_TICKS_PER_MS } from "./mpegts-writer.ts";
 import { pictureLag, placePicture } from "./picture-timeline.ts";
 import { PipeWriter } from "./pipe-writer.ts";
 import { soundGranule } from "./sound-timeline.ts";
@@ -58,10 +67,15 @@ interface AudioPipe {
 }
 
 interface Timed {
+  /** A JPEG, or an H.264 access unit (the recording's codec). */
   jpeg: Uint8Array;
   /** Capture time, or arrival time when the sender gives none (ms since the epoch). */
   timeMs: number;
+  /** H.264: a key frame. */
+  key?: boolean;
 }
+
+type PictureCodec = "jpeg" | "h264";
 
 interface Recording {
   stream: StreamInfo;
@@ -95,6 +109,13 @@ interface Recording {
   /** Packets not written: more than the pending allowance before the file opened, or ffmpeg gone. */
   skippedPackets: number;
   last: Uint8Array | null;
+  /** What its pictures are; null until the first. */
+  codec: PictureCodec | null;
+  /** H.264: the transport stream to ffmpeg, and the next free slot of the grid. */
+  ts: MpegTsWriter | null;
+  slot: number;
+  /** H.264: write nothing until a key frame (at the start and after a frame not written). */
+  needsKey: boolean;
 }
 
 /** What the status line shows for a stream being recorded. */
@@ -108,14 +129,24 @@ export interface RecordingProgress {
 }
 
 /**
- * ffmpeg arguments: MJPEG on stdin at `fps` (null: sound only), Ogg Opus on fd 3 with `audio`.
- * -copyts keeps the pictures' timeline (frame k at k / fps) and the sound's granules, both
+ * ffmpeg arguments: MJPEG on stdin at `fps` (null: sound only), or H.264 in MPEG-TS with its
+ * own timestamps (`codec` "h264"), and Ogg Opus on fd 3 with `audio`. -copyts keeps the
+ * pictures' timeline (frame k at k / fps, or each unit's PTS) and the sound's granules, both
  * counted from the recording's origin, as they are.
  */
-export function recordArgs(path: string, fps: number | null, audio = false): string[] {
+export function recordArgs(
+  path: string,
+  fps: number | null,
+  audio = false,
+  codec: PictureCodec = "jpeg",
+): string[] {
   const args = ["-hide_banner", "-nostdin", "-loglevel", "error"];
   const maps: string[] = [];
-  if (fps !== null) {
+  if (fps !== null && codec === "h264") {
+    // A short look is enough: the first unit is a key frame with SPS and PPS.
+    args.push("-analyzeduration", "500000", "-f", "mpegts", "-i", "pipe:0");
+    maps.push("-map", "0:v", "-copyts");
+  } else if (fps !== null) {
     args.push("-f", "mjpeg", "-framerate", String(fps), "-i", "pipe:0");
     maps.push("-map", "0:v");
   }
@@ -123,7 +154,8 @@ export function recordArgs(path: string, fps: number | null, audio = false): str
     // Small probe: the Ogg header says all ffmpeg needs; packets come live, 50 a second.
     args.push("-probesize", "32", "-analyzeduration", "0");
     args.push("-f", "ogg", "-i", `pipe:${AUDIO_PIPE_FD}`);
-    maps.push("-map", `${fps === null ? 0 : 1}:a`, "-copyts");
+    maps.push("-map", `${fps === null ? 0 : 1}:a`);
+    if (!maps.includes("-copyts")) maps.push("-copyts");
   }
   return args.concat(maps, ["-c", "copy", "-f", "matroska", "-y", path]);
 }
@@ -156,6 +188,15 @@ export class Recorder implements FrameSink {
 
   frame(stream: StreamInfo, jpeg: Uint8Array, captureTimeMs: number | null = null): void {
     const now = performance.timeOrigin + performance.now();
+    this.#picture(stream, { jpeg: jpeg.slice(), timeMs: captureTimeMs ?? now }, "jpeg", now);
+  }
+
+  h264(stream: StreamInfo, unit: Uint8Array, captureTimeMs: number, key: boolean): void {
+    const now = performance.timeOrigin + performance.now();
+    this.#picture(stream, { jpeg: unit.slice(), timeMs: captureTimeMs, key }, "h264", now);
+  }
+
+  #picture(stream: StreamInfo, frame: Timed, codec: PictureCodec, now: number): void {
     let recording = this.#open.get(stream.id);
     if (!recording) {
       recording = this.#create(stream, now);
@@ -168,8 +209,17 @@ export class Recorder implements FrameSink {
       this.#continueInNewFile(recording, "picture", now);
       recording = this.#open.get(stream.id) as Recording;
     }
+    if (recording.codec !== null && recording.codec !== codec) {
+      // One file holds one video codec: JPEG then H.264 (or back) continues in a new file.
+      this.#continueInNewFile(recording, codec === "h264" ? "H.264" : "JPEG", now);
+      recording = this.#open.get(stream.id) as Recording;
+    }
+    recording.codec = codec;
     recording.received++;
-    const frame = { jpeg: jpeg.slice(), timeMs: captureTimeMs ?? now };
+    if (codec === "h264" && recording.pending.length === 0 && !recording.output && !frame.key) {
+      recording.dropped++; // a file starts at a key frame (the relay's first is one anyway)
+      return;
+    }
     if (recording.output) {
       this.#place(recording, frame);
       return;
@@ -192,16 +242,21 @@ export class Recorder implements FrameSink {
   }
 
   /** Ends `recording` and opens the participant's next file (its own name), which takes both. */
-  #continueInNewFile(recording: Recording, what: "picture" | "sound", now: number): void {
+  #continueInNewFile(
+    recording: Recording,
+    what: "picture" | "sound" | "H.264" | "JPEG",
+    now: number,
+  ): void {
     const stream = recording.stream;
     this.#open.delete(stream.id);
     this.#finishing.push(this.#finish(recording));
     const next = this.#create(stream, now);
     this.#open.set(stream.id, next);
     // Same form as a first file's line, so whoever watches for it sees the new one too.
+    const both = what === "picture" || what === "sound" || next.track;
     this.#log(
-      `${stream.name} started sending ${what}: recording ${stream.name} (picture and sound) ` +
-        `to ${next.path}`,
+      `${stream.name} started sending ${what}: recording ${stream.name}` +
+        `${both ? " (picture and sound)" : ""} to ${next.path}`,
     );
   }
 
@@ -302,6 +357,10 @@ export class Recorder implements FrameSink {
       receivedPackets: earlier.length,
       skippedPackets: 0,
       last: null,
+      codec: null,
+      ts: null,
+      slot: 0,
+      needsKey: true,
     };
   }
 
@@ -347,7 +406,10 @@ export class Recorder implements FrameSink {
 
   #spawn(recording: Recording, fps: number | null): Subprocess {
     const track = recording.track;
-    const process = Bun.spawn([this.#ffmpeg, ...recordArgs(recording.path, fps, Boolean(track))], {
+    const codec = recording.codec ?? "jpeg";
+    const args = recordArgs(recording.path, fps, Boolean(track), codec);
+    if (fps !== null && codec === "h264") recording.ts = new MpegTsWriter();
+    const process = Bun.spawn([this.#ffmpeg, ...args], {
       // Its own process group: a terminal Ctrl-C must not cut the file short; we end its pipes
       // on exit so it writes the Matroska index (and it sees EOF if we die).
       detached: true,
@@ -406,6 +468,10 @@ export class Recorder implements FrameSink {
       recording.dropped++;
       return;
     }
+    if (recording.ts) {
+      this.#placeH264(recording, output.writer, recording.ts, output.fps, frame);
+      return;
+    }
     const fps = output.fps;
     // The first picture may fill slots too: when sound started the file before it.
     const placement = placePicture(frame.timeMs, recording.originMs, recording.frames, fps, true);
@@ -436,6 +502,48 @@ export class Recorder implements FrameSink {
     recording.last = frame.jpeg;
   }
 
+  /**
+   * An H.264 unit in the slot of the frame grid its capture time falls in, as a JPEG would be,
+   * but never repeated or dropped: a gap stays a gap (the previous picture shows on), and a
+   * frame early for a slot already taken goes in the next one. The grid keeps capture jitter out
+   * of the timestamps (two pictures in one tick of 1/fps would upset a decoder's output).
+   */
+  #placeH264(
+    recording: Recording,
+    writer: PipeWriter,
+    ts: MpegTsWriter,
+    fps: number,
+    frame: Timed,
+  ): void {
+    if (recording.needsKey && !frame.key) {
+      recording.dropped++;
+      return;
+    }
+    const placement = placePicture(frame.timeMs, recording.originMs, recording.slot, fps, true);
+    const slot = recording.slot + (placement?.repeats ?? 0);
+    if (placement) recording.originMs = placement.originMs; // a long pause shortened
+    const ptsMs = (slot * 1000) / fps;
+    const packets = ts.unit(
+      frame.jpeg,
+      ptsMs * TS_TICKS_PER_MS,
+      frame.key === true,
+      recording.frames === 0,
+    );
+    if (writer.write(packets)) {
+      recording.frames++;
+      recording.slot = slot + 1;
+      recording.needsKey = false;
+      // Where the picture landed against its capture time: the sound follows the same offset.
+      const lagMs = ptsMs - (frame.timeMs - recording.originMs);
+      const previous = recording.videoLagMs;
+      recording.videoLagMs = previous === null ? lagMs : previous + (lagMs - previous) * 0.1;
+    } else {
+      recording.dropped++;
+      recording.slowDrops++;
+      recording.needsKey = true;
+    }
+  }
+
   async #finish(recording: Recording): Promise<void> {
     if (!recording.output) {
       // A continuation that got sound but no picture yet is a sound-only file; one that got
@@ -456,7 +564,8 @@ export class Recorder implements FrameSink {
       `recorded ${recording.stream.name}: ${recording.received} frames (${recording.frames} ` +
         `in the file: +${recording.repeats} repeated, ${recording.dropped} dropped), ` +
         `${recording.receivedPackets} packets (${recording.skippedPackets} skipped) -> ` +
-        `${recording.path} (${output.fps === null ? "sound only" : `${output.fps} fps`})` +
+        `${recording.path} (${output.fps === null ? "sound only" : `${output.fps} fps`}` +
+        `${recording.ts ? ", H.264 as sent" : ""})` +
         (recording.slowDrops > 0 ? `; ${recording.slowDrops} frames dropped: disk too slow` : "") +
         (early > 0 ? `; ${early} frames early for a slot already taken` : "") +
         (code === 0 ? "" : `; ffmpeg exit code ${code}${stderr ? `: ${stderr}` : ""}`),

@@ -5,6 +5,7 @@ import type { SenderCryptoState } from "../../client-core/frame-decryptor.ts";
 import type { Roster } from "../../client-core/roster.ts";
 import {
   framePayload,
+  isKeyFrame,
   looksLikeJpeg,
   readCaptureTime,
   readLayer,
@@ -54,8 +55,27 @@ export class FrameReceiver {
     stats.cryptoState = "ok";
     stats.record(jpeg.byteLength, captureTimeMs, readSequence(message));
     stats.layer = readLayer(message);
+    stats.codec = "jpeg";
     this.#deliver(stream, jpeg, captureTimeMs);
     // The outputs have written it to their pipes (or dropped it while a pipe is busy).
+    this.#onDone(message);
+  }
+
+  /** A valid H.264 frame (kind 4) from the relay, opened already in an encrypted room. */
+  h264(message: Uint8Array): void {
+    const stream = this.#roster.streamOf(readSenderId(message));
+    const unit = framePayload(message);
+    const captureTimeMs = readCaptureTime(message);
+    const stats = this.#statsOf(stream.id);
+    stats.cryptoState = "ok";
+    // Sequence numbers count per kind: H.264 has its own (no false gaps from the JPEG ones).
+    stats.record(unit.byteLength, captureTimeMs, readSequence(message));
+    stats.layer = readLayer(message);
+    stats.codec = "h264";
+    if (!this.#stopped) {
+      const key = isKeyFrame(message);
+      for (const sink of this.#sinks) sink.h264?.(stream, unit, captureTimeMs, key);
+    }
     this.#onDone(message);
   }
 

@@ -10,6 +10,8 @@ export class StreamStats {
   dropped = 0;
   /** Layer of the newest frame (null: legacy frames, which carry none). */
   layer: number | null = null;
+  /** Codec of the newest frame: "jpeg" or "h264" (null before the first). */
+  codec: "jpeg" | "h264" | null = null;
   /** End-to-end rooms: what we can show of this sender (see client-core/frame-decryptor.ts). */
   cryptoState: SenderCryptoState = "ok";
   /** Frames dropped because they did not open (wrong key, tampered) or were not encrypted. */

@@ -14,6 +14,12 @@ export interface FrameSink {
    * `captureTimeMs`: the sender's capture time (ms since the epoch); null on the old protocol.
    */
   frame(stream: StreamInfo, jpeg: Uint8Array, captureTimeMs: number | null): void;
+  /**
+   * One received H.264 access unit (Annex B; a key frame carries SPS+PPS). The relay starts
+   * every receiver on a key frame and never sends a delta whose reference it did not deliver.
+   * Outputs without it (the sound player) ignore H.264. Copy `unit` to keep it.
+   */
+  h264?(stream: StreamInfo, unit: Uint8Array, captureTimeMs: number, key: boolean): void;
   /** The participant announced (or changed) its audio track; only called when sound is wanted. */
   audioTrack?(stream: StreamInfo, track: AudioTrackInfo): void;
   /** One received Opus packet (20 ms), with its capture time. Copy `opus` to keep it. */

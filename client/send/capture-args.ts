@@ -1,5 +1,6 @@
-// ffmpeg command lines for each capture source, all writing concatenated JPEGs (-f mjpeg) to
-// stdout. Pure functions, so tests can check them without a camera.
+// ffmpeg command lines for each capture source, writing concatenated JPEGs (-f mjpeg) to stdout,
+// or with --codec h264 an H.264 stream per layer plus a JPEG stream per layer (for receivers that
+// can't decode H.264), all from one ffmpeg. Pure functions, so tests can check them without a camera.
 import type { LayerSize } from "../../protocol/index.ts";
 import type { CaptureSource } from "../options.ts";
 import {
@@ -21,6 +22,68 @@ export interface CaptureSettings {
    * the picture, scales each copy, and writes each layer's MJPEG to its own pipe (layerPipe).
    */
   layers?: readonly LayerSize[];
+  /** What is sent; "h264" also writes every layer as JPEG (videoOutputs). Default "jpeg". */
+  codec?: VideoCodec;
+}
+
+export type VideoCodec = "jpeg" | "h264";
+/** What a camera delivers compressed, copied as is when it fits (a raw camera: null). */
+export type CameraFormat = "mjpeg" | "h264";
+
+/** One video stream of a capture ffmpeg: which codec, which layer. */
+export interface VideoOutput {
+  codec: VideoCodec;
+  layer: number;
+}
+
+/**
+ * Every video stream the capture ffmpeg writes, in pipe order (outputPipe): JPEG layers; or
+ * H.264 layers, then the same layers as JPEG, kept while some receiver can't decode H.264.
+ */
+export function videoOutputs(settings: CaptureSettings): VideoOutput[] {
+  const count = Math.max(1, settings.layers?.length ?? 1);
+  const layers = Array.from({ length: count }, (_, layer) => layer);
+  const jpeg = layers.map((layer): VideoOutput => ({ codec: "jpeg", layer }));
+  if (settings.codec !== "h264") return jpeg;
+  return layers.map((layer): VideoOutput => ({ codec: "h264", layer })).concat(jpeg);
+}
+
+/** The fd ffmpeg writes video output `index` (videoOutputs) to: stdout, then 3, 4, ... */
+export function outputPipe(index: number): number {
+  return index === 0 ? 1 : index + 2;
+}
+
+/**
+ * Upper bound of an H.264 layer's bitrate: about 0.1 bit per pixel, 460 kbit/s for 640x480 at
+ * 15 fps (LiveKit and Jitsi send 0.45-0.8 Mbit/s for 360p-480p); CRF 23 below it.
+ */
+export function h264Kbps(width: number, height: number, fps: number): number {
+  return Math.min(8000, Math.max(64, Math.round((width * height * fps * 0.1) / 1000)));
+}
+
+/**
+ * libx264 for a call: no lookahead and no B-frames (zerolatency, -bf 0), a key frame at least
+ * every second (a running ffmpeg can't be asked for one), an AUD before every access unit and
+ * SPS+PPS before every IDR (receivers split on AUDs and start on any key frame), constrained
+ * baseline 4:2:0 (what WebCodecs decoders take), flushed per picture.
+ */
+export function h264EncodeArgs(size: LayerSize, fps: number, pipe: number): string[] {
+  const kbps = `${h264Kbps(size.width, size.height, fps)}k`;
+  return ["-an", "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-bf", "0"]
+    .concat(["-g", String(fps), "-profile:v", "baseline", "-pix_fmt", "yuv420p"])
+    .concat(["-crf", "23", "-maxrate", kbps, "-bufsize", kbps])
+    .concat(["-x264-params", "aud=1:repeat-headers=1", "-flush_packets", "1"])
+    .concat(["-f", "h264", `pipe:${pipe}`]);
+}
+
+/**
+ * A camera's own H.264, copied: an AUD inserted before each access unit (the splitter cuts on
+ * them), SPS+PPS repeated before each key frame. Its key-frame interval is the camera's.
+ */
+function h264CopyArgs(pipe: number): string[] {
+  return ["-map", "0:v", "-an", "-c:v", "copy"]
+    .concat(["-bsf:v", "dump_extra=freq=keyframe,h264_metadata=aud=insert"])
+    .concat(["-flush_packets", "1", "-f", "h264", `pipe:${pipe}`]);
 }
 
 /** The file descriptor ffmpeg writes layer `id` to: stdout for the full size, then 3, 4. */
@@ -71,22 +134,94 @@ function layerOutputs(settings: CaptureSettings, prepare: string, copyFull: bool
 export function captureArgs(
   source: CaptureSource | null,
   settings: CaptureSettings,
-  cameraMjpeg = false,
+  camera: boolean | CameraFormat | null = false,
   audio: AudioSource | null = null,
 ): string[] {
   if (source === null) {
     if (audio === null) throw new Error("nothing to capture");
     return COMMON.concat(audioInputArgs(audio), audioOutputArgs(0, audioPipeFd(0)));
   }
-  const video = videoCaptureArgs(source, settings, cameraMjpeg);
+  const format = camera === true ? "mjpeg" : camera === false ? null : camera;
+  const video =
+    settings.codec === "h264"
+      ? h264CaptureArgs(source, settings, format)
+      : videoCaptureArgs(source, settings, format === "mjpeg");
   if (audio === null) return video;
   // Input options and inputs end at the video input's path; the audio input (index 1) goes
   // right after it, its output after the video's.
   const at = video.lastIndexOf("-i") + 2;
-  const layers = Math.max(1, settings.layers?.length ?? 1);
+  const outputs = videoOutputs(settings).length;
   return video
     .slice(0, at)
-    .concat(audioInputArgs(audio), video.slice(at), audioOutputArgs(1, audioPipeFd(layers)));
+    .concat(audioInputArgs(audio), video.slice(at), audioOutputArgs(1, audioPipeFd(outputs)));
+}
+
+/**
+ * --codec h264: one ffmpeg, every layer as H.264 and as JPEG (videoOutputs order). Each layer
+ * is scaled once and split in two, one copy per encoder. A camera's own MJPEG (or H.264) at the
+ * capture size is copied for that codec's full-size output; the rest is decoded from it.
+ */
+function h264CaptureArgs(
+  source: CaptureSource,
+  settings: CaptureSettings,
+  camera: CameraFormat | null,
+): string[] {
+  const size = `${settings.width}x${settings.height}`;
+  let input: string[];
+  let prepare = "";
+  switch (source.kind) {
+    case "test":
+      input = ["-re", "-f", "lavfi", "-i", `testsrc=size=${size}:rate=${settings.fps}`];
+      break;
+    case "flash":
+      input = ["-re", "-f", "lavfi", "-i", flashSource(size, settings.fps)];
+      break;
+    case "file":
+      input = ["-re", "-stream_loop", "-1", "-i", source.path];
+      prepare = `fps=${settings.fps},scale=${settings.width}:${settings.height}`;
+      break;
+    case "device":
+      input = ["-f", "v4l2", "-framerate", String(settings.fps), "-video_size", size]
+        .concat(camera ? ["-input_format", camera] : [])
+        .concat(["-i", source.path]);
+      break;
+  }
+  const layers: readonly LayerSize[] = settings.layers?.length
+    ? settings.layers
+    : [{ width: settings.width, height: settings.height }];
+  const outputs = videoOutputs(settings);
+  const copied = (output: VideoOutput) =>
+    output.layer === 0 &&
+    ((camera === "mjpeg" && output.codec === "jpeg") ||
+      (camera === "h264" && output.codec === "h264"));
+  // Per layer, the encoders that need decoded pictures of it.
+  const users = layers.map((_, layer) =>
+    outputs.filter((output) => output.layer === layer && !copied(output)),
+  );
+  const scaled = layers.map((_, layer) => layer).filter((layer) => users[layer]?.length);
+  const head = `[0:v]${prepare ? `${prepare},` : ""}split=${scaled.length}${scaled.map((l) => `[s${l}]`).join("")}`;
+  const chains = scaled.map((layer) => {
+    const { width, height } = layers[layer] as LayerSize;
+    const scale = layer === 0 ? "null" : `scale=${width}:${height}:flags=area`;
+    const labels = (users[layer] as VideoOutput[]).map((o) => `[${o.codec}_${layer}]`);
+    return `[s${layer}]${scale}${labels.length > 1 ? `,split=${labels.length}` : ""}${labels.join("")}`;
+  });
+  const args = COMMON.concat(input, ["-filter_complex", [head, ...chains].join(";")]);
+  outputs.forEach((output, index) => {
+    const pipe = outputPipe(index);
+    if (copied(output)) {
+      if (output.codec === "h264") args.push(...h264CopyArgs(pipe));
+      else args.push("-map", "0:v", "-an", "-c:v", "copy", "-f", "mjpeg", `pipe:${pipe}`);
+      return;
+    }
+    args.push("-map", `[${output.codec}_${output.layer}]`);
+    if (output.codec === "h264") {
+      args.push(...h264EncodeArgs(layers[output.layer] as LayerSize, settings.fps, pipe));
+    } else {
+      args.push(...encodeToStdout(settings, pipe));
+    }
+  });
+  return args;
 }
 
 /**
@@ -194,8 +329,19 @@ export function listFormatsArgs(device: string): string[] {
  * cameras, "... : {32-1920, 2}x{32-1080, 2}".
  */
 export function cameraOffersMjpeg(listing: string, width: number, height: number): boolean {
+  return cameraOffers(listing, "mjpeg", width, height);
+}
+
+/** As cameraOffersMjpeg, for any compressed format ("... Compressed: h264 : H.264 : ..."). */
+export function cameraOffers(
+  listing: string,
+  format: CameraFormat,
+  width: number,
+  height: number,
+): boolean {
+  const pattern = new RegExp(`Compressed:\\s*${format}\\s*:`);
   for (const line of listing.split("\n")) {
-    if (!/Compressed:\s*mjpeg\s*:/.test(line)) continue;
+    if (!pattern.test(line)) continue;
     const sizes = line.slice(line.lastIndexOf(":") + 1);
     if (sizes.split(/\s+/).includes(`${width}x${height}`)) return true;
     const step = /\{(\d+)-(\d+),\s*(\d+)\}x\{(\d+)-(\d+),\s*(\d+)\}/.exec(sizes);
@@ -242,4 +388,12 @@ export function describeCaptureProblem(problem: CaptureProblem, device: string):
     default:
       return null;
   }
+}
+
+/** Arguments that make ffmpeg list its encoders (on stdout) and exit. */
+export const LIST_ENCODERS_ARGS = ["-hide_banner", "-encoders"];
+
+/** True when ffmpeg's `-encoders` listing has libx264 (" V....D libx264  libx264 H.264 ..."). */
+export function listsLibx264(listing: string): boolean {
+  return /^\s*V\S*\s+libx264\s/m.test(listing);
 }

@@ -7,14 +7,19 @@ import type { CaptureSource } from "../options.ts";
 import { AudioClock } from "./audio-clock.ts";
 import { type AudioSource, audioPipeFd } from "./audio-source.ts";
 import {
+  type CameraFormat,
   type CaptureSettings,
-  cameraOffersMjpeg,
+  cameraOffers,
   captureArgs,
   classifyCaptureError,
   describeCaptureProblem,
   listFormatsArgs,
+  outputPipe,
+  type VideoOutput,
+  videoOutputs,
 } from "./capture-args.ts";
 import { FrameClock } from "./frame-clock.ts";
+import { H264Splitter } from "./h264-splitter.ts";
 import { MjpegSplitter } from "./mjpeg-splitter.ts";
 import { OggOpusReader } from "./ogg-opus.ts";
 
@@ -35,6 +40,8 @@ export interface CaptureOptions {
    * layer (0 = full size; the k-th frames of all layers are the same picture).
    */
   onFrame: (jpeg: Uint8Array, captureTimeMs: number, layer: number) => void;
+  /** With settings.codec "h264": every H.264 access unit, as onFrame (and with headroom too). */
+  onH264?: (unit: Uint8Array, captureTimeMs: number, layer: number, key: boolean) => void;
   log: (line: string) => void;
   /** Capture can't work and retrying won't help (no such camera, busy, bad file). */
   onFatal: (message: string) => void;
@@ -91,18 +98,22 @@ export class Capture {
 
   async #run(): Promise<void> {
     const { source, settings } = this.#options;
-    let cameraMjpeg = false;
+    let camera: CameraFormat | null = null;
     if (source?.kind === "device") {
       const probe = await this.#probeDevice(source.path);
-      if (probe === null) return;
-      cameraMjpeg = probe;
+      if (probe === undefined) return;
+      camera = probe;
+      const h264 = settings.codec === "h264";
+      const encoding = h264 ? "H.264 (and MJPEG)" : "MJPEG";
       this.#options.log(
-        cameraMjpeg
-          ? `camera ${source.path} delivers MJPEG at ${settings.width}x${settings.height}: copying it as is`
-          : `camera ${source.path}: encoding to MJPEG with ffmpeg`,
+        camera
+          ? `camera ${source.path} delivers ${camera === "h264" ? "H.264" : "MJPEG"} at ` +
+              `${settings.width}x${settings.height}: copying it as is` +
+              (h264 ? "; the other streams are encoded by ffmpeg" : "")
+          : `camera ${source.path}: encoding to ${encoding} with ffmpeg`,
       );
     }
-    const args = captureArgs(source, settings, cameraMjpeg, this.#options.audio ?? null);
+    const args = captureArgs(source, settings, camera, this.#options.audio ?? null);
     while (!this.#stopping) {
       const startedAt = Date.now();
       const framesBefore = this.framesCaptured + this.audioPacketsCaptured;
@@ -132,8 +143,11 @@ export class Capture {
     }
   }
 
-  /** Returns whether the camera offers MJPEG at the asked size; null after a fatal report. */
-  async #probeDevice(device: string): Promise<boolean | null> {
+  /**
+   * What the camera offers compressed at the asked size, copied as is: its H.264 with --codec
+   * h264, else its MJPEG; null for neither; undefined after a fatal report.
+   */
+  async #probeDevice(device: string): Promise<CameraFormat | null | undefined> {
     const probe = Bun.spawn([this.#options.ffmpeg, ...listFormatsArgs(device)], {
       stdin: "ignore",
       stdout: "ignore",
@@ -144,18 +158,19 @@ export class Capture {
     const problem = classifyCaptureError(listing);
     if (problem) {
       this.#options.onFatal(describeCaptureProblem(problem, device) as string);
-      return null;
+      return undefined;
     }
-    return cameraOffersMjpeg(listing, this.#options.settings.width, this.#options.settings.height);
+    const { width, height, codec } = this.#options.settings;
+    if (codec === "h264" && cameraOffers(listing, "h264", width, height)) return "h264";
+    return cameraOffers(listing, "mjpeg", width, height) ? "mjpeg" : null;
   }
 
   async #runOnce(args: string[]): Promise<{ exitCode: number | null; stderrTail: string }> {
-    const layers = this.#options.source
-      ? Math.max(1, this.#options.settings.layers?.length ?? 1)
-      : 0;
+    const videos = this.#options.source ? videoOutputs(this.#options.settings) : [];
+    const layers = videos.length;
     const withAudio = Boolean(this.#options.audio);
-    // Layer 0 on stdout, the smaller layers on fds 3 and 4 (capture-args.ts, layerPipe), the
-    // Ogg Opus sound after them (audio-source.ts, audioPipeFd).
+    // The first video output on stdout, the others on fds 3, 4, ... (capture-args.ts,
+    // outputPipe), the Ogg Opus sound after them (audio-source.ts, audioPipeFd).
     const extra = Array.from(
       { length: Math.max(0, layers - 1) + (withAudio ? 1 : 0) },
       () => "pipe" as const,
@@ -168,15 +183,20 @@ export class Capture {
       layers > 0 ? [process.stdout as ReadableStream<Uint8Array>] : [];
     // Bun hands us these fds to own: closed once ffmpeg is done with them.
     const fds = process.stdio.slice(3) as unknown as number[];
-    const layerFds = fds.slice(0, Math.max(0, layers - 1));
-    for (const fd of layerFds) outputs.push(Bun.file(fd).stream());
+    for (let index = 1; index < layers; index++) {
+      outputs.push(Bun.file(process.stdio[outputPipe(index)] as unknown as number).stream());
+    }
     const audioFd = withAudio ? (process.stdio[audioPipeFd(layers)] as unknown as number) : null;
     // With sound in the same ffmpeg, pictures come in bursts: stamp them on a smooth clock.
     const frameClock = withAudio ? new FrameClock(1000 / this.#options.settings.fps) : null;
     const stderr = collectTail(process.stderr as ReadableStream<Uint8Array>, STDERR_LINES_KEPT);
     try {
       await Promise.all([
-        ...outputs.map((output, layer) => this.#readLayer(output, layer, frameClock)),
+        ...outputs.map((output, index) =>
+          videos[index]?.codec === "h264"
+            ? this.#readH264(output, videos[index] as VideoOutput, frameClock, index === 0)
+            : this.#readLayer(output, videos[index]?.layer ?? 0, frameClock, index === 0),
+        ),
         audioFd === null ? undefined : this.#readAudio(audioFd),
       ]);
     } finally {
@@ -207,10 +227,41 @@ export class Capture {
     }
   }
 
+  /** One H.264 output: access units cut on AUDs, each stamped when its last byte came. */
+  async #readH264(
+    output: ReadableStream<Uint8Array>,
+    { layer }: VideoOutput,
+    clock: FrameClock | null,
+    counted: boolean,
+  ): Promise<void> {
+    let index = 0;
+    const splitter = new H264Splitter({
+      headroom: this.#options.headroom,
+      maxUnitBytes: this.#options.maxFrameBytes,
+      onUnit: (unit, key, timeMs) => {
+        if (counted) this.framesCaptured++;
+        this.#everProducedFrame = true;
+        this.#resolveFirstFrame();
+        const stamp = clock ? clock.stamp(index, timeMs) : timeMs;
+        index++;
+        this.#options.onH264?.(unit, stamp, layer, key);
+      },
+      onDrop: (bytes) =>
+        this.#options.log(
+          `capture: dropped an H.264 frame of layer ${layer} after ${Math.round(bytes / 1024)} kB ` +
+            "(and what follows up to the next key frame)",
+        ),
+    });
+    for await (const chunk of output)
+      splitter.push(chunk, performance.timeOrigin + performance.now());
+    splitter.flush();
+  }
+
   async #readLayer(
     output: ReadableStream<Uint8Array>,
     layer: number,
     clock: FrameClock | null,
+    counted: boolean,
   ): Promise<void> {
     let chunkTime = 0;
     let index = 0;
@@ -218,7 +269,7 @@ export class Capture {
       headroom: this.#options.headroom,
       maxFrameBytes: this.#options.maxFrameBytes,
       onFrame: (jpeg) => {
-        if (layer === 0) this.framesCaptured++;
+        if (counted) this.framesCaptured++;
         this.#everProducedFrame = true;
         this.#resolveFirstFrame();
         const stamp = clock ? clock.stamp(index, chunkTime) : chunkTime;
