@@ -117,7 +117,9 @@ async function throttledRun(
   const sender = track(
     Bun.spawn(
       [process.execPath, `${import.meta.dir}/../client/main.ts`, "--source", "test"].concat(
-        ["--fps", "30", "--layers", layers.map((l) => `${l.width}x${l.height}`).join(",")],
+        // JPEG layers: this scenario measures layer switching, which H.264 gates on key frames.
+        ["--fps", "30", "--codec", "jpeg"],
+        ["--layers", layers.map((l) => `${l.width}x${l.height}`).join(",")],
         ["--relay", relay.url, "--room", room, "--name", "camera", "--ffmpeg", options.ffmpeg],
       ),
       { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
