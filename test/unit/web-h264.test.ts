@@ -133,9 +133,11 @@ describe("codec choice", () => {
     expect(streamsToSend("h264", JPEG_ONLY)).toEqual({ jpeg: true, h264: false });
     expect(streamsToSend("h264", { jpeg: false, h264: true })).toEqual({ jpeg: false, h264: true });
     expect(streamsToSend("h264", { jpeg: true, h264: true })).toEqual({ jpeg: true, h264: true });
+    expect(streamsToSend("h264", { jpeg: true, h264: false })).toEqual({ jpeg: true, h264: false });
+    // Alone in the room: the chosen codec, so a joiner that decodes H.264 never sees a switch.
     expect(streamsToSend("h264", { jpeg: false, h264: false })).toEqual({
-      jpeg: true,
-      h264: false,
+      jpeg: false,
+      h264: true,
     });
     expect(streamsToSend("jpeg", { jpeg: false, h264: true })).toEqual({ jpeg: true, h264: false });
   });

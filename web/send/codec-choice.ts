@@ -1,8 +1,8 @@
 // Which video codecs the page sends (docs/BROWSER.md, "Video codec"; docs/PROTOCOL.md, "Mixed
 // rooms"). H.264 where the browser both encodes and decodes it (WebCodecs) and the page URL
 // doesn't say `?codec=jpeg`; JPEG otherwise. An H.264 sender follows the relay's codecs_needed:
-// kind 4 only while someone decodes it, JPEG while someone can't (or while nobody is there to
-// ask for either: a page alone keeps its JPEG stream, so the next joiner sees it at once).
+// kind 4 while someone decodes it or nobody is there (so an H.264 joiner's recording starts on
+// H.264, not on a JPEG that a codec switch then cuts into a second file), JPEG while someone can't.
 import type { CodecsNeededMessage } from "../../protocol/index.ts";
 
 export type VideoCodec = "h264" | "jpeg";
@@ -30,8 +30,10 @@ export const JPEG_ONLY: CodecsNeeded = { jpeg: true, h264: false };
 
 /** The streams to send for the chosen codec and the relay's latest codecs_needed. */
 export function streamsToSend(codec: VideoCodec, needed: CodecsNeeded): CodecsNeeded {
-  if (codec === "jpeg" || !needed.h264) return { jpeg: true, h264: false };
-  return { jpeg: needed.jpeg, h264: true };
+  if (codec === "jpeg") return { jpeg: true, h264: false };
+  // Nobody else in the room: H.264, what the page chose (a JPEG-only joiner asks for JPEG).
+  if (!needed.jpeg && !needed.h264) return { jpeg: false, h264: true };
+  return { jpeg: needed.jpeg, h264: needed.h264 };
 }
 
 /** `?codec=jpeg` (or `h264`) in the page's URL: the codec to use whatever the browser supports. */
