@@ -53,7 +53,8 @@ function deadlineSeconds(options: BenchOptions, targets: number): number {
       (options.warmupSeconds + options.rounds * (options.seconds + options.drainMs / 1000 + 1)) +
     15;
   const saturation = targets * 9 * (options.stepSeconds + options.drainMs / 1000 + 1);
-  return Math.ceil((options.scenarios.length * perScenario + saturation) * 2 + 30);
+  const soak = options.scenarios.includes("soak") ? options.soak.minutes * 60 + 300 : 0;
+  return Math.ceil((options.scenarios.length * perScenario + saturation) * 2 + 30 + soak);
 }
 
 function jsonReport(
@@ -85,6 +86,7 @@ function jsonReport(
       slowViewer: r.slowViewer,
       audio: r.audio,
       layers: r.layers,
+      soak: r.soak,
     })),
   };
 }
@@ -190,7 +192,9 @@ async function main(): Promise<number> {
     );
     console.log(`\nwrote ${options.json} and ${svgPath}`);
   }
-  return 0;
+  const failed = results.flatMap((r) => r.failures ?? []);
+  for (const line of failed) console.log(`failed: ${line}`);
+  return failed.length > 0 ? 1 : 0;
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

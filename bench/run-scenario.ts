@@ -5,6 +5,7 @@ import type { LayersFigures } from "./layers-scenario.ts";
 import { measurePhase, type PhaseSample } from "./measure-phase.ts";
 import type { SlowViewerRow } from "./run-slow-viewer.ts";
 import { SATURATION_MAX_P99_MS, SATURATION_MIN_DELIVERY, type Scenario } from "./scenarios.ts";
+import type { SoakFigures } from "./soak-scenario.ts";
 import { type Ratios, type RunSummary, ratios, summarize } from "./summarize.ts";
 import {
   openSession,
@@ -45,6 +46,10 @@ export interface ScenarioResult {
   audio?: AudioPhaseResult[];
   /** layers: its own figures (layers-scenario.ts); `results` is empty. */
   layers?: LayersFigures;
+  /** soak: its figures over time (soak-scenario.ts). */
+  soak?: SoakFigures;
+  /** Why the scenario failed its own checks (soak): the bench then exits 1. */
+  failures?: string[];
   /** Text printed after the tables, for scenarios with their own report (layers). */
   report?: string[];
   /** slow-viewer: each slow viewer's delay early and late in its phase (run-slow-viewer.ts). */
