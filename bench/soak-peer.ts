@@ -199,7 +199,9 @@ export class SoakPeer {
         }
         resolve();
       };
-      this.#socket.addEventListener("close", () => reject(new Error(`${this.setup.kind}: closed`)));
+      this.#socket.addEventListener("close", (event) =>
+        reject(new Error(`${this.setup.kind}: closed ${event.code} ${event.reason}`)),
+      );
       if (this.role.legacy) this.#socket.addEventListener("open", done, { once: true });
       else this.#welcomed = done;
     });

@@ -93,6 +93,8 @@ interface Series {
 interface Panel {
   title: string;
   series: Series[];
+  /** The axis starts at 0, so a flat line looks flat (memory, counts). */
+  zero?: boolean;
 }
 
 const COLORS = ["#d94801", "#2171b5", "#238b45", "#6a51a3"];
@@ -109,6 +111,7 @@ function panelSvg(panel: Panel, minutes: number[], x0: number, y0: number): stri
   let lo = Math.min(...values, Number.POSITIVE_INFINITY);
   let hi = Math.max(...values, Number.NEGATIVE_INFINITY);
   if (!Number.isFinite(lo)) [lo, hi] = [0, 1];
+  if (panel.zero) lo = Math.min(0, lo);
   if (hi - lo < Math.abs(hi) * 0.02 || hi === lo) {
     // A flat line: show ±5 % around it, so it reads as flat, not as noise blown up.
     const mid = (hi + lo) / 2;
@@ -162,11 +165,15 @@ export function soakSvg(rows: SoakRow[], title: string): string {
       }),
     }));
   const panels: Panel[] = [
-    { title: "relay RSS (MB)", series: perRelay((r) => r.rssMB) },
-    { title: "relay JS heap after GC (MB)", series: perRelay((r) => r.heapMB) },
-    { title: "relay open fds", series: perRelay((r) => r.openFds) },
-    { title: "relay state entries (maps, sets, timers)", series: perRelay((r) => r.stateEntries) },
-    { title: "relay CPU (% of a core)", series: perRelay((r) => r.cpuPercent) },
+    { title: "relay RSS (MB)", series: perRelay((r) => r.rssMB), zero: true },
+    { title: "relay JS heap after GC (MB)", series: perRelay((r) => r.heapMB), zero: true },
+    { title: "relay open fds", series: perRelay((r) => r.openFds), zero: true },
+    {
+      title: "relay state entries (maps, sets, timers)",
+      series: perRelay((r) => r.stateEntries),
+      zero: true,
+    },
+    { title: "relay CPU (% of a core)", series: perRelay((r) => r.cpuPercent), zero: true },
     {
       title: "latency (ms)",
       series: [
