@@ -220,11 +220,13 @@ export class SoakPeer {
     return !(this.role.legacy && sender.role.e2ee); // sealed frames never reach old clients
   }
 
-  /** One picture: every layer of it, stamped, sealed for a sealed sender. */
-  sendFrame(): void {
+  /**
+   * One picture captured at `at` (the time its expected receivers were counted at, so both
+   * land in the same second): every layer of it, stamped, sealed for a sealed sender.
+   */
+  sendFrame(at: number): void {
     if (this.gone || this.#socket.readyState !== WebSocket.OPEN) return;
     const seq = this.#seq++;
-    const at = nowMs();
     writeStamp(this.#full, at, this.setup.index, seq);
     if (this.role.legacy) {
       this.#socket.send(Buffer.from(this.#full).toString("base64"));

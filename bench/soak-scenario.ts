@@ -13,7 +13,7 @@ import { stopProcess, track } from "../harness/child-processes.ts";
 import { startRedis } from "../harness/redis-process.ts";
 import { type RelayProcess, startRelayProcess } from "../harness/relay-process.ts";
 import { generateRoomKey, LEGACY_ROOM } from "../protocol/index.ts";
-import { cpuSeconds } from "./proc-stats.ts";
+import { processCpuSeconds } from "./proc-stats.ts";
 import type { Progress, ScenarioResult } from "./run-scenario.ts";
 import type { Scenario } from "./scenarios.ts";
 import type { SoakChildMessage, SoakKind, SoakParentMessage, SoakSample } from "./soak-protocol.ts";
@@ -276,11 +276,11 @@ export async function runSoakScenario(
     schedule(40_000, 32_000, () => (victims[3] as Victim).reconnect());
 
     const rows: SoakRow[] = [];
-    let lastCpu = relays.map((r) => cpuSeconds(r.pid));
+    let lastCpu = relays.map((r) => processCpuSeconds(r.pid));
     let lastAt = Date.now();
     const sample = async () => {
       const snaps = await Promise.all(relays.map((r) => snapshot(r.httpUrl)));
-      const cpu = relays.map((r) => cpuSeconds(r.pid));
+      const cpu = relays.map((r) => processCpuSeconds(r.pid));
       const now = Date.now();
       const reply = await load.request({ type: "sample" }, "sample");
       const room = (reply as { sample: SoakSample }).sample;

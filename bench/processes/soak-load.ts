@@ -51,7 +51,7 @@ async function start(setup: SoakSetup): Promise<void> {
         let expected = 0;
         for (const receiver of peers) if (receiver.getsFrom(sender, now)) expected++;
         tally.expect(now, expected);
-        sender.sendFrame();
+        sender.sendFrame(now);
       }
     }, 1000 / setup.fps),
   );

@@ -54,6 +54,13 @@ export function processUsage(): ProcessUsage {
   };
 }
 
+/** The `top` most numerous JS object types on the heap (finding what grows when something does). */
+export function objectTypes(top = 40): Record<string, number> {
+  const counts = Object.entries(heapStats().objectTypeCounts);
+  counts.sort((a, b) => b[1] - a[1]);
+  return Object.fromEntries(counts.slice(0, top));
+}
+
 /** Series /metrics would export now, in total and of the per-room staleness histogram. */
 async function metricSeries(registry: Registry): Promise<Record<string, number>> {
   let series = 0;

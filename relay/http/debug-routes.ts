@@ -1,9 +1,14 @@
 // GET /debug/counts: the sizes of the relay's maps and sets, its timers and metric series, and
 // the process's RSS, JS heap and open fds (relay/debug/relay-counts.ts). Admin-only, like
-// /metrics. `?gc=1` first runs a full garbage collection, which only a relay started with
+// /metrics. `?types=1` adds the most numerous JS object types. `?gc=1` first runs a full garbage collection, which only a relay started with
 // FRAMECAST_DEBUG_GC=1 does (tests and the soak bench): elsewhere a caller can't make it pause.
 import { Elysia } from "elysia";
-import { type CountedParts, processUsage, relayCounts } from "../debug/relay-counts.ts";
+import {
+  type CountedParts,
+  objectTypes,
+  processUsage,
+  relayCounts,
+} from "../debug/relay-counts.ts";
 import type { AdminCheck } from "./admin-access.ts";
 import { clientAddress } from "./client-address.ts";
 
@@ -24,7 +29,13 @@ export function debugRoutes(
       return new Response(`gc=1 needs the relay started with ${DEBUG_GC_ENV}=1\n`, { status: 403 });
     }
     if (gc) Bun.gc(true);
-    const body = { counts: await relayCounts(parts), process: processUsage(), gc };
+    const types = new URL(request.url).searchParams.get("types") === "1";
+    const body = {
+      counts: await relayCounts(parts),
+      process: processUsage(),
+      gc,
+      ...(types ? { objectTypes: objectTypes() } : {}),
+    };
     return new Response(JSON.stringify(body), {
       headers: { "content-type": "application/json", "cache-control": "no-store" },
     });
