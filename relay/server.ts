@@ -69,7 +69,7 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
   const getServer = () => app.server as Server<Peer>;
   app.use(
     debugRoutes(
-      { rooms, fanout, bus, gate, registry, server: getServer },
+      { rooms, fanout, bus, gate, registry, webhooks, server: getServer },
       createAdminCheck(config.security),
       config.deploy.trustProxy,
     ),

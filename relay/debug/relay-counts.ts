@@ -20,6 +20,7 @@ export interface CountedParts {
   bus: RoomBus;
   gate: UpgradeGate;
   registry: Registry;
+  webhooks: { queued(): number };
   server: () => Server<unknown>;
 }
 
@@ -81,6 +82,7 @@ export async function relayCounts(parts: CountedParts): Promise<Record<string, n
     ...parts.fanout.counts(),
     ...(parts.bus.counts?.() ?? {}),
     connectLimitAddresses: parts.gate.trackedAddresses,
+    webhooksQueued: parts.webhooks.queued(),
     rejectedReasons: stats.rejected.size,
     refusedJoinReasons: stats.refusedJoins.size,
     pendingWebSockets: server.pendingWebSockets,
