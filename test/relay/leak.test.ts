@@ -189,3 +189,24 @@ test("after a few hundred joins and leaves of every kind, the relay holds what i
     expect(heap.after).toBeLessThanOrEqual(heap.before * (1 + HEAP_MARGIN) + HEAP_SLACK_BYTES);
   }
 }, 180_000);
+
+test("GET /debug/counts is admin-only, and ?gc=1 only works with FRAMECAST_DEBUG_GC=1", async () => {
+  const relay = await startRelay(["--admin-token", "debug-secret-0123456789"], 10_000, {
+    FRAMECAST_DEBUG_GC: "",
+  });
+  try {
+    const url = `${relay.httpUrl}/debug/counts`;
+    expect((await fetch(url)).status).toBe(401);
+    const auth = { headers: { authorization: "Bearer debug-secret-0123456789" } };
+    const response = await fetch(url, auth);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Snapshot;
+    expect(body.counts.rooms).toBe(0);
+    expect(body.counts.pacingReceivers).toBe(0);
+    expect(body.process.heapBytes).toBeGreaterThan(0);
+    expect(body.process.openFds).toBeGreaterThan(0);
+    expect((await fetch(`${url}?gc=1`, auth)).status).toBe(403);
+  } finally {
+    await relay.stop();
+  }
+}, 30_000);
