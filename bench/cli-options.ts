@@ -13,8 +13,14 @@ export const USAGE = `Usage: npm run bench -- [options]      (with Bun installed
                           report: MJPEG vs H.264 bytes and sender CPU at equal SSIM, a
                           16-person room's downlink, relay CPU for kind 1 vs kind 4; fails
                           when H.264 takes more than 1/3 of MJPEG's bytes; skipped by
-                          --quick unless named; needs ffmpeg with libx264)
-                          (comma-separated list allowed; default all)
+                          --quick unless named; needs ffmpeg with libx264), soak (only
+                          when named: a room of 16 with churn, stalls and dropped sockets for
+                          --minutes; fails if a relay count is not back to baseline after
+                          everyone left or its memory keeps growing)
+                          (comma-separated list allowed; default all, which leaves out soak)
+  --minutes N             soak: how long (default 30)
+  --sample-seconds N      soak: seconds between samples (default 60; 15 under 10 minutes)
+  --relays 1|2            soak: one relay, or two joined through Redis (needs redis-server)
   --url ws://HOST:PORT    measure a relay that is already running instead of starting one
   --seconds N             measured seconds per phase (default 10; 1.2 with --quick) and
                           per saturation step (default 3; 1 with --quick)
@@ -57,6 +63,8 @@ export interface BenchOptions {
   e2ee: boolean;
   /** Framecast's publishers send kind 4, receivers declare codecs=h264 (bench --h264). */
   h264: boolean;
+  /** soak: minutes, seconds between samples, relays (1, or 2 on Redis). */
+  soak: { minutes: number; sampleSeconds: number; relays: 1 | 2 };
 }
 
 function positive(name: string, value: string | undefined, integer = true): number | undefined {
@@ -105,6 +113,9 @@ function parseOrThrow(argv: string[]): BenchOptions | "help" | "version" {
       acks: { type: "boolean", default: false },
       e2ee: { type: "boolean", default: false },
       h264: { type: "boolean", default: false },
+      minutes: { type: "string" },
+      "sample-seconds": { type: "string" },
+      relays: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
       version: { type: "boolean", default: false },
     },
@@ -120,6 +131,10 @@ function parseOrThrow(argv: string[]): BenchOptions | "help" | "version" {
     throw new Error(`--receivers must be a whole number, got "${values.receivers}"`);
   }
   const seconds = positive("seconds", values.seconds, false);
+  const minutes = positive("minutes", values.minutes, false) ?? 30;
+  if (values.relays !== undefined && values.relays !== "1" && values.relays !== "2") {
+    throw new Error(`--relays must be 1 or 2, got "${values.relays}"`);
+  }
   return {
     scenarios: parseScenarioList(values.scenario ?? "all"),
     url: values.url ?? null,
@@ -145,5 +160,11 @@ function parseOrThrow(argv: string[]): BenchOptions | "help" | "version" {
     acks: values.acks ?? false,
     e2ee: values.e2ee ?? false,
     h264: values.h264 ?? false,
+    soak: {
+      minutes,
+      sampleSeconds:
+        positive("sample-seconds", values["sample-seconds"], false) ?? (minutes < 10 ? 15 : 60),
+      relays: values.relays === "2" ? 2 : 1,
+    },
   };
 }

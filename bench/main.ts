@@ -54,7 +54,8 @@ function deadlineSeconds(options: BenchOptions, targets: number): number {
       (options.warmupSeconds + options.rounds * (options.seconds + options.drainMs / 1000 + 1)) +
     15;
   const saturation = targets * 9 * (options.stepSeconds + options.drainMs / 1000 + 1);
-  return Math.ceil((options.scenarios.length * perScenario + saturation) * 2 + 30);
+  const soak = options.scenarios.includes("soak") ? options.soak.minutes * 60 + 300 : 0;
+  return Math.ceil((options.scenarios.length * perScenario + saturation) * 2 + 30 + soak);
 }
 
 function jsonReport(
@@ -87,6 +88,7 @@ function jsonReport(
       audio: r.audio,
       layers: r.layers,
       codecs: r.codecs,
+      soak: r.soak,
     })),
   };
 }

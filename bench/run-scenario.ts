@@ -6,6 +6,7 @@ import type { LayersFigures } from "./layers-scenario.ts";
 import { measurePhase, type PhaseSample } from "./measure-phase.ts";
 import type { SlowViewerRow } from "./run-slow-viewer.ts";
 import { SATURATION_MAX_P99_MS, SATURATION_MIN_DELIVERY, type Scenario } from "./scenarios.ts";
+import type { SoakFigures } from "./soak-scenario.ts";
 import { type Ratios, type RunSummary, ratios, summarize } from "./summarize.ts";
 import {
   openSession,
@@ -48,7 +49,9 @@ export interface ScenarioResult {
   layers?: LayersFigures;
   /** codecs: its own figures (codecs-scenario.ts); `results` is empty. */
   codecs?: CodecsFigures;
-  /** Why this scenario failed its acceptance (the bench then exits 1 after its report). */
+  /** soak: its figures over time (soak-scenario.ts). */
+  soak?: SoakFigures;
+  /** Why the scenario failed its own checks (codecs, soak): the bench then exits 1. */
   failures?: string[];
   /** Text printed after the tables, for scenarios with their own report (layers). */
   report?: string[];

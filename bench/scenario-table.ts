@@ -27,7 +27,9 @@ import {
   SCENARIOS,
   type Scenario,
   type ScenarioName,
+  SOAK_SCENARIO,
 } from "./scenarios.ts";
+import { runSoakScenario } from "./soak-scenario.ts";
 import type { TargetSpec } from "./target-session.ts";
 
 export interface ScenarioContext {
@@ -159,6 +161,27 @@ export const SCENARIO_TABLE: Record<BenchScenario, ScenarioEntry> = {
         report: lines,
       };
     },
+  },
+  soak: {
+    config: () => SOAK_SCENARIO,
+    skip: ({ options }) => {
+      if (options.url) return "soak: skipped with --url (it starts its own relays)";
+      if (options.soak.relays === 2 && !REDIS_SERVER) {
+        return "soak: --relays 2 needs redis-server (apt-get install redis-server)";
+      }
+      return null;
+    },
+    run: (scenario, { options, progress }) =>
+      runSoakScenario(
+        scenario,
+        {
+          ...options.soak,
+          relayScript: options.relayScript,
+          relayArgs: options.relayArgs,
+          json: options.json,
+        },
+        progress,
+      ),
   },
 };
 

@@ -182,7 +182,9 @@ export function quickSteps(steps: number[]): number[] {
 }
 
 /** Scenarios with their own report instead of a row of the tables (bench/layers-scenario.ts). */
-export const REPORT_SCENARIOS = ["layers", "codecs"] as const;
+export const REPORT_SCENARIOS = ["layers", "codecs", "soak"] as const;
+/** Scenarios only run when named: `all` leaves them out (soak runs for --minutes, default 30). */
+export const NAMED_ONLY: readonly BenchScenario[] = ["soak"];
 export type BenchScenario = ScenarioName | (typeof REPORT_SCENARIOS)[number];
 
 /** The layers scenario's load, fixed by bench/layers-scenario.ts (no overrides); for --json. */
@@ -211,9 +213,23 @@ export const CODECS_SCENARIO: Scenario = {
   stalledReceivers: 0,
 };
 
+/** The soak scenario's load, fixed by bench/soak-scenario.ts (only --minutes and --relays); for --json. */
+export const SOAK_SCENARIO: Scenario = {
+  name: "soak",
+  description:
+    "a room of 16 with churn (one leaves and one joins every 4 s), stalls and dropped sockets, for --minutes; relay memory, fds and state counts over time",
+  publishers: 5,
+  receivers: 11,
+  frameBytes: 15 * KB,
+  fps: 15,
+  legacy: false,
+  stalledReceivers: 2,
+};
+
 export function parseScenarioList(value: string): BenchScenario[] {
   const known: readonly string[] = [...SCENARIO_NAMES, ...REPORT_SCENARIOS];
-  if (value === "all") return known as BenchScenario[];
+  if (value === "all")
+    return known.filter((n) => !NAMED_ONLY.includes(n as BenchScenario)) as BenchScenario[];
   const names = value.split(",").map((s) => s.trim());
   for (const name of names) {
     if (!known.includes(name)) {

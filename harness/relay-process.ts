@@ -17,12 +17,18 @@ export function httpUrlOf(wsUrl: string): string {
   return wsUrl.replace(/^ws/, "http").replace(/\/+$/, "");
 }
 
-export async function startRelayProcess(script: string, args: string[]): Promise<RelayProcess> {
+export async function startRelayProcess(
+  script: string,
+  args: string[],
+  /** Extra environment variables (the soak bench's FRAMECAST_DEBUG_GC). */
+  env: Record<string, string> = {},
+): Promise<RelayProcess> {
   const proc = track(
     Bun.spawn([process.execPath, script, "--port", "0", "--host", "127.0.0.1", ...args], {
       stdin: "ignore",
       stdout: "pipe",
       stderr: "pipe",
+      env: { ...process.env, ...env },
     }),
   );
   const recent: string[] = [];

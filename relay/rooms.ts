@@ -127,8 +127,20 @@ export class RoomRegistry {
       room.countParked(ws.data.legacy, -1);
     }
     room.audioTracks.delete(ws.data.id);
+    room.e2eeNotedSenders.delete(ws.data.id);
     this.forgetIfEmpty(room);
     return true;
+  }
+
+  /** Sizes of the registry's maps and sets, summed over rooms (GET /debug/counts). */
+  counts(): Record<string, number> {
+    const c = { rooms: this.rooms.size, roomPeers: 0, roomAudioTracks: 0, roomE2eeNotedSenders: 0 };
+    for (const room of this.rooms.values()) {
+      c.roomPeers += room.peers.size;
+      c.roomAudioTracks += room.audioTracks.size;
+      c.roomE2eeNotedSenders += room.e2eeNotedSenders.size;
+    }
+    return c;
   }
 
   *allPeers(): IterableIterator<PeerSocket> {

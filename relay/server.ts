@@ -9,6 +9,7 @@ import { registerAckMetrics } from "./delivery/pacing/ack-metrics.ts";
 import { registerLayerMetrics } from "./delivery/pacing/layer-metrics.ts";
 import { createAdminCheck } from "./http/admin-access.ts";
 import { createApp } from "./http/app.ts";
+import { debugRoutes } from "./http/debug-routes.ts";
 import { log } from "./log.ts";
 import { createMetricsRegistry } from "./metrics.ts";
 import { registerModerationMetrics } from "./moderation/moderation-metrics.ts";
@@ -71,6 +72,13 @@ export async function startRelay(config: RelayConfig): Promise<RunningRelay> {
     moderation,
   });
   const getServer = () => app.server as Server<Peer>;
+  app.use(
+    debugRoutes(
+      { rooms, fanout, bus, gate, registry, webhooks, server: getServer },
+      createAdminCheck(config.security),
+      config.deploy.trustProxy,
+    ),
+  );
   app.listen({
     port: config.port,
     hostname: config.host,

@@ -166,6 +166,7 @@ export function createSocketHandlers(
         name,
         reason: leaveReason(code),
       });
+      if (room.size === 0) fanout.forgetRoom(room);
       if (room.size === 0) relayEvents.emit({ type: "room_finished", room: room.name });
       log("info", "leave", {
         room: room.name,

@@ -42,7 +42,12 @@ const PLACEHOLDERS: [RegExp, string][] = [
   [/redis\.internal|example\.org/, "another host"],
 ];
 
-const LONG: RegExp[] = [/^npm (run )?test\s*$/, /^npm run bench\s*$/, /^npm run bench -- --json/];
+const LONG: RegExp[] = [
+  /^npm (run )?test\s*$/,
+  /^npm run bench\s*$/,
+  /^npm run bench -- --json/,
+  /^npm run bench -- --scenario soak/,
+];
 
 function commandsIn(file: string): DocCommand[] {
   const lines = readFileSync(file, "utf8").split("\n");

@@ -62,6 +62,17 @@ export class RedisRoomTracker {
     return this.#tracked.get(roomName)?.remote.audioTracks() ?? [];
   }
 
+  /** Rooms followed and what is held of other relays' rosters (GET /debug/counts). */
+  counts(): Record<string, number> {
+    const c = { clusterTrackedRooms: this.#tracked.size, clusterRosters: 0, clusterRemotePeers: 0 };
+    for (const tracked of this.#tracked.values()) {
+      const own = tracked.remote.counts();
+      c.clusterRosters += own.rosters;
+      c.clusterRemotePeers += own.peers;
+    }
+    return c;
+  }
+
   /** Starts following a room and waits (briefly) for the other relays' rosters. */
   async prepare(name: string): Promise<void> {
     const tracked = this.#tracked.get(name) ?? this.#track(name);

@@ -98,6 +98,10 @@ export class RedisBus implements RoomBus {
     registerClusterMetrics(registry);
   }
 
+  counts(): Record<string, number> {
+    return this.#rooms.counts();
+  }
+
   get nodeId(): number {
     return this.#lease.nodeId;
   }

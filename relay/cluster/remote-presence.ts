@@ -44,6 +44,13 @@ export class RemotePresence {
     return count;
   }
 
+  /** Rosters held (empty ones are tombstones) and the peers in them (GET /debug/counts). */
+  counts(): { rosters: number; peers: number } {
+    let peers = 0;
+    for (const roster of this.#nodes.values()) peers += roster.peers.size;
+    return { rosters: this.#nodes.size, peers };
+  }
+
   nodes(): IterableIterator<number> {
     return this.#nodes.keys();
   }

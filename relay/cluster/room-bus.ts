@@ -45,6 +45,8 @@ export interface RoomBus {
   deliverTo(delivery: LocalDelivery): void;
   /** Adds the bus's own series to /metrics. */
   registerMetrics(registry: Registry): void;
+  /** Sizes of the bus's own maps and sets (GET /debug/counts); a lone relay's bus has none. */
+  counts?(): Record<string, number>;
   /** Leaves the bus (after local participants' leaves were announced). */
   stop(): Promise<void>;
   /** The deny list and room locks, the same for every relay on the bus (relay/moderation/). */

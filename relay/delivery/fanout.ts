@@ -92,6 +92,21 @@ export class Fanout {
     this.pacing.forgetSender(room, senderId);
     this.h264.forgetSender(room, senderId);
     this.keyframes.forgetSender(room, senderId);
+    room.e2eeNotedSenders.delete(senderId);
+  }
+
+  /**
+   * The last local participant left `room`: state kept for senders on other relays goes too
+   * (their leaves no longer reach us once the room is untracked, and a new Room replaces this one).
+   */
+  forgetRoom(room: Room): void {
+    this.h264.forgetRoom(room);
+    this.keyframes.forgetRoom(room);
+  }
+
+  /** Sizes of the fan-out's maps and sets and its timers (GET /debug/counts). */
+  counts(): Record<string, number> {
+    return { ...this.pacing.counts(), ...this.h264.counts(), ...this.keyframes.counts() };
   }
 
   /** The server whose topics frames go to (Bun creates it when the relay starts listening). */

@@ -48,6 +48,11 @@ export class UpgradeGate {
     this.#connects = new ConnectLimiter(security.maxConnectsPerMinute, security.connectLimitExempt);
   }
 
+  /** Client addresses the connect limit tracks now (GET /debug/counts). */
+  get trackedAddresses(): number {
+    return this.#connects.trackedAddresses;
+  }
+
   get authRequired(): boolean {
     return this.#key !== null;
   }

@@ -28,6 +28,11 @@ export class WebhookQueue {
     private readonly capacity: number,
   ) {}
 
+  /** Payloads waiting (GET /debug/counts). */
+  get length(): number {
+    return this.#items.length;
+  }
+
   push(payload: WebhookPayload): void {
     if (this.#items.length >= this.capacity) {
       webhookStats.dropped++;

@@ -7,10 +7,12 @@ import { WebhookQueue } from "./webhook-queue.ts";
 
 export interface RunningWebhooks {
   stop(): void;
+  /** Payloads waiting in every queue (GET /debug/counts). */
+  queued(): number;
 }
 
 export function startWebhooks(config: DeployConfig): RunningWebhooks {
-  if (config.webhooks.length === 0) return { stop() {} };
+  if (config.webhooks.length === 0) return { stop() {}, queued: () => 0 };
   const queues = config.webhooks.map(
     (url) => new WebhookQueue(url, config.webhookSecret, config.webhookQueue),
   );
@@ -24,5 +26,6 @@ export function startWebhooks(config: DeployConfig): RunningWebhooks {
       relayEvents.listen(null);
       for (const queue of queues) queue.stop();
     },
+    queued: () => queues.reduce((sum, queue) => sum + queue.length, 0),
   };
 }

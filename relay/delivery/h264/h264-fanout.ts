@@ -94,6 +94,34 @@ export class H264Fanout {
     return false;
   }
 
+  /** Sizes of every map and set kept here (GET /debug/counts). */
+  counts(): Record<string, number> {
+    const c = {
+      h264Rooms: this.#rooms.size,
+      h264Receivers: 0,
+      h264Streams: 0,
+      h264InStep: 0,
+      h264Waiting: 0,
+    };
+    for (const state of this.#rooms.values()) {
+      c.h264Receivers += state.receivers.size;
+      c.h264Streams += state.senders.size;
+      for (const stream of state.senders.values()) {
+        c.h264InStep += stream.inStep.size;
+        c.h264Waiting += stream.waiting.size;
+      }
+    }
+    return c;
+  }
+
+  /** The room emptied here: what is left of it (streams of senders on other relays) goes. */
+  forgetRoom(room: Room): void {
+    const state = this.#rooms.get(room);
+    if (!state) return;
+    for (const stream of state.senders.values()) stream.close();
+    this.#rooms.delete(room);
+  }
+
   /** Receivers of `senderId`'s clean stream in step now (tests). */
   inStep(room: Room, senderId: number): number {
     return this.#rooms.get(room)?.senders.get(senderId)?.inStep.size ?? 0;

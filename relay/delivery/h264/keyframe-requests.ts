@@ -76,6 +76,25 @@ export class KeyframeRequests {
     if (byRoom.size === 0) this.#state.delete(room);
   }
 
+  /** The room emptied here: every pending request of it goes (senders on other relays too). */
+  forgetRoom(room: Room): void {
+    const byRoom = this.#state.get(room);
+    if (!byRoom) return;
+    for (const state of byRoom.values()) if (state.timer) clearTimeout(state.timer);
+    this.#state.delete(room);
+  }
+
+  /** Sizes of what is kept here, and the timers pending (GET /debug/counts). */
+  counts(): Record<string, number> {
+    let layers = 0;
+    let timers = 0;
+    for (const byRoom of this.#state.values()) {
+      layers += byRoom.size;
+      for (const state of byRoom.values()) if (state.timer !== null) timers++;
+    }
+    return { keyframeRooms: this.#state.size, keyframeLayers: layers, keyframeTimers: timers };
+  }
+
   #send(room: Room, senderId: number, layer: number, state: LayerState, reason: KeyframeReason) {
     state.lastAt = this.now();
     const text = encodeControl({ type: "keyframe_request", layer, reason });

@@ -215,6 +215,46 @@ export class AckPacing {
     return this.#rooms.get(room)?.receivers.size ?? 0;
   }
 
+  /** Sizes of every map and set kept here (GET /debug/counts, the leak test and the soak bench). */
+  counts(): Record<string, number> {
+    const c = {
+      pacingRooms: this.#rooms.size,
+      pacingReceivers: 0,
+      pacingSenders: 0,
+      pacedTopics: 0,
+      pacedLanes: 0,
+      pacedLanesDue: 0,
+      pacedLanesWaitingH264: 0,
+      pacedFramesKept: 0,
+      receiverLanes: 0,
+      receiverIdleLanes: 0,
+      receiverLayerRequests: 0,
+      layeredReceivers: this.#layeredReceivers,
+      layerSamplerTimers: this.#timer === null ? 0 : 1,
+    };
+    for (const pacing of this.#rooms.values()) {
+      c.pacingReceivers += pacing.receivers.size;
+      c.pacingSenders += pacing.senders.size;
+      for (const receiver of pacing.receivers.values()) {
+        c.receiverLanes += receiver.lanes.size;
+        c.receiverIdleLanes += receiver.idle.size;
+        c.receiverLayerRequests += receiver.asked.size;
+      }
+      for (const sender of pacing.senders.values()) {
+        for (const paced of [...sender.layers, ...sender.h264Layers]) {
+          if (!paced) continue;
+          const own = paced.counts();
+          c.pacedTopics++;
+          c.pacedLanes += own.lanes;
+          c.pacedLanesDue += own.due;
+          c.pacedLanesWaitingH264 += own.waitingH264;
+          c.pacedFramesKept += own.kept;
+        }
+      }
+    }
+    return c;
+  }
+
   /** The layer of `senderId` that `ws` gets now (tests, status); undefined without a lane. */
   layerOf(ws: PeerSocket, senderId: number): number | undefined {
     const room = ws.data.room;

@@ -199,6 +199,15 @@ export class PacedSender implements VideoReceivers<Lane> {
     return lane;
   }
 
+  /** Sizes of what this topic keeps (AckPacing.counts). */
+  counts(): { lanes: number; due: number; waitingH264: number; kept: number } {
+    let due = 0;
+    for (const bucket of this.#due) due += bucket.size;
+    let kept = this.latest === null ? 0 : 1;
+    for (const frame of this.#kept) if (frame !== undefined) kept++;
+    return { lanes: this.lanes.size, due, waitingH264: this.waitingH264.size, kept };
+  }
+
   /** Sequence numbers of the frames sent to `lane` and not yet acked, oldest first. */
   inFlight(lane: Lane): number[] {
     const seqs = lane.unackedSeq.slice();
