@@ -37,6 +37,14 @@ export interface PeerInfo {
    * it as a viewer rather than waiting for its picture. Absent from relays that predate it.
    */
   viewOnly?: boolean;
+  /**
+   * "screen" when this entry is a participant's screen share (docs/PROTOCOL.md, Screen sharing):
+   * a second source of participant `owner`, named like it. Sent only to receivers that joined
+   * with `shares=1`; absent (a camera) otherwise.
+   */
+  source?: "screen";
+  /** With `source: "screen"`: the id of the participant who shares. */
+  owner?: number;
 }
 
 export interface RelayLimits {
@@ -72,6 +80,11 @@ export interface WelcomeMessage {
    * send nothing (and offer nothing to send). Absent from relays that predate it.
    */
   viewOnly?: boolean;
+  /**
+   * Present when you joined with `shares=1` and may publish: the secret a second connection of
+   * yours presents (`source=screen&owner=ID&share=KEY`) to share your screen. Nobody else sees it.
+   */
+  shareKey?: string;
 }
 
 export interface JoinMessage {
@@ -139,7 +152,8 @@ export type ErrorCode =
   | "shutting_down"
   | "bad_ack"
   | "rate_limited"
-  | "view_only";
+  | "view_only"
+  | "share_refused";
 
 /** WebSocket close codes the relay uses (4000-4999 is the application range). */
 export const CloseCode = {
@@ -151,6 +165,10 @@ export const CloseCode = {
   TooManyRooms: 4002,
   /** Far over the per-connection rate limits for too long (mirrors HTTP 429). */
   RateLimited: 4029,
+  /** A screen share's join named no owner here, or the wrong share key (docs/PROTOCOL.md). */
+  ShareRefused: 4040,
+  /** The screen share's owner left (or started another share): the share ends with it. */
+  ShareEnded: 4041,
 } as const;
 
 export function encodeControl(message: ControlMessage): string {
