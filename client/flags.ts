@@ -174,6 +174,13 @@ export const FLAGS: readonly FlagSpec[] = [
     help: "write each other participant to DIR/<name>-<id>.mkv (MJPEG and their Opus sound in Matroska)",
   },
   {
+    name: "screen",
+    type: "string",
+    env: "FRAMECAST_SCREEN",
+    value: "DISPLAY",
+    help: "also share X display DISPLAY (e.g. :0, or :99 under Xvfb) as your screen: ffmpeg x11grab, 5 fps, full size, on a second connection",
+  },
+  {
     name: "no-send",
     type: "boolean",
     env: "FRAMECAST_NO_SEND",

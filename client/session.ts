@@ -30,12 +30,14 @@ import { Recorder } from "./outputs/recorder.ts";
 import { Viewer } from "./outputs/viewer.ts";
 import { AudioReceiver } from "./receive/audio-receiver.ts";
 import { FrameReceiver, LEGACY_STREAM } from "./receive/frame-receiver.ts";
+import { asStream, welcomeAsStreams } from "./receive/share-streams.ts";
 import type { FrameSink, StreamInfo } from "./receive/streams.ts";
 import { RelayConnection } from "./relay-connection.ts";
 import { AudioSender } from "./send/audio-sender.ts";
 import { describeAudioSource } from "./send/audio-source.ts";
 import { Capture } from "./send/capture.ts";
 import { FrameSender } from "./send/frame-sender.ts";
+import { ScreenSender } from "./send/screen-sender.ts";
 import { sendLine, streamLine } from "./status-lines.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -69,6 +71,8 @@ export class ClientSession {
   readonly #audioSender: AudioSender | null;
   readonly #capture: Capture | null;
   readonly #recorder: Recorder | null;
+  /** --screen: the X display shared as our screen, on a second connection. */
+  readonly #screen: ScreenSender | null;
   #stopped = false;
   #statusTimer: ReturnType<typeof setInterval> | null = null;
   #resolveFatal: (message: string, exitCode?: number) => void = () => {};
@@ -129,7 +133,21 @@ export class ClientSession {
           layers: !options.record,
           audio: options.playAudio,
           e2ee: roomKey !== null,
+          shares: true,
         });
+    this.#screen =
+      options.screen && !legacy
+        ? new ScreenSender({
+            ffmpeg: tools.ffmpeg,
+            display: options.screen,
+            relay: options.relay,
+            room: options.room,
+            connection: connectionOptions(options),
+            e2ee: roomKey !== null,
+            encryptor: () => (roomKey ? new FrameEncryptor(roomKey) : null),
+            log,
+          })
+        : null;
     this.#connection = new RelayConnection(
       url,
       {
@@ -192,6 +210,7 @@ export class ClientSession {
       this.#terminal.log("--wire base64 has no rooms: the relay puts you in its lobby");
     }
     this.#capture?.start();
+    this.#screen?.start();
     void this.#joinOnceCapturing();
     this.#statusTimer = setInterval(() => this.#renderStatus(), this.#terminal.live ? 1000 : 2000);
   }
@@ -225,7 +244,7 @@ export class ClientSession {
     this.#receiver.stop();
     this.#audioReceiver.stop();
     this.#terminal.finish();
-    await Promise.all([this.#connection.close(), this.#capture?.stop()]);
+    await Promise.all([this.#connection.close(), this.#capture?.stop(), this.#screen?.stop()]);
     for (const stream of this.#roster.peers) this.#endStream(stream);
     this.#receiver.end(LEGACY_STREAM);
     await Promise.all(this.#sinks.map((sink) => sink.close()));
@@ -270,7 +289,8 @@ export class ClientSession {
     switch (control?.type) {
       case "welcome": {
         followWelcome(control, this.#parts());
-        this.#roster.welcome(control);
+        this.#roster.welcome(welcomeAsStreams(control));
+        this.#screen?.welcome(control.id, control.shareKey);
         this.#peerLayers.clear();
         if (this.#sender) this.#sendText(encodeLayersAnnounce(this.#options.layers));
         for (const peer of control.peers) this.#offered(peer.id, peer.layers);
@@ -285,10 +305,10 @@ export class ClientSession {
         break;
       }
       case "join":
-        this.#roster.join(control.peer);
+        this.#roster.join(asStream(control.peer));
         this.#offered(control.peer.id, control.peer.layers);
         this.#terminal.log(
-          `${control.peer.name} #${control.peer.id} joined${this.#peerNote(control.peer)}`,
+          `${asStream(control.peer).name} #${control.peer.id} joined${this.#peerNote(control.peer)}`,
         );
         break;
       case "leave": {
@@ -357,6 +377,7 @@ export class ClientSession {
     this.#receiver.end(LEGACY_STREAM);
     this.#roster.clear();
     followConnectionLost(this.#parts());
+    this.#screen?.connectionLost();
   }
 
   #parts(): ConnectionParts {

@@ -89,17 +89,18 @@ async function openWithScreen(url: string): Promise<Participant> {
   return participant;
 }
 
-const tilesData = (page: Page) =>
+type Data = Record<string, string | undefined>;
+const tilesData = (page: Page): Promise<{ data: Data; width: number }> =>
   page.$eval("#tiles", (tiles) => ({
-    ...(tiles as HTMLElement).dataset,
+    data: { ...(tiles as HTMLElement).dataset },
     width: (tiles as HTMLElement).clientWidth,
   }));
 
-const shareTile = (page: Page) =>
+const shareTile = (page: Page): Promise<{ data: Data; width: number; label: string }> =>
   page.$eval('#tiles .tile[data-source="screen"]', (tile) => {
     const box = tile.getBoundingClientRect();
     return {
-      ...(tile as HTMLElement).dataset,
+      data: { ...(tile as HTMLElement).dataset },
       width: box.width,
       label: tile.querySelector(".label")?.textContent ?? "",
     };
@@ -144,7 +145,7 @@ async function shareAndCompare(codec: "h264" | "jpeg") {
   await b.page.waitForSelector('#tiles .tile[data-name="ana"][data-has-video="true"]', {
     timeout: 30_000,
   });
-  expect((await tilesData(b.page)).layout).toBe("grid");
+  expect((await tilesData(b.page)).data.layout).toBe("grid");
 
   await a.page.waitForSelector("#screen-button:not([disabled])", { timeout: 10_000 });
   await a.page.click("#screen-button");
@@ -159,8 +160,8 @@ async function shareAndCompare(codec: "h264" | "jpeg") {
   );
   const tile = await shareTile(b.page);
   const layout = await tilesData(b.page);
-  expect(layout.layout).toBe("pinned");
-  expect(tile.pinned).toBe("true");
+  expect(layout.data.layout).toBe("pinned");
+  expect(tile.data.pinned).toBe("true");
   expect(tile.label).toContain("ana's screen");
   // The stage: over half the width at 1280x720 (its height is what's left below the controls),
   // each camera a small tile in the strip.
@@ -170,7 +171,7 @@ async function shareAndCompare(codec: "h264" | "jpeg") {
   );
   expect(cameras.length).toBe(2);
   for (const width of cameras) expect(width).toBeLessThan(tile.width / 3);
-  expect(tile.codec).toBe(codec);
+  expect(tile.data.codec).toBe(codec);
   // A doesn't get a tile of its own share, and the people list doesn't list it.
   expect(await a.page.$$('#tiles .tile[data-source="screen"]')).toHaveLength(0);
 
@@ -190,8 +191,8 @@ async function shareAndCompare(codec: "h264" | "jpeg") {
   const before = await shareTile(b.page);
   await Bun.sleep(4000);
   const after = await shareTile(b.page);
-  const fps = (Number(after.frames) - Number(before.frames)) / 4;
-  const bytesPerFrame = Number(after.bytes) / Math.max(1, Number(after.received));
+  const fps = (Number(after.data.frames) - Number(before.data.frames)) / 4;
+  const bytesPerFrame = Number(after.data.bytes) / Math.max(1, Number(after.data.received));
   console.log(
     `${codec}: SSIM ${score.toFixed(4)} at 1280x720, ${fps.toFixed(1)} fps, ${Math.round(bytesPerFrame / 1024)} kB per share frame`,
   );
@@ -207,8 +208,8 @@ async function expectLayoutBack(page: Page) {
     { timeout: 15_000 },
   );
   const layout = await tilesData(page);
-  expect(layout.layout).toBe("grid");
-  expect(layout.count).toBe("2");
+  expect(layout.data.layout).toBe("grid");
+  expect(layout.data.count).toBe("2");
 }
 
 browserTest(
