@@ -171,7 +171,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "string",
     env: "FRAMECAST_RECORD",
     value: "DIR",
-    help: "write each other participant to DIR/<name>-<id>.mkv (MJPEG and their Opus sound in Matroska)",
+    help: "write each other participant to DIR/<name>-<id>.mkv (MJPEG and their Opus sound in Matroska); a screen share to its own DIR/<name>-screen-<id>.mkv",
   },
   {
     name: "screen",
