@@ -9,12 +9,13 @@
 // --auto-select-desktop-capture-source) has no desktop to capture, and a known surface is what
 // the comparison needs anyway.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import { FFMPEG } from "../../harness/tools.ts";
+import { killAllClients, probe, runClient } from "../fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
 import { joinAs, openPage, type Participant, shareCamera } from "../support/room-page.ts";
 
@@ -23,6 +24,7 @@ let relay: SpawnedRelay | null = null;
 const dirs: string[] = [];
 
 afterEach(async () => {
+  await killAllClients();
   await closeAllBrowsers();
   await relay?.stop();
   relay = null;
@@ -130,7 +132,10 @@ function savePng(dataUrl: string, path: string): void {
   writeFileSync(path, Buffer.from(dataUrl.replace(/^data:image\/png;base64,/, ""), "base64"));
 }
 
-async function shareAndCompare(codec: "h264" | "jpeg") {
+async function shareAndCompare(
+  codec: "h264" | "jpeg",
+  beforeShare: (room: string) => Promise<void> = async () => {},
+) {
   relay = await startRelay();
   const dir = mkdtempSync(join(tmpdir(), "framecast-screen-"));
   dirs.push(dir);
@@ -147,6 +152,7 @@ async function shareAndCompare(codec: "h264" | "jpeg") {
   });
   expect((await tilesData(b.page)).data.layout).toBe("grid");
 
+  await beforeShare(room);
   await a.page.waitForSelector("#screen-button:not([disabled])", { timeout: 10_000 });
   await a.page.click("#screen-button");
   await a.page.waitForSelector('#app[data-screen="on"]', { timeout: 10_000 });
@@ -215,10 +221,33 @@ async function expectLayoutBack(page: Page) {
 browserTest(
   "H.264: B shows A's screen pinned, large and legible; A stops; B's layout returns",
   async () => {
-    const { a, b } = await shareAndCompare("h264");
+    // A CLI in the room records the share as its own file (it decodes JPEG only: the page then
+    // sends its share in both codecs, H.264 to B and JPEG to the CLI).
+    const recordDir = mkdtempSync(join(tmpdir(), "framecast-screen-rec-"));
+    dirs.push(recordDir);
+    let recorder: ReturnType<typeof runClient> | null = null;
+    const { a, b } = await shareAndCompare("h264", async (room) => {
+      const cli = ["--relay", (relay as SpawnedRelay).wsUrl, "--room", room, "--no-send"];
+      recorder = runClient([...cli, "--no-audio", "--name", "rec", "--record", recordDir]);
+      await recorder.waitFor(/joined room/);
+    });
+    const cli = recorder as unknown as ReturnType<typeof runClient>;
+    await cli.waitFor(/recording ana-screen to /, 20_000);
+    await Bun.sleep(2000);
     await a.page.click("#screen-button");
     await a.page.waitForSelector('#app[data-screen="off"]', { timeout: 10_000 });
     await expectLayoutBack(b.page);
+    await cli.waitFor(/ana-screen #\d+ left/, 10_000);
+    expect(await cli.stop("SIGINT")).toBe(0);
+    const file = readdirSync(recordDir).find((f) => /^ana-screen-\d+\.mkv$/.test(f));
+    expect(file).toBeDefined();
+    const path = join(recordDir, file as string);
+    const info = probe(path);
+    expect([info.width, info.height]).toEqual([1280, 720]);
+    expect(info.frames).toBeGreaterThan(5);
+    const check = Bun.spawnSync([FFMPEG, "-v", "error", "-i", path, "-f", "null", "-"]);
+    expect(check.stderr.toString()).toBe("");
+    console.log(`CLI recording of the page's share: ${info.frames} frames at 1280x720, clean`);
     expect(a.errors.filter((e) => !e.includes("favicon"))).toEqual([]);
   },
   120_000,
