@@ -15,8 +15,17 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import { FFMPEG } from "../../harness/tools.ts";
+import {
+  FrameKind,
+  generateRoomKey,
+  isEncryptedFrame,
+  readSenderId,
+  roomUrl,
+  writeAckFor,
+} from "../../protocol/index.ts";
 import { killAllClients, probe, runClient } from "../fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
+import { TestPeer } from "../support/peer.ts";
 import { joinAs, openPage, type Participant, shareCamera } from "../support/room-page.ts";
 
 const browserTest = test.skipIf(!hasChromium);
@@ -135,14 +144,19 @@ function savePng(dataUrl: string, path: string): void {
 async function shareAndCompare(
   codec: "h264" | "jpeg",
   beforeShare: (room: string) => Promise<void> = async () => {},
+  /** An end-to-end encrypted room: its key goes in the pages' link (#key=). */
+  roomKey: string | null = null,
 ) {
   relay = await startRelay();
   const dir = mkdtempSync(join(tmpdir(), "framecast-screen-"));
   dirs.push(dir);
+  const room = `screen-${codec}${roomKey ? "-e2ee" : ""}`;
   const query = codec === "jpeg" ? "?codec=jpeg" : "";
-  const a = await openWithScreen(`${relay.httpUrl}/${query}`);
-  const b = await openWithScreen(`${relay.httpUrl}/${query}`);
-  const room = `screen-${codec}`;
+  const pageUrl = roomKey
+    ? `${relay.httpUrl}/r/${room}${query}#key=${roomKey}`
+    : `${relay.httpUrl}/${query}`;
+  const a = await openWithScreen(pageUrl);
+  const b = await openWithScreen(pageUrl);
   await joinAs(a.page, "ana", room);
   await shareCamera(a.page, "320x240", "10");
   await joinAs(b.page, "ben", room);
@@ -265,6 +279,46 @@ browserTest(
     });
     await a.page.waitForSelector('#app[data-screen="off"]', { timeout: 10_000 });
     await expectLayoutBack(b.page);
+  },
+  120_000,
+);
+
+browserTest(
+  "an encrypted room: B with the key sees the share legibly; a receiver without it gets sealed bytes only",
+  async () => {
+    const key = generateRoomKey();
+    let outsider: TestPeer | null = null;
+    const { b } = await shareAndCompare(
+      "h264",
+      async (room) => {
+        outsider = await TestPeer.joinWith(
+          roomUrl((relay as SpawnedRelay).wsUrl, room, { name: "eve", ack: true, shares: true }),
+        );
+        const peer = outsider;
+        // Acks every frame, so the window stays open: it gets everything it may get.
+        peer.ws.addEventListener("message", (event) => {
+          if (typeof event.data === "string") return;
+          const frame = new Uint8Array(event.data as ArrayBuffer);
+          if (frame[1] === FrameKind.Audio) return;
+          const ack = new Uint8Array(20);
+          writeAckFor(ack, frame);
+          peer.ws.send(ack);
+        });
+      },
+      key,
+    );
+    const eve = outsider as unknown as TestPeer;
+    const share = eve.controls.find((c) => c.type === "join" && c.peer.source === "screen");
+    expect(share).toBeDefined();
+    const shareId = (share as { peer: { id: number } }).peer.id;
+    const frames = eve.binary.filter((f) => readSenderId(f) === shareId);
+    expect(frames.length).toBeGreaterThan(3);
+    // Every frame of the share is sealed: the relay relayed what it can't read.
+    expect(frames.every((f) => isEncryptedFrame(f))).toBe(true);
+    expect(
+      await b.page.$eval('.tile[data-source="screen"]', (t) => (t as HTMLElement).dataset.e2ee),
+    ).toBe("ok");
+    eve.close();
   },
   120_000,
 );
