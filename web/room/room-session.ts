@@ -347,7 +347,12 @@ export class RoomSession {
 
   #screenChanged(sharing: boolean, problem?: string): void {
     this.#ui.app.dataset.screen = sharing ? "on" : "off";
-    this.#ui.screenButton.textContent = sharing ? "Stop screen" : "Share screen";
+    // Short, so the controls keep to their rows; the accessible name says it in full.
+    this.#ui.screenButton.textContent = sharing ? "Stop screen" : "Screen";
+    this.#ui.screenButton.setAttribute(
+      "aria-label",
+      sharing ? "Stop sharing screen" : "Share screen",
+    );
     this.#ui.screenButton.setAttribute("aria-pressed", String(sharing));
     if (problem) this.#showRelayNotice(problem, "screen_share");
   }
