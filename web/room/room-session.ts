@@ -234,6 +234,7 @@ export class RoomSession {
   leave(): void {
     this.#left = true;
     this.#screen.stop();
+    this.#ui.screenButton.hidden = true;
     this.stopCamera();
     this.#mic.stop();
     this.#audio.close();
@@ -347,8 +348,7 @@ export class RoomSession {
 
   #screenChanged(sharing: boolean, problem?: string): void {
     this.#ui.app.dataset.screen = sharing ? "on" : "off";
-    // Short, so the controls keep to their rows; the accessible name says it in full.
-    this.#ui.screenButton.textContent = sharing ? "Stop screen" : "Screen";
+    this.#ui.screenButton.textContent = sharing ? "Stop screen" : "Share screen";
     this.#ui.screenButton.setAttribute(
       "aria-label",
       sharing ? "Stop sharing screen" : "Share screen",
@@ -378,6 +378,8 @@ export class RoomSession {
   #welcome(welcome: WelcomeMessage): void {
     followWelcome(welcome, this.#parts());
     this.#shareKey = welcome.shareKey ?? null;
+    // Shown once the relay takes shares from us (not on older relays, not with a view-only token).
+    this.#ui.screenButton.hidden = this.#shareKey === null;
     this.#ui.screenButton.disabled = this.#shareKey === null;
     this.#setViewOnly(welcome.viewOnly === true || this.#viewOnlyHint);
     if (this.#sender.running) this.#announceLayers();
