@@ -17,6 +17,7 @@ import {
   roomUrl,
 } from "../../protocol/index.ts";
 import { openWebSocket } from "../connection-options.ts";
+import { FrameClock } from "./frame-clock.ts";
 import { jpegSize } from "./jpeg-size.ts";
 import { MjpegSplitter } from "./mjpeg-splitter.ts";
 
@@ -37,6 +38,9 @@ export function screenCaptureArgs(display: string, fps = SCREEN_FPS): string[] {
     String(fps),
     "-i",
     display,
+    // The mjpeg muxer would otherwise duplicate frames up to 25 fps.
+    "-r",
+    String(fps),
     "-f",
     "mjpeg",
     "-q:v",
@@ -73,6 +77,8 @@ export class ScreenSender {
   #sealing = false;
   #lastBytes = 0;
   #stopped = false;
+  /** x11grab is a constant-rate source whose frames reach us in bursts: smooth stamps. */
+  readonly #clock = new FrameClock(1000 / SCREEN_FPS);
   sent = 0;
   sentBytes = 0;
   skipped = 0;
@@ -171,6 +177,10 @@ export class ScreenSender {
   }
 
   #frame(jpeg: Uint8Array): void {
+    const captureTimeMs = this.#clock.stamp(
+      this.captured,
+      performance.timeOrigin + performance.now(),
+    );
     this.captured++;
     if (this.#size === null) {
       this.#size = jpegSize(jpeg);
@@ -191,11 +201,7 @@ export class ScreenSender {
       this.skipped++;
       return;
     }
-    const message = encodeVideoFrame(
-      jpeg,
-      performance.timeOrigin + performance.now(),
-      this.#sequence++,
-    );
+    const message = encodeVideoFrame(jpeg, captureTimeMs, this.#sequence++);
     const encryptor = this.#encryptor;
     if (!encryptor) {
       this.#send(socket, message);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Subprocess, spawn } from "bun";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
-import { available, FFMPEG } from "../../harness/tools.ts";
+import { available, FFMPEG, FFPLAY } from "../../harness/tools.ts";
 import { killAllClients, probe, runClient } from "../fixtures/client/run-client.ts";
 
 const hasXvfb = available(
@@ -83,15 +83,12 @@ test.skipIf(!hasXvfb || !hasX11grab)(
     const dir = mkdtempSync(join(tmpdir(), "framecast-screen-cli-"));
     dirs.push(dir);
     const room = ["--relay", relay.wsUrl, "--room", "screens"];
-    const recorder = runClient([
-      ...room,
-      "--no-send",
-      "--no-audio",
-      "--name",
-      "rec",
-      "--record",
-      dir,
-    ]);
+    // With ffplay here, --view too (SDL's dummy driver: real processes, no window).
+    const view = FFPLAY !== null ? ["--view", "--ffplay", FFPLAY] : [];
+    const recorder = runClient(
+      [...room, "--no-send", "--no-audio", "--name", "rec", "--record", dir, ...view],
+      { SDL_VIDEODRIVER: "dummy", SDL_AUDIODRIVER: "dummy" },
+    );
     await recorder.waitFor(/joined room screens/);
     const sharer = runClient([
       ...room,
@@ -111,10 +108,22 @@ test.skipIf(!hasXvfb || !hasX11grab)(
     await recorder.waitFor(/recording ada-screen to /, 20_000);
     await recorder.waitFor(/recording ada to /, 20_000);
     await Bun.sleep(4000);
+    if (FFPLAY !== null) {
+      // The share has a window of its own, titled with its stream's name.
+      const windows = Bun.spawnSync(["pgrep", "-f", "framecast: ada-screen"]).stdout.toString();
+      expect(windows.trim().split("\n").filter(Boolean).length).toBeGreaterThanOrEqual(1);
+    }
     // The sharer leaves: its share goes with it.
     expect(await sharer.stop("SIGINT")).toBe(0);
     await recorder.waitFor(/ada-screen #\d+ left/, 10_000);
     expect(await recorder.stop("SIGINT")).toBe(0);
+    const summary = recorder
+      .output()
+      .split("\n")
+      .filter((l) => /recorded ada-screen/.test(l));
+    console.log(summary.join("\n"));
+    // 5 fps as captured: no duplicated frames from the mjpeg muxer's default rate.
+    expect(summary[0]).toContain("(5 fps)");
 
     const files = readdirSync(dir).sort();
     const screenFile = files.find((f) => /^ada-screen-\d+\.mkv$/.test(f));
