@@ -8,8 +8,10 @@ import { makeJpeg } from "../../harness/jpeg-images.ts";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import {
   CloseCode,
+  encodeH264Frame,
   encodeVideoFrame,
   FrameKind,
+  isKeyFrame,
   type JoinOptions,
   LEGACY_ROOM,
   readSenderId,
@@ -169,4 +171,42 @@ test("a second share of the same owner replaces the first", async () => {
   expect((await first.waitForClose()).code).toBe(CloseCode.ShareEnded);
   await Bun.sleep(100);
   expect(second.closed).toBeNull();
+}, 20_000);
+
+test("H.264 rules apply to a share as a sender of its own: codecs_needed from its audience, key frames for a late joiner", async () => {
+  const room = "h264-share";
+  const owner = await join("cy", { ack: true, shares: true, codecs: ["h264"] }, room);
+  // A JPEG-only receiver that doesn't take shares: it must not make the share send JPEG.
+  await join("jo", { ack: true }, room);
+  const share = await TestPeer.joinWith(
+    roomUrl(relay.wsUrl, room, {
+      screen: { owner: owner.welcome.id, key: owner.welcome.shareKey as string },
+    }),
+  );
+  open.push(share);
+  // Nobody takes it yet: neither codec is needed.
+  expect(await share.waitForControl("codecs_needed")).toMatchObject({ jpeg: false, h264: false });
+  const viewer = await join("vi", { ack: true, shares: true, codecs: ["h264"] }, room);
+  await share.waitForControl("codecs_needed", (m) => m.h264 && !m.jpeg);
+  const now = () => performance.timeOrigin + performance.now();
+  const unit = new Uint8Array([0, 0, 0, 1, 0x65, 1, 2, 3]);
+  let sequence = 0;
+  const send = (key: boolean) => share.ws.send(encodeH264Frame(unit, now(), sequence++, key));
+  send(true);
+  for (let i = 0; i < 4; i++) send(false);
+  const shareId = share.welcome.id;
+  await viewer.waitFor(() => videoFrom(viewer, shareId).length >= 5, "5 kind 4 frames");
+  // A late joiner waits for a key frame: the relay asks the share for one.
+  const late = await join("la", { ack: true, shares: true, codecs: ["h264"] }, room);
+  await share.waitForControl("keyframe_request");
+  send(false);
+  send(true);
+  send(false);
+  await late.waitFor(() => videoFrom(late, shareId).length >= 2, "key frame and one after");
+  const first = videoFrom(late, shareId)[0] as Uint8Array;
+  expect(first[1]).toBe(FrameKind.VideoH264);
+  expect(isKeyFrame(first)).toBe(true);
+  // A JPEG-only receiver that takes shares: now the share must send JPEG too.
+  await join("jp", { ack: true, shares: true }, room);
+  await share.waitForControl("codecs_needed", (m) => m.h264 && m.jpeg);
 }, 20_000);
