@@ -245,6 +245,17 @@ browserTest(
       recorder = runClient([...cli, "--no-audio", "--name", "rec", "--record", recordDir]);
       await recorder.waitFor(/joined room/);
     });
+    // Unpinnable like any tile (a click), and not pinned again behind your back; pinned again on a click.
+    await b.page.click('#tiles .tile[data-source="screen"]');
+    await Bun.sleep(1000);
+    expect((await tilesData(b.page)).data.layout).toBe("grid");
+    expect((await shareTile(b.page)).data.pinned).toBe("false");
+    await b.page.click('#tiles .tile[data-source="screen"]');
+    await b.page.waitForSelector(
+      '#tiles[data-layout="pinned"] .tile[data-source="screen"][data-pinned="true"]',
+    );
+    // The people list lists people (ben, ana and the CLI), not ana's share.
+    expect(await b.page.$$eval("#people li", (items) => items.length)).toBe(3);
     const cli = recorder as unknown as ReturnType<typeof runClient>;
     await cli.waitFor(/recording ana-screen to /, 20_000);
     await Bun.sleep(2000);
