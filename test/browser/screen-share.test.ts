@@ -9,7 +9,7 @@
 // --auto-select-desktop-capture-source) has no desktop to capture, and a known surface is what
 // the comparison needs anyway.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -29,6 +29,8 @@ import { TestPeer } from "../support/peer.ts";
 import { joinAs, openPage, type Participant, shareCamera } from "../support/room-page.ts";
 
 const browserTest = test.skipIf(!hasChromium);
+const ARTIFACTS = join(import.meta.dir, "..", "..", "artifacts");
+const DOCS = join(import.meta.dir, "..", "..", "docs");
 let relay: SpawnedRelay | null = null;
 const dirs: string[] = [];
 
@@ -245,6 +247,12 @@ browserTest(
       recorder = runClient([...cli, "--no-audio", "--name", "rec", "--record", recordDir]);
       await recorder.waitFor(/joined room/);
     });
+    // What B sees at 1280x720: artifacts/, and docs/ with UPDATE_SCREENSHOT=1.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await b.page.screenshot({ path: join(ARTIFACTS, "screenshot-share.png") });
+    if (process.env.UPDATE_SCREENSHOT === "1") {
+      await b.page.screenshot({ path: join(DOCS, "screenshot-share.png") });
+    }
     // Unpinnable like any tile (a click), and not pinned again behind your back; pinned again on a click.
     await b.page.click('#tiles .tile[data-source="screen"]');
     await Bun.sleep(1000);
