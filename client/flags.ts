@@ -179,13 +179,20 @@ export const FLAGS: readonly FlagSpec[] = [
     type: "string",
     env: "FRAMECAST_RECORD",
     value: "DIR",
-    help: "write each other participant to DIR/<name>-<id>.mkv (their H.264 or MJPEG as sent, and their Opus sound, in Matroska)",
+    help: "write each other participant to DIR/<name>-<id>.mkv (their H.264 or MJPEG as sent, and their Opus sound, in Matroska); a screen share to its own DIR/<name>-screen-<id>.mkv",
   },
   {
     name: "chat",
     type: "boolean",
     env: "FRAMECAST_CHAT",
     help: "send each line typed on stdin to the room's chat (on by itself when stdin is a terminal); chat lines print on stderr",
+  },
+  {
+    name: "screen",
+    type: "string",
+    env: "FRAMECAST_SCREEN",
+    value: "DISPLAY",
+    help: "also share X display DISPLAY (e.g. :0, or :99 under Xvfb) as your screen: ffmpeg x11grab, 5 fps, full size, on a second connection",
   },
   {
     name: "no-send",

@@ -71,6 +71,8 @@ export interface ClientOptions {
   e2eeKey: string | null;
   /** The key was made for this run (--e2ee-new-key): print it and the room link. */
   e2eeKeyIsNew: boolean;
+  /** --screen: the X display shared as your screen (client/send/screen-sender.ts), or null. */
+  screen: string | null;
 }
 
 export type ParsedCommand =
@@ -161,8 +163,21 @@ export function parseCommand(argv: string[], env: Env): ParsedCommand {
       ca: readCaFile(read("ca")),
       e2eeKey: e2ee.key,
       e2eeKeyIsNew: e2ee.isNew,
+      screen: readScreen(read("screen"), wire, token),
     },
   };
+}
+
+/** --screen DISPLAY: an X display name (HOST:D or :D.S); shares need the binary protocol. */
+function readScreen(raw: string | undefined, wire: Wire, token: string | null): string | null {
+  if (raw === undefined) return null;
+  const display = raw.trim();
+  if (!/^[A-Za-z0-9._-]*:\d+(\.\d+)?$/.test(display)) {
+    throw new UsageError(`--screen takes an X display such as :0 or :99, not '${raw}'`);
+  }
+  if (wire === "base64") throw new UsageError("the base64 protocol has no screen shares");
+  if (token && readTokenClaims(token)?.canPublish === false) throw new UsageError(VIEW_ONLY_TOKEN);
+  return display;
 }
 
 function specOf(name: string): FlagSpec {

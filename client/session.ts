@@ -31,12 +31,14 @@ import { Recorder } from "./outputs/recorder.ts";
 import { Viewer } from "./outputs/viewer.ts";
 import { AudioReceiver } from "./receive/audio-receiver.ts";
 import { FrameReceiver, LEGACY_STREAM } from "./receive/frame-receiver.ts";
+import { asStream, welcomeAsStreams } from "./receive/share-streams.ts";
 import type { FrameSink, StreamInfo } from "./receive/streams.ts";
 import { RelayConnection } from "./relay-connection.ts";
 import { AudioSender } from "./send/audio-sender.ts";
 import { describeAudioSource } from "./send/audio-source.ts";
 import { Capture } from "./send/capture.ts";
 import { FrameSender } from "./send/frame-sender.ts";
+import { ScreenSender } from "./send/screen-sender.ts";
 import { sendLine, streamLine } from "./status-lines.ts";
 import type { Terminal } from "./terminal.ts";
 
@@ -72,6 +74,8 @@ export class ClientSession {
   readonly #recorder: Recorder | null;
   /** Chat, hands, recording and host controls (client/chat/); null on the old protocol. */
   readonly #chat: RoomChat | null;
+  /** --screen: the X display shared as our screen, on a second connection. */
+  readonly #screen: ScreenSender | null;
   #stopped = false;
   #statusTimer: ReturnType<typeof setInterval> | null = null;
   #resolveFatal: (message: string, exitCode?: number) => void = () => {};
@@ -135,7 +139,21 @@ export class ClientSession {
           // ffplay and ffmpeg decode H.264. Only with acks: a receiver without them would get a
           // both-codecs sender's JPEG as well (docs/PROTOCOL.md, "Mixed rooms").
           codecs: options.ack ? ["h264"] : [],
+          shares: true,
         });
+    this.#screen =
+      options.screen && !legacy
+        ? new ScreenSender({
+            ffmpeg: tools.ffmpeg,
+            display: options.screen,
+            relay: options.relay,
+            room: options.room,
+            connection: connectionOptions(options),
+            e2ee: roomKey !== null,
+            encryptor: () => (roomKey ? new FrameEncryptor(roomKey) : null),
+            log,
+          })
+        : null;
     this.#connection = new RelayConnection(
       url,
       {
@@ -212,6 +230,7 @@ export class ClientSession {
     }
     this.#capture?.start();
     this.#chat?.start();
+    this.#screen?.start();
     void this.#joinOnceCapturing();
     this.#statusTimer = setInterval(() => this.#renderStatus(), this.#terminal.live ? 1000 : 2000);
   }
@@ -246,7 +265,7 @@ export class ClientSession {
     this.#receiver.stop();
     this.#audioReceiver.stop();
     this.#terminal.finish();
-    await Promise.all([this.#connection.close(), this.#capture?.stop()]);
+    await Promise.all([this.#connection.close(), this.#capture?.stop(), this.#screen?.stop()]);
     for (const stream of this.#roster.peers) this.#endStream(stream);
     this.#receiver.end(LEGACY_STREAM);
     await Promise.all(this.#sinks.map((sink) => sink.close()));
@@ -299,7 +318,8 @@ export class ClientSession {
       case "welcome": {
         followWelcome(control, this.#parts());
         this.#sender?.welcomed();
-        this.#roster.welcome(control);
+        this.#roster.welcome(welcomeAsStreams(control));
+        this.#screen?.welcome(control.id, control.shareKey);
         this.#peerLayers.clear();
         if (this.#sender) this.#sendText(encodeLayersAnnounce(this.#options.layers));
         for (const peer of control.peers) this.#offered(peer.id, peer.layers);
@@ -315,10 +335,10 @@ export class ClientSession {
         break;
       }
       case "join":
-        this.#roster.join(control.peer);
+        this.#roster.join(asStream(control.peer));
         this.#offered(control.peer.id, control.peer.layers);
         this.#terminal.log(
-          `${control.peer.name} #${control.peer.id} joined${this.#peerNote(control.peer)}`,
+          `${asStream(control.peer).name} #${control.peer.id} joined${this.#peerNote(control.peer)}`,
         );
         break;
       case "leave": {
@@ -402,6 +422,7 @@ export class ClientSession {
     this.#receiver.end(LEGACY_STREAM);
     this.#roster.clear();
     followConnectionLost(this.#parts());
+    this.#screen?.connectionLost();
   }
 
   #parts(): ConnectionParts {

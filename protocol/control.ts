@@ -57,6 +57,14 @@ export interface PeerInfo {
   moderator?: boolean;
   /** Media a moderator stopped: the relay drops it until a moderator allows it again. */
   stopped?: MediaKind[];
+  /**
+   * "screen" when this entry is a participant's screen share (docs/PROTOCOL.md, Screen sharing):
+   * a second source of participant `owner`, named like it. Sent only to receivers that joined
+   * with `shares=1`; absent (a camera) otherwise.
+   */
+  source?: "screen";
+  /** With `source: "screen"`: the id of the participant who shares. */
+  owner?: number;
 }
 
 export interface RelayLimits {
@@ -99,6 +107,11 @@ export interface WelcomeMessage {
   moderation?: "off" | "member" | "moderator";
   /** True when a moderator has locked the room (only moderators may join). */
   locked?: boolean;
+  /**
+   * Present when you joined with `shares=1` and may publish: the secret a second connection of
+   * yours presents (`source=screen&owner=ID&share=KEY`) to share your screen. Nobody else sees it.
+   */
+  shareKey?: string;
 }
 
 export interface JoinMessage {
@@ -175,7 +188,8 @@ export type ErrorCode =
   | "bad_target"
   | "removed"
   | "room_locked"
-  | "call_ended";
+  | "call_ended"
+  | "share_refused";
 
 /** WebSocket close codes the relay uses (4000-4999 is the application range). */
 export const CloseCode = {
@@ -193,6 +207,10 @@ export const CloseCode = {
   CallEnded: 4011,
   /** The room was locked by a moderator (only moderators may join). */
   RoomLocked: 4012,
+  /** A screen share's join named no owner here, or the wrong share key (docs/PROTOCOL.md). */
+  ShareRefused: 4040,
+  /** The screen share's owner left (or started another share): the share ends with it. */
+  ShareEnded: 4041,
 } as const;
 
 export function encodeControl(message: ControlMessage): string {

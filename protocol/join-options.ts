@@ -18,7 +18,21 @@ export const JoinParam = {
   E2ee: "e2ee",
   /** `codecs=h264`: the receiver decodes kind 4 (H.264) as well; JPEG is always understood. */
   Codecs: "codecs",
+  /** `shares=1`: the receiver understands screen shares (takes effect with `ack=1`). */
+  Shares: "shares",
+  /** `source=screen`: this connection is a screen share of participant `owner`. */
+  Source: "source",
+  /** With `source=screen`: the sharing participant's id. */
+  Owner: "owner",
+  /** With `source=screen`: the `shareKey` from the owner's welcome. */
+  ShareKey: "share",
 } as const;
+
+/** A screen share connection's claim: whose share it is, and the owner's secret. */
+export interface ScreenShareClaim {
+  owner: number;
+  key: string;
+}
 
 /** Video codecs a receiver may declare beyond JPEG (comma-separated in `codecs=`). */
 export type DeclaredCodec = "h264";
@@ -37,6 +51,10 @@ export interface JoinOptions {
   e2ee?: boolean;
   /** Codecs it decodes besides JPEG; default none (JPEG only). */
   codecs?: readonly DeclaredCodec[];
+  /** Receives screen shares (default false; ignored without `ack`). */
+  shares?: boolean;
+  /** This connection is a screen share of another of yours (docs/PROTOCOL.md, Screen sharing). */
+  screen?: ScreenShareClaim | null;
 }
 
 /** A join URL's options as the relay reads them, defaults filled in. */
@@ -50,6 +68,12 @@ export interface ParsedJoinOptions {
   e2ee: boolean;
   /** Declared `codecs=h264` (unknown codec names are ignored). */
   h264: boolean;
+  /** Declared `shares=1`; only true together with `ack`. */
+  shares: boolean;
+  /** `source=screen&owner=ID&share=KEY`; null for a camera (also when `owner` is not a number). */
+  screen: ScreenShareClaim | null;
+  /** `source=` was given but is not "camera" or a well-formed screen claim (refused). */
+  badSource: boolean;
 }
 
 /** Full WebSocket URL for joining `room` on the relay at `relayUrl` (ws:// or wss://). */
@@ -65,6 +89,12 @@ export function roomUrl(relayUrl: string, room: string, options: JoinOptions = {
   if (options.e2ee) query.set(JoinParam.E2ee, "1");
   if (options.codecs && options.codecs.length > 0) {
     query.set(JoinParam.Codecs, options.codecs.join(","));
+  }
+  if (options.ack && options.shares) query.set(JoinParam.Shares, "1");
+  if (options.screen) {
+    query.set(JoinParam.Source, "screen");
+    query.set(JoinParam.Owner, String(options.screen.owner));
+    query.set(JoinParam.ShareKey, options.screen.key);
   }
   if (options.token) query.set(JoinParam.Token, options.token);
   return url.toString();
@@ -82,5 +112,26 @@ export function parseJoinOptions(requestUrl: string | URL): ParsedJoinOptions {
     audio: query.get(JoinParam.Audio) !== "0",
     e2ee: query.get(JoinParam.E2ee) === "1",
     h264: (query.get(JoinParam.Codecs) ?? "").split(",").includes("h264"),
+    shares: ack && query.get(JoinParam.Shares) === "1",
+    ...readScreenClaim(query),
   };
+}
+
+/** `source=screen&owner=ID&share=KEY` read strictly: a malformed claim is refused, not ignored. */
+function readScreenClaim(query: URLSearchParams): {
+  screen: ScreenShareClaim | null;
+  badSource: boolean;
+} {
+  const source = query.get(JoinParam.Source);
+  if (source === null || source === "camera") return { screen: null, badSource: false };
+  const owner = Number(query.get(JoinParam.Owner));
+  const key = query.get(JoinParam.ShareKey) ?? "";
+  const valid =
+    source === "screen" &&
+    Number.isInteger(owner) &&
+    owner > 0 &&
+    owner <= 0xffffffff &&
+    key.length > 0 &&
+    key.length <= 64;
+  return valid ? { screen: { owner, key }, badSource: false } : { screen: null, badSource: true };
 }

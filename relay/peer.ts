@@ -1,7 +1,9 @@
 // Per-connection state, kept apart from the room registry so that every module can name a
 // peer without importing the registry (a leaf, like galene's conn/ package).
+
+import { randomBytes } from "node:crypto";
 import type { ServerWebSocket } from "bun";
-import type { AudioTrackInfo, LayerSize, PeerInfo } from "../protocol/index.ts";
+import type { AudioTrackInfo, LayerSize, PeerInfo, ScreenShareClaim } from "../protocol/index.ts";
 import { stoppedMediaList } from "./moderation/media-stop.ts";
 import type { Room } from "./rooms.ts";
 import { newPeerGuard, type PeerGuard } from "./security/peer-guard.ts";
@@ -59,6 +61,20 @@ export interface Peer extends PeerGuard {
   mediaStopped: number;
   /** The room was locked when it joined (its welcome says so). */
   joinedLocked: boolean;
+  /** "screen": this connection is another participant's screen share (relay/screen-shares.ts). */
+  source: "camera" | "screen";
+  /** What its join URL claimed (`source=screen&owner=&share=`), checked on open; null: a camera. */
+  screenClaim: ScreenShareClaim | null;
+  /** Its join URL had a malformed `source=`: refused on open. */
+  badSource: boolean;
+  /** A share: its owner's id (0 for a camera). */
+  shareOwner: number;
+  /** Joined with `shares=1` (and `ack=1`): gets screen shares' presence and frames. */
+  shares: boolean;
+  /** The secret its own share connection presents (sent in its welcome with `shares=1`). */
+  shareKey: string;
+  /** An owner: its share connection now, if it shares. */
+  shareSocket: PeerSocket | undefined;
 }
 
 export type PeerSocket = ServerWebSocket<Peer>;
@@ -91,6 +107,13 @@ export function newPeer(id: number, name: string, legacy: boolean, roomName: str
     recording: false,
     mediaStopped: 0,
     joinedLocked: false,
+    source: "camera",
+    screenClaim: null,
+    badSource: false,
+    shareOwner: 0,
+    shares: false,
+    shareKey: randomBytes(18).toString("base64url"),
+    shareSocket: undefined,
     ...newPeerGuard(true),
   };
 }
@@ -112,5 +135,9 @@ export function peerInfo(peer: Peer): PeerInfo {
   if (peer.recording) info.recording = true;
   if (peer.canModerate) info.moderator = true;
   if (peer.mediaStopped !== 0) info.stopped = stoppedMediaList(peer.mediaStopped);
+  if (peer.source === "screen") {
+    info.source = "screen";
+    info.owner = peer.shareOwner;
+  }
   return info;
 }

@@ -79,6 +79,21 @@ export const Refusals = {
     code: "frame_bad_flags",
     message: "the frame sets header flags that are reserved for its kind",
   },
+  shareRefused: {
+    code: "share_refused",
+    message:
+      "screen share refused: owner is not a participant here that may publish, or the share key is wrong",
+    close: CloseCode.ShareRefused,
+  },
+  shareBadSource: {
+    code: "share_refused",
+    message: "source= must be camera, or screen with owner=ID and share=KEY (from your welcome)",
+    close: CloseCode.ShareRefused,
+  },
+  shareSendsVideoOnly: {
+    code: "bad_control",
+    message: "a screen share connection sends video (and its layers) only",
+  },
   frameEmpty: { code: "frame_empty", message: "frame has no payload" },
   frameTooLarge: {
     code: "frame_too_large",

@@ -15,6 +15,8 @@ export class Room {
   readonly legacyTopic: string;
   /** Presence JSON (join/leave) for every v1 receiver. */
   readonly presenceTopic: string;
+  /** Screen shares' presence, for v1 receivers that joined with shares=1 (relay/screen-shares.ts). */
+  readonly sharePresenceTopic: string;
   binaryPeers = 0;
   /** V1 peers on audioTopic. */
   audioPeers = 0;
@@ -51,6 +53,7 @@ export class Room {
     this.audioTopic = topics.audio;
     this.legacyTopic = topics.legacy;
     this.presenceTopic = topics.presence;
+    this.sharePresenceTopic = topics.sharePresence;
   }
 
   /** Frames published so far on the video topic of that format. */
@@ -106,7 +109,8 @@ export class RoomRegistry {
     ws.data.room = room;
     room.peers.set(ws.data.id, ws);
     if (ws.data.legacy) room.legacyPeers++;
-    else room.binaryPeers++;
+    // A screen share receives nothing (relay/screen-shares.ts): never on the room's video topic.
+    else if (ws.data.source !== "screen") room.binaryPeers++;
     if (ws.data.audio) room.audioPeers++;
   }
 
@@ -116,7 +120,7 @@ export class RoomRegistry {
     if (!room || room.peers.get(ws.data.id) !== ws) return false;
     room.peers.delete(ws.data.id);
     if (ws.data.legacy) room.legacyPeers--;
-    else room.binaryPeers--;
+    else if (ws.data.source !== "screen") room.binaryPeers--;
     if (ws.data.audio) room.audioPeers--;
     if (ws.data.videoParked) {
       // What it missed while parked becomes its final drop count (relay/delivery/video-parking.ts).

@@ -11,6 +11,7 @@ import { log } from "./log.ts";
 import { type Peer, type PeerSocket, peerInfo } from "./peer.ts";
 import { closeWith, Refusals } from "./refusals.ts";
 import type { JoinRefusal, RoomRegistry } from "./rooms.ts";
+import { isShare, linkShare, takesShares, unlinkOnClose, visiblePeers } from "./screen-shares.ts";
 import { createInboundGate } from "./security/rate-limit.ts";
 import { countRefusedJoin, stats } from "./stats.ts";
 import { leaveReason, relayEvents } from "./webhooks/events.ts";
@@ -66,17 +67,21 @@ export function createSocketHandlers(
       closeWith(ws, JOIN_REFUSALS[room]);
       return;
     }
+    if (ws.data.screenClaim !== null || ws.data.badSource) {
+      const refused = linkShare(ws, room);
+      if (refused) {
+        countRefusedJoin("share_refused");
+        log("warn", "join_refused", { room: room.name, name: ws.data.name, reason: "share" });
+        rooms.forgetIfEmpty(room);
+        closeWith(ws, refused);
+        return;
+      }
+    }
     const peersBefore = room.peerList();
     rooms.add(ws, room);
     stats.connectionsOpened++;
-    if (ws.data.legacy) {
-      ws.subscribe(room.legacyTopic);
-    } else {
-      // Presence for every v1 peer; video on the room topic unless it acks (then per-sender
-      // topics, relay/delivery/pacing/ack-pacing.ts); audio on its own topic unless it asked for none.
-      ws.subscribe(room.presenceTopic);
-      if (!ws.data.acks) ws.subscribe(room.binaryTopic);
-      if (ws.data.audio) ws.subscribe(room.audioTopic);
+    if (isShare(ws.data)) {
+      // A share only sends (relay/screen-shares.ts): no topics, nobody listed in its welcome.
       ws.send(
         encodeControl({
           type: "welcome",
@@ -84,7 +89,27 @@ export function createSocketHandlers(
           id: ws.data.id,
           name: ws.data.name,
           room: room.name,
-          peers: [...peersBefore, ...bus.remotePeers(room.name)],
+          peers: [],
+          limits,
+        }),
+      );
+    } else if (ws.data.legacy) {
+      ws.subscribe(room.legacyTopic);
+    } else {
+      // Presence for every v1 peer; video on the room topic unless it acks (then per-sender
+      // topics, relay/delivery/pacing/ack-pacing.ts); audio on its own topic unless it asked for none.
+      ws.subscribe(room.presenceTopic);
+      if (!ws.data.acks) ws.subscribe(room.binaryTopic);
+      if (ws.data.audio) ws.subscribe(room.audioTopic);
+      if (takesShares(ws.data)) ws.subscribe(room.sharePresenceTopic);
+      ws.send(
+        encodeControl({
+          type: "welcome",
+          protocol: PROTOCOL_VERSION,
+          id: ws.data.id,
+          name: ws.data.name,
+          room: room.name,
+          peers: visiblePeers([...peersBefore, ...bus.remotePeers(room.name)], ws.data),
           limits,
           ...(ws.data.acks ? { ackWindow: config.ackWindow } : {}),
           ...(ws.data.layered ? { layers: true } : {}),
@@ -96,6 +121,7 @@ export function createSocketHandlers(
               ? "member"
               : "off",
           ...(ws.data.joinedLocked ? { locked: true } : {}),
+          ...(takesShares(ws.data) && ws.data.canPublish ? { shareKey: ws.data.shareKey } : {}),
         }),
       );
       fanout.moderation?.joined(ws, room);
@@ -106,7 +132,9 @@ export function createSocketHandlers(
     // Presence goes to new-protocol peers only (old clients would try to show it as a JPEG);
     // ws.publish skips the newcomer, who learnt everything from its welcome.
     const joined = encodeControl({ type: "join", peer: peerInfo(ws.data) });
-    ws.publish(room.presenceTopic, joined);
+    // A share's presence reaches only receivers that take shares.
+    if (isShare(ws.data)) getServer().publish(room.sharePresenceTopic, joined);
+    else ws.publish(room.presenceTopic, joined);
     bus.localJoined(room);
     fanout.codecsChanged(room);
     if (room.size === 1) relayEvents.emit({ type: "room_started", room: room.name });
@@ -153,8 +181,9 @@ export function createSocketHandlers(
       fanout.pacing.leave(ws);
       fanout.h264.leave(ws);
       fanout.keyframes.forgetSender(room, ws.data.id);
+      unlinkOnClose(ws, room);
       const left = encodeControl({ type: "leave", id: ws.data.id });
-      getServer().publish(room.presenceTopic, left);
+      getServer().publish(isShare(ws.data) ? room.sharePresenceTopic : room.presenceTopic, left);
       bus.localLeft(room);
       fanout.codecsChanged(room);
       fanout.moderation?.left(ws, room);

@@ -11,10 +11,18 @@ export interface RoomTopics {
   legacy: string;
   /** Presence and other control JSON for every v1 receiver. */
   presence: string;
+  /** Screen shares' presence (join, leave, layers) for v1 receivers that joined with shares=1. */
+  sharePresence: string;
 }
 
 export function roomTopics(room: string): RoomTopics {
-  return { binary: `b:${room}`, audio: `a:${room}`, legacy: `t:${room}`, presence: `p:${room}` };
+  return {
+    binary: `b:${room}`,
+    audio: `a:${room}`,
+    legacy: `t:${room}`,
+    presence: `p:${room}`,
+    sharePresence: `ps:${room}`,
+  };
 }
 
 /** One sender's H.264 frames for receivers that don't ack and are in step (delivery/h264/). */

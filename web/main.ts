@@ -36,6 +36,7 @@ const ui = {
   previewCaption: byId("preview-caption", HTMLElement),
   roomControls: byId("room-controls", HTMLElement),
   shareButton: byId("share-button", HTMLButtonElement),
+  screenButton: byId("screen-button", HTMLButtonElement),
   callCameraSelect: byId("call-camera-select", HTMLSelectElement),
   micButton: byId("mic-button", HTMLButtonElement),
   muteButton: byId("mute-button", HTMLButtonElement),
@@ -236,6 +237,7 @@ ui.previewButton.addEventListener("click", () => {
   else void startPreview();
 });
 ui.shareButton.addEventListener("click", () => void session?.toggleCamera());
+ui.screenButton.addEventListener("click", () => void session?.toggleScreen());
 ui.micButton.addEventListener("click", () => void session?.toggleMicrophone());
 ui.muteButton.addEventListener("click", () => session?.toggleMute());
 ui.leaveButton.addEventListener("click", () => leave());

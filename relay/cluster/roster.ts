@@ -26,11 +26,14 @@ export interface Roster {
 
 /** This relay's participants in `room`, as its roster lists them. */
 export function rosterPeers(room: Room): RosterPeer[] {
-  return [...room.peers.values()].map((ws) => {
-    const peer: RosterPeer = peerInfo(ws.data);
-    if (ws.data.audioTrack) peer.audio = ws.data.audioTrack;
-    return peer;
-  });
+  // Screen shares stay on their owner's relay (docs/PROTOCOL.md, Screen sharing: known limits).
+  return [...room.peers.values()]
+    .filter((ws) => ws.data.source !== "screen")
+    .map((ws) => {
+      const peer: RosterPeer = peerInfo(ws.data);
+      if (ws.data.audioTrack) peer.audio = ws.data.audioTrack;
+      return peer;
+    });
 }
 
 /** The presence entry alone (what `welcome` and `join` carry), without relay-only state. */

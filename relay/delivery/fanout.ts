@@ -123,7 +123,11 @@ export class Fanout {
     if (!room) return;
     const kind = frameKind(message);
     // A moderator stopped this medium (relay/moderation/): dropped, whatever the sender does.
-    if (ws.data.mediaStopped !== 0 && isStopped(ws.data.mediaStopped, kind)) return;
+    if (
+      ws.data.mediaStopped !== 0 &&
+      isStopped(ws.data.mediaStopped, kind, ws.data.source === "screen")
+    )
+      return;
     switch (kind) {
       case FrameKind.Ack:
         this.#onAck(ws, message);
@@ -158,6 +162,10 @@ export class Fanout {
 
   /** An audio packet (kind 3): checked like a frame (its own size cap), then to the audio topic. */
   #onAudio(ws: PeerSocket, room: Room, message: Buffer): void {
+    if (ws.data.source === "screen") {
+      refuseMessage(ws, Refusals.shareSendsVideoOnly);
+      return;
+    }
     const problem = validateFrame(message, this.limits.maxFrameBytes);
     if (problem !== null) {
       refuseMessage(ws, FRAME_REFUSALS[problem]);
@@ -182,7 +190,11 @@ export class Fanout {
       refuseMessage(ws, Refusals.textOnV1);
       return;
     }
-    if (ws.data.mediaStopped !== 0 && isStopped(ws.data.mediaStopped, FrameKind.VideoJpeg)) return;
+    if (
+      ws.data.mediaStopped !== 0 &&
+      isStopped(ws.data.mediaStopped, FrameKind.VideoJpeg, ws.data.source === "screen")
+    )
+      return;
     const jpegBytes = legacyJpegBytes(text);
     if (jpegBytes < 0) {
       refuseMessage(ws, Refusals.legacyNotJpeg);
@@ -217,6 +229,12 @@ export class Fanout {
    * here, once, only if a receiver needs it (binary is null only when none does).
    */
   #deliver(room: Room, from: PeerSocket | null, binary: Buffer | null, text: string | null): void {
+    if (binary !== null && from?.data.source === "screen") {
+      // A screen share: only the paced lanes of receivers that take shares (relay/screen-shares.ts),
+      // never room topics, old clients, clean streams or other relays.
+      this.pacing.onFrame(room, from, binary);
+      return;
+    }
     const fromLegacy = from?.data.legacy === true;
     if (binary !== null && frameKind(binary) === FrameKind.VideoH264) {
       // H.264: only receivers that declared it, each kept decodable (h264/, pacing/paced-sender.ts).
@@ -304,6 +322,10 @@ export class Fanout {
         return;
       }
       case "audio_track":
+        if (ws.data.source === "screen") {
+          refuseMessage(ws, Refusals.shareSendsVideoOnly);
+          return;
+        }
         if (!ws.data.canPublish) {
           refuseMessage(ws, Refusals.viewOnly);
           return;
@@ -349,8 +371,10 @@ export class Fanout {
     ws.data.layers = message.layers;
     this.pacing.announce(room, ws.data.id, message.layers.length);
     const text = encodeControl({ type: "layers", id: ws.data.id, layers: message.layers });
-    // Every v1 participant is on the presence topic (the room topic carries video only).
-    ws.publish(room.presenceTopic, text);
+    // Every v1 participant is on the presence topic (the room topic carries video only); a
+    // share's layers go only to receivers that take shares.
+    if (ws.data.source === "screen") this.#server.publish(room.sharePresenceTopic, text);
+    else ws.publish(room.presenceTopic, text);
     // Participants on other relays learn it from this relay's roster.
     this.bus.localUpdated(room);
   }

@@ -136,6 +136,9 @@ export function createApp(
       peer.audio = join.audio;
       peer.e2ee = join.e2ee;
       peer.h264 = join.h264;
+      peer.shares = join.shares;
+      peer.screenClaim = join.screen;
+      peer.badSource = join.badSource;
       peer.address = addressOf(request, server);
       return upgrade(request, server, peer);
     })

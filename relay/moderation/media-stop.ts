@@ -9,8 +9,8 @@ export function stoppedMediaList(bits: number): MediaKind[] {
 }
 
 /**
- * True when a frame of this kind is stopped. `screen`: the video frame is of a shared screen
- * (the screen-sharing source; until the wire tells sources apart every video frame is the camera).
+ * True when a frame of this kind is stopped. `screen`: the frame comes from a screen-share
+ * connection (relay/screen-shares.ts), which carries its owner's bits.
  */
 export function isStopped(bits: number, kind: number | null, screen = false): boolean {
   if (kind === FrameKind.Audio) return (bits & MediaBit.sound) !== 0;

@@ -281,6 +281,8 @@ export class RoomModeration {
           : target.data.mediaStopped & ~MediaBit[media];
       if (bits !== target.data.mediaStopped) {
         target.data.mediaStopped = bits;
+        // Its screen share is its own connection: it carries the owner's stops (screen bit).
+        if (target.data.shareSocket) target.data.shareSocket.data.mediaStopped = bits;
         this.#updated(room, target);
       }
     }

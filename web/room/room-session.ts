@@ -30,7 +30,9 @@ import { CameraSender } from "../send/camera-sender.ts";
 import type { CaptureSettings } from "../send/capture-settings.ts";
 import { type CodecSupport, chooseCodec, forcedCodec, NO_H264 } from "../send/codec-choice.ts";
 import { h264Support } from "../send/codec-support.ts";
+import { ScreenShare } from "../send/screen-share.ts";
 import { SelfTile } from "../send/self-tile.ts";
+import { SharePinning } from "../watch/share-pinning.ts";
 import { TileGrid } from "../watch/tile-grid.ts";
 import { CallExtras, extrasElements, moderationClose } from "./call-extras.ts";
 import type { CallLayout } from "./call-layout.ts";
@@ -49,6 +51,8 @@ export interface SessionElements extends MicElements {
   shareButton: HTMLButtonElement;
   /** "view only" in the header: shown while your token lets you watch and listen only. */
   viewOnlyBadge: HTMLElement;
+  /** "Share screen" (web/send/screen-share.ts). */
+  screenButton: HTMLButtonElement;
 }
 
 export interface SessionOptions {
@@ -107,6 +111,12 @@ export class RoomSession {
   readonly #viewOnlyHint: boolean;
   /** Chat, hands, the REC mark and host controls (call-extras.ts). */
   readonly #extras: CallExtras;
+  /** Your screen share, a second connection (web/send/screen-share.ts). */
+  readonly #screen: ScreenShare;
+  /** Others' shares are pinned as they appear (web/watch/share-pinning.ts). */
+  readonly #sharePins: SharePinning;
+  /** From the welcome: what your share connection presents (null: this relay has no shares). */
+  #shareKey: string | null = null;
 
   constructor(ui: SessionElements, options: SessionOptions) {
     this.#ui = ui;
@@ -165,8 +175,18 @@ export class RoomSession {
           "frame_too_large",
         ),
     });
+    this.#sharePins = new SharePinning(ui.tiles, options.layout);
+    this.#screen = new ScreenShare({
+      relayBaseUrl: options.relayBaseUrl,
+      room: options.room,
+      token: pageToken(location.href),
+      roomKey,
+      codec: () => (this.#ui.app.dataset.videoCodec === "h264" ? "h264" : "jpeg"),
+      onChange: (sharing, problem) => this.#screenChanged(sharing, problem),
+    });
     const url = () =>
       roomUrl(options.relayBaseUrl, options.room, {
+        shares: true,
         name: options.name,
         ack: true,
         layers: true,
@@ -186,8 +206,10 @@ export class RoomSession {
         }
         if (message.type === "keyframe_request") this.#sender.keyframeRequest(message.layer);
         else if (message.type === "codecs_needed") this.#sender.codecsNeeded(message);
-        else if (message.type === "join") this.#grid.add(message.peer);
-        else if (message.type === "layers") this.#grid.setLayers(message.id, message.layers);
+        else if (message.type === "join") {
+          // Your own share is yours to see in the button, not a tile.
+          if (message.peer.owner !== this.#self?.id) this.#grid.add(message.peer);
+        } else if (message.type === "layers") this.#grid.setLayers(message.id, message.layers);
         else if (message.type === "leave") {
           this.#grid.remove(message.id);
           this.#audio.remove(message.id);
@@ -222,6 +244,8 @@ export class RoomSession {
 
   leave(): void {
     this.#left = true;
+    this.#screen.stop();
+    this.#ui.screenButton.hidden = true;
     this.stopCamera();
     this.#mic.stop();
     this.#audio.close();
@@ -325,6 +349,27 @@ export class RoomSession {
     this.#layout.update(true);
   }
 
+  /** "Share screen": asks for a surface and shares it beside the camera, or stops. */
+  async toggleScreen(): Promise<void> {
+    if (this.#screen.sharing) {
+      this.#screen.stop();
+      return;
+    }
+    if (this.#viewOnly || this.#self === null || this.#shareKey === null) return;
+    await this.#screen.start({ id: this.#self.id, shareKey: this.#shareKey });
+  }
+
+  #screenChanged(sharing: boolean, problem?: string): void {
+    this.#ui.app.dataset.screen = sharing ? "on" : "off";
+    this.#ui.screenButton.textContent = sharing ? "Stop screen" : "Share screen";
+    this.#ui.screenButton.setAttribute(
+      "aria-label",
+      sharing ? "Stop sharing screen" : "Share screen",
+    );
+    this.#ui.screenButton.setAttribute("aria-pressed", String(sharing));
+    if (problem) this.#showRelayNotice(problem, "screen_share");
+  }
+
   setCapture(capture: CaptureSettings): void {
     this.#capture = capture;
     this.#sender.update(capture);
@@ -345,6 +390,10 @@ export class RoomSession {
 
   #welcome(welcome: WelcomeMessage): void {
     followWelcome(welcome, this.#parts());
+    this.#shareKey = welcome.shareKey ?? null;
+    // Shown once the relay takes shares from us (not on older relays, not with a view-only token).
+    this.#ui.screenButton.hidden = this.#shareKey === null;
+    this.#ui.screenButton.disabled = this.#shareKey === null;
     this.#setViewOnly(welcome.viewOnly === true || this.#viewOnlyHint);
     if (this.#sender.running) this.#announceLayers();
     this.#selfTile.setName(welcome.name);
@@ -377,6 +426,7 @@ export class RoomSession {
     this.#ui.app.dataset.viewOnly = String(viewOnly);
     this.#ui.viewOnlyBadge.hidden = !viewOnly;
     if (!viewOnly) return;
+    this.#screen.stop();
     if (this.#stream || this.#ui.app.dataset.camera === "starting") this.stopCamera();
     this.#mic.stop();
   }
@@ -388,6 +438,9 @@ export class RoomSession {
   #closed(code: number): void {
     // Participant ids belong to one connection: the next welcome brings the room afresh.
     followConnectionLost(this.#parts());
+    // The relay ends a share with its owner's connection; a new one needs the new welcome's key.
+    this.#screen.stop();
+    this.#ui.screenButton.disabled = true;
     this.#sender.connectionLost();
     this.#self = null;
     this.#grid.clear();
@@ -452,18 +505,21 @@ export class RoomSession {
     this.#participants.render(
       [
         ...(self ? [{ id: self.id, name: self.name, you: true, viewer: this.#viewOnly }] : []),
-        ...this.#grid.peers.map((peer) => ({
-          id: peer.id,
-          name: peer.name,
-          you: false,
-          legacy: peer.legacy === true,
-          viewer: peer.viewOnly === true,
-          sending: this.#grid.hasTile(peer.id),
-        })),
+        ...this.#grid.peers
+          .filter((peer) => peer.source !== "screen")
+          .map((peer) => ({
+            id: peer.id,
+            name: peer.name,
+            you: false,
+            legacy: peer.legacy === true,
+            viewer: peer.viewOnly === true,
+            sending: this.#grid.hasTile(peer.id),
+          })),
       ].map((person) => this.#extras.decorate(person)),
     );
     this.#participants.setTop(...this.#extras.top());
     this.#ui.alone.hidden = self === null || this.#grid.peers.length > 0;
+    this.#sharePins.update();
     this.#layout.update(true);
   }
 

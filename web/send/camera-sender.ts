@@ -81,6 +81,8 @@ export class CameraSender {
     settings: CaptureSettings;
     onTooLarge: (bytes: number, limit: number) => void;
     encryptor?: FrameEncryptor | null;
+    /** H.264 bitrate over a camera's (a screen share's sender: web/send/screen-share.ts). */
+    h264BitrateScale?: number;
   }) {
     this.#encryptor = options.encryptor ?? null;
     this.#video = options.video;
@@ -92,6 +94,7 @@ export class CameraSender {
       // No encoder for this size after all (or it keeps failing): JPEG from now on.
       () => this.setCodec("jpeg"),
     );
+    this.#h264.bitrateScale = options.h264BitrateScale ?? 1;
   }
 
   /** The sizes sent, largest first (announced to the relay with a `layers` message). */

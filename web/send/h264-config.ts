@@ -71,12 +71,14 @@ export function h264EncoderConfig(
   size: LayerSize,
   fps: number,
   temporal: boolean,
+  /** More bits than a camera's (a screen share: screen-settings.ts). */
+  bitrateScale = 1,
 ): VideoEncoderConfig {
   return {
     codec: h264Codec(size, fps),
     width: size.width,
     height: size.height,
-    bitrate: h264Bitrate(size),
+    bitrate: Math.round(h264Bitrate(size) * bitrateScale),
     framerate: fps,
     // "realtime": the encoder keeps up with the camera instead of holding frames for quality.
     latencyMode: "realtime",

@@ -44,6 +44,8 @@ export class H264Encoders {
   #failures = 0;
   /** Bumped for each new connection (chunks still in the encoders belong to the old one). */
   generation = 0;
+  /** Bitrate over a camera's of the same size (h264-config.ts); a screen share sets 2. */
+  bitrateScale = 1;
 
   constructor(onChunk: (chunk: H264Chunk) => void, onGiveUp: () => void) {
     this.#onChunk = onChunk;
@@ -119,7 +121,7 @@ export class H264Encoders {
   async #configure(id: number, state: LayerEncoder, size: LayerSize, fps: number): Promise<void> {
     let config: VideoEncoderConfig | null = null;
     for (const temporal of [true, false]) {
-      const candidate = h264EncoderConfig(size, fps, temporal);
+      const candidate = h264EncoderConfig(size, fps, temporal, this.bitrateScale);
       try {
         if ((await VideoEncoder.isConfigSupported(candidate)).supported) {
           config = candidate;

@@ -13,6 +13,7 @@ import {
 import type { RemoteAudio } from "../audio/watch/remote-audio.ts";
 import { TileAudioBadge } from "../audio/watch/tile-audio-badge.ts";
 import { element } from "../dom.ts";
+import { screenLabel } from "../send/screen-settings.ts";
 import { H264SenderDecoders } from "./h264-sender-decoders.ts";
 import { type IncomingFrame, LatestFrameDrawer } from "./latest-frame-drawer.ts";
 import { type HeldFrame, LipSyncQueue } from "./lip-sync.ts";
@@ -81,7 +82,11 @@ export class RemoteTile {
   ) {
     this.#audio = audio;
     this.view = new TileView(this.#canvas, {
-      name: peer.legacy ? `${peer.name} (old client)` : peer.name,
+      name: peer.legacy
+        ? `${peer.name} (old client)`
+        : peer.source === "screen"
+          ? screenLabel(peer.name)
+          : peer.name,
       stats: "waiting for video…",
       actions,
     });
@@ -91,6 +96,8 @@ export class RemoteTile {
     this.layers = peer.layers;
     this.element.dataset.peerId = String(peer.id);
     this.element.dataset.name = peer.name;
+    // A screen share (docs/BROWSER.md, Screen sharing): pinned when it appears (share-pinning.ts).
+    if (peer.source === "screen") this.element.dataset.source = "screen";
     this.element.dataset.frames = "0";
     this.element.dataset.hasVideo = "false";
     this.element.dataset.e2ee = "ok";

@@ -5,6 +5,7 @@
 import { encodeControl, type PeerInfo } from "../../../protocol/index.ts";
 import type { PeerSocket } from "../../peer.ts";
 import type { Room } from "../../rooms.ts";
+import { isShare, takesShares } from "../../screen-shares.ts";
 
 interface Counts {
   jpeg: number;
@@ -24,16 +25,28 @@ function count(into: Counts, peer: Pick<PeerInfo, "legacy" | "h264">, by: 1 | -1
 /** Tells every v1 participant of `room` that may send what its receivers need, if it changed. */
 export function updateCodecsNeeded(room: Room, remotePeers: readonly PeerInfo[]): void {
   const all: Counts = { jpeg: 0, h264: 0 };
-  for (const peer of room.peers.values()) count(all, peer.data, 1);
+  // Screen shares receive nothing: they need no codec.
+  for (const peer of room.peers.values()) if (!isShare(peer.data)) count(all, peer.data, 1);
   for (const peer of remotePeers) count(all, peer, 1);
   for (const peer of room.peers.values()) {
-    if (!peer.data.legacy && peer.data.canPublish) sendIfChanged(peer, all);
+    if (peer.data.legacy || !peer.data.canPublish) continue;
+    if (isShare(peer.data)) sendIfChanged(peer, shareAudience(room, peer.data.shareOwner), false);
+    else sendIfChanged(peer, all, true);
   }
 }
 
-function sendIfChanged(peer: PeerSocket, all: Counts): void {
+/** Who a share's frames reach: local receivers that take shares, its owner excepted. */
+function shareAudience(room: Room, ownerId: number): Counts {
+  const audience: Counts = { jpeg: 0, h264: 0 };
+  for (const peer of room.peers.values()) {
+    if (takesShares(peer.data) && peer.data.id !== ownerId) count(audience, peer.data, 1);
+  }
+  return audience;
+}
+
+function sendIfChanged(peer: PeerSocket, all: Counts, countsSelf: boolean): void {
   const others = { ...all };
-  count(others, peer.data, -1);
+  if (countsSelf) count(others, peer.data, -1);
   const jpeg = others.jpeg > 0;
   const h264 = others.h264 > 0;
   const key = `${jpeg ? "jpeg" : ""},${h264 ? "h264" : ""}`;

@@ -24,6 +24,7 @@ import {
 } from "../../../protocol/index.ts";
 import type { PeerSocket } from "../../peer.ts";
 import type { Room } from "../../rooms.ts";
+import { takesFramesOf } from "../../screen-shares.ts";
 import { senderTopic } from "../../topics.ts";
 import type { KeyframeRequests } from "../h264/keyframe-requests.ts";
 import { ackStats, forgetRoomStaleness, observeStaleness } from "./ack-metrics.ts";
@@ -303,6 +304,8 @@ export class AckPacing {
   }
 
   #addLane(room: Room, sender: SenderLayers, receiver: PacedReceiver): void {
+    // A screen share: only to receivers that joined with shares=1, never to its owner.
+    if (!takesFramesOf(room, sender.id, receiver.ws.data)) return;
     const h264 = sender.h264 && receiver.ws.data.h264;
     if (!receiver.layered) {
       this.#layer(room, sender, 0, h264).addReceiver(receiver);
