@@ -3,6 +3,7 @@
 // (stopped sound no longer reaches others, a removed token is refused, a locked room refuses
 // newcomers, a participant without `moderate` changes nothing). Also the admin HTTP API.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { makeJpeg } from "../../harness/jpeg-images.ts";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import {
   type ChatMessage,
@@ -12,7 +13,11 @@ import {
   encodeHand,
   encodeModerate,
   encodeRecording,
+  encodeVideoFrame,
+  FrameKind,
   type PeerInfo,
+  readSenderId,
+  writeAckFor,
 } from "../../protocol/index.ts";
 import type { TestPeer } from "../support/peer.ts";
 import { OptionsPeer, SECRET, token, tryUpgrade } from "../support/secure-peer.ts";
@@ -161,6 +166,56 @@ test("a moderator stops B's sound: C no longer gets B's packets though B keeps s
     expect(c.binary.length).toBe(count);
     mod.ws.send(encodeModerate("allow", b.welcome.id, "sound"));
     await c.until(() => c.binary.length > count + 5 && true, "bob's audio again");
+  } finally {
+    clearInterval(sender);
+  }
+});
+
+test("a moderator stops B's screen: C no longer gets B's share though B keeps sharing, the camera still flows; allow again", async () => {
+  const mod = await enter("mod1s", "host", { canModerate: true });
+  const bJwt = await token("mod1s", "bob");
+  const url = (query: string, jwt: string) => `${relay.wsUrl}/v1/rooms/mod1s?token=${jwt}&${query}`;
+  const b = await OptionsPeer.join(url("ack=1&shares=1", bJwt));
+  open.push(b);
+  const c = await OptionsPeer.join(url("ack=1&shares=1", await token("mod1s", "carol")));
+  open.push(c);
+  // Carol acks every video frame, as the page and the CLI do (shares reach acking receivers).
+  c.ws.addEventListener("message", (event) => {
+    if (typeof event.data === "string") return;
+    const frame = new Uint8Array(event.data as ArrayBuffer);
+    if (frame[1] !== FrameKind.VideoJpeg) return;
+    const ack = new Uint8Array(20);
+    writeAckFor(ack, frame);
+    c.ws.send(ack);
+  });
+  const share = await OptionsPeer.join(
+    url(`source=screen&owner=${b.welcome.id}&share=${b.welcome.shareKey}`, bJwt),
+  );
+  open.push(share);
+  const from = (id: number) =>
+    c.binary.filter((f) => f[1] === FrameKind.VideoJpeg && readSenderId(f) === id).length;
+  const picture = makeJpeg(64, 48, 3);
+  let seq = 0;
+  const sender = setInterval(() => {
+    const now = performance.timeOrigin + performance.now();
+    share.ws.send(encodeVideoFrame(picture, now, seq));
+    b.ws.send(encodeVideoFrame(picture, now, seq++));
+  }, 30);
+  try {
+    await c.until(() => from(share.welcome.id) > 5 && from(b.welcome.id) > 5, "share and camera");
+    mod.ws.send(encodeModerate("stop", b.welcome.id, "screen"));
+    await c.until(
+      () => lastUpdate(c, b.welcome.id)?.stopped?.includes("screen"),
+      "screen stopped in presence",
+    );
+    await Bun.sleep(200);
+    const shared = from(share.welcome.id);
+    const camera = from(b.welcome.id);
+    await Bun.sleep(600);
+    expect(from(share.welcome.id)).toBe(shared);
+    expect(from(b.welcome.id)).toBeGreaterThan(camera + 5);
+    mod.ws.send(encodeModerate("allow", b.welcome.id, "screen"));
+    await c.until(() => from(share.welcome.id) > shared + 5 && true, "the share again");
   } finally {
     clearInterval(sender);
   }
