@@ -14,6 +14,10 @@ export class RedisModerationStore implements ModerationStore {
 
   constructor(private readonly link: RedisLink) {}
 
+  counts(): Record<string, number> {
+    return this.#local.counts();
+  }
+
   deny(tokenId: string, expiresAt: number): void {
     this.#local.deny(tokenId, expiresAt);
     const ttlMs = expiresAt * 1000 - Date.now();

@@ -106,7 +106,12 @@ export class Fanout {
 
   /** Sizes of the fan-out's maps and sets and its timers (GET /debug/counts). */
   counts(): Record<string, number> {
-    return { ...this.pacing.counts(), ...this.h264.counts(), ...this.keyframes.counts() };
+    return {
+      ...this.pacing.counts(),
+      ...this.h264.counts(),
+      ...this.keyframes.counts(),
+      ...(this.moderation?.counts() ?? {}),
+    };
   }
 
   /** The server whose topics frames go to (Bun creates it when the relay starts listening). */

@@ -11,6 +11,8 @@ export interface ModerationStore {
   /** Tokens in the room when it was locked: they may come back (a dropped link reconnecting). */
   seat(room: string, tokenIds: string[]): void;
   isSeated(room: string, tokenId: string): Promise<boolean>;
+  /** Sizes of what it holds here, for GET /debug/counts (relay/debug/relay-counts.ts). */
+  counts(): Record<string, number>;
 }
 
 /** Entries past this many are swept of expired ones before another is added. */
@@ -21,6 +23,15 @@ export class MemoryModerationStore implements ModerationStore {
   readonly #denied = new Map<string, number>();
   readonly #locked = new Set<string>();
   readonly #seated = new Map<string, Set<string>>();
+
+  counts(): Record<string, number> {
+    // Denied tokens stay until they expire (swept past SWEEP_AT): by design, not a leak.
+    return {
+      deniedTokens: this.#denied.size,
+      lockedRooms: this.#locked.size,
+      seatedRooms: this.#seated.size,
+    };
+  }
 
   deny(tokenId: string, expiresAt: number): void {
     if (this.#denied.size >= SWEEP_AT) this.#sweep();

@@ -57,6 +57,11 @@ export class RoomChat {
     { messages: ChatMessage[]; answered: Promise<void>; resolve: () => void }
   >();
 
+  /** Rooms whose first join here still waits for other relays' history (debug counts). */
+  get pendingHistoryRooms(): number {
+    return this.#pendingHistory.size;
+  }
+
   constructor(
     private readonly rooms: RoomRegistry,
     private readonly bus: RoomBus,

@@ -59,6 +59,11 @@ export class RoomModeration {
     return this.#chat.prepareJoin(roomName);
   }
 
+  /** What chat and host controls hold, for GET /debug/counts. */
+  counts(): Record<string, number> {
+    return { ...this.bus.moderation.counts(), chatPendingHistory: this.#chat.pendingHistoryRooms };
+  }
+
   attach(server: Server<unknown>): void {
     this.#server = server;
   }

@@ -5,7 +5,7 @@
 // baseline, and its JS heap after a full GC is within a small margin of where it started.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
-import { LEGACY_ROOM } from "../../protocol/index.ts";
+import { encodeChat, encodeHand, LEGACY_ROOM } from "../../protocol/index.ts";
 import { ChurnPeer, churnFrames, churnQuery, RawPeer } from "../support/churn-peer.ts";
 import { waitForLog } from "../support/cluster.ts";
 import { hasRedis, TestRedis } from "../support/redis.ts";
@@ -104,8 +104,8 @@ async function round(r: number, a: SpawnedRelay, b: SpawnedRelay): Promise<numbe
   const room = `leak-${r % 3}`;
   const [sender, acker, layered, plain, h264NoAck, h264Ack] = await Promise.all([
     ChurnPeer.join(a.httpUrl, room, "sender", { ack: true, layers: true }),
-    ChurnPeer.join(a.httpUrl, room, "acker", { ack: true }),
-    ChurnPeer.join(a.httpUrl, room, "layered", { ack: true, layers: true }),
+    ChurnPeer.join(a.httpUrl, room, "acker", { ack: true, shares: true }),
+    ChurnPeer.join(a.httpUrl, room, "layered", { ack: true, layers: true, shares: true }),
     ChurnPeer.join(a.httpUrl, room, "plain", { audio: false }),
     ChurnPeer.join(a.httpUrl, room, "h264-plain", { h264: true }),
     ChurnPeer.join(a.httpUrl, room, "h264-acker", { ack: true, layers: true, h264: true }),
@@ -125,6 +125,13 @@ async function round(r: number, a: SpawnedRelay, b: SpawnedRelay): Promise<numbe
     RawPeer.join(a.port, `/v1/rooms/${room}?${churnQuery("raw-a", { ack: true, h264: true })}`),
     RawPeer.join(b.port, `/v1/rooms/${room}?${churnQuery("raw-b", { ack: true, layers: true })}`),
   ]);
+  // Screen share (a second connection of the layered sender), chat and hands (relay/moderation/).
+  const share = await ChurnPeer.join(a.httpUrl, room, "share", {
+    screenOf: { id: layered.id, key: layered.shareKey },
+  });
+  acker.send(encodeChat({ text: `round ${r}` }));
+  plain.send(encodeHand(true));
+  share.announceLayers(1);
   sender.announceLayers(2);
   sender.announceAudio();
   h264Sender.announceLayers(1);
@@ -140,12 +147,15 @@ async function round(r: number, a: SpawnedRelay, b: SpawnedRelay): Promise<numbe
     legacySender.sendText(churnFrames.legacyText());
     rawA.sendBinary(churnFrames.h264(tick, tick === 0));
     rawB.sendBinary(churnFrames.jpeg(tick));
+    share.send(churnFrames.jpeg(tick, 0));
     if (tick === TICKS / 2) rawA.kill(); // mid-stream, no close frame
     await Bun.sleep(TICK_MS);
   }
   // Local receivers of A leave before the senders on B on even rounds, after them on odd ones:
   // either way the streams A keeps for B's senders must go.
-  const onA = shuffle([sender, acker, layered, plain, h264NoAck, h264Ack, lobbySealed].map(clean));
+  const onA = shuffle(
+    [sender, acker, layered, share, plain, h264NoAck, h264Ack, lobbySealed].map(clean),
+  );
   const onB = shuffle([h264Sender, sealed, remoteAcker, lobbyV1].map(clean));
   const raw = [abrupt(legacySender), abrupt(legacyReceiver), abrupt(rawB)];
   const order = r % 2 === 0 ? [...onA, ...raw, ...onB] : [...onB, ...raw, ...onA];
@@ -154,7 +164,7 @@ async function round(r: number, a: SpawnedRelay, b: SpawnedRelay): Promise<numbe
     if (i % 3 === 0) await left; // some leave one by one, others together
   }
   await Promise.all([sender, plain, sealed].map((p) => p.closed()));
-  return 13 + 4;
+  return 14 + 4;
 }
 
 test("after a few hundred joins and leaves of every kind, the relay holds what it held before", async () => {

@@ -29,6 +29,10 @@ export interface ChurnOptions {
   audio?: boolean;
   e2ee?: boolean;
   h264?: boolean;
+  /** `shares=1`: takes screen shares (with ack), and gets a share key in its welcome. */
+  shares?: boolean;
+  /** This connection is the screen share of `owner` (its id and welcome's share key). */
+  screenOf?: { id: number; key: string };
 }
 
 export function churnQuery(name: string, o: ChurnOptions): string {
@@ -38,6 +42,12 @@ export function churnQuery(name: string, o: ChurnOptions): string {
   if (o.audio === false) query.set("audio", "0");
   if (o.e2ee) query.set("e2ee", "1");
   if (o.h264) query.set("codecs", "h264");
+  if (o.shares) query.set("shares", "1");
+  if (o.screenOf) {
+    query.set("source", "screen");
+    query.set("owner", String(o.screenOf.id));
+    query.set("share", o.screenOf.key);
+  }
   return query.toString();
 }
 
@@ -67,6 +77,8 @@ export const churnFrames = {
 
 export class ChurnPeer {
   id = 0;
+  /** From the welcome when joined with `shares`: what this peer's share connection presents. */
+  shareKey = "";
   received = 0;
   readonly #ack: Uint8Array<ArrayBuffer> = new Uint8Array(HEADER_BYTES);
 
@@ -79,7 +91,10 @@ export class ChurnPeer {
       if (typeof event.data === "string") {
         if (!isControlText(event.data)) return;
         const control = parseControl(event.data);
-        if (control?.type === "welcome") this.id = control.id;
+        if (control?.type === "welcome") {
+          this.id = control.id;
+          this.shareKey = control.shareKey ?? "";
+        }
         return;
       }
       this.received++;
