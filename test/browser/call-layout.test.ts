@@ -14,7 +14,7 @@ import { ffmpegTestPattern } from "../../harness/tools.ts";
 import { encodeVideoFrame } from "../../protocol/index.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
 import { TestPeer } from "../support/peer.ts";
-import { openPage, type Participant } from "../support/room-page.ts";
+import { chooseCapture, openPage, openSettings, type Participant } from "../support/room-page.ts";
 
 const browserTest = test.skipIf(!hasChromium);
 
@@ -146,7 +146,7 @@ browserTest(
     await page.fill("#name-input", "maya");
     await page.click("#join-button");
     await page.waitForSelector('#app[data-state="live"]', { timeout: 15_000 });
-    await page.selectOption("#size-select", "320x240");
+    await chooseCapture(page, { size: "320x240" });
     await page.click("#share-button");
     await page.waitForSelector('#app[data-camera="on"]', { timeout: 15_000 });
     // Your tile shows what it sends once it has two seconds to average over.
@@ -288,7 +288,8 @@ browserTest(
     await page.waitForSelector('#copy-link-button[data-copied="true"]', { timeout: 5000 });
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
 
-    // The quality slider shows its value as it moves.
+    // The quality slider (in the Settings panel) shows its value as it moves.
+    await openSettings(page);
     expect(await page.textContent("#quality-value")).toBe("70%");
     await page.fill("#quality-input", "0.5");
     expect(await page.textContent("#quality-value")).toBe("50%");

@@ -112,7 +112,8 @@ export class CallLayout implements TileActions {
     this.#container.dataset.layout = "grid";
     this.#container.dataset.columns = String(fit.columns);
     const rowsHeight = fit.rows * fit.tileHeight + (fit.rows - 1) * GAP;
-    const top = fit.scrolls ? 0 : Math.max(0, (height - rowsHeight) / 2);
+    // Centred in the space; on a phone from the top, leaving the corner below to your own tile.
+    const top = fit.scrolls || width < NARROW_WIDTH ? 0 : Math.max(0, (height - rowsHeight) / 2);
     const boxes: Box[] = [];
     for (let i = 0; i < count; i++) {
       const row = Math.floor(i / fit.columns);
