@@ -57,6 +57,7 @@ function measure(page: Page): Promise<Shot> {
     const emptyButtons = [...document.querySelectorAll("button")]
       .filter(visible)
       .filter((button) => {
+        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point here
         const text = (button as HTMLElement).innerText.trim();
         const icon = [...button.querySelectorAll("svg")].some(visible);
         return emoji.test(button.textContent ?? "") || (text === "" && !icon);
