@@ -198,7 +198,13 @@ for (const viewport of [
           timeout: 10_000,
         },
       );
+      await Bun.sleep(400); // the tiles' move transition
       const chat = await measure(page);
+      if (viewport.width >= 900) {
+        // A wide screen gives the chat its own column: no tile hides behind it.
+        const chatLeft = await page.$eval("#chat", (panel) => panel.getBoundingClientRect().left);
+        for (const tile of chat.tiles) expect(tile.left + tile.width).toBeLessThanOrEqual(chatLeft);
+      }
       await shoot(page, `screenshot-${viewport.width}-chat.png`);
       checkShot(chat, 9, `${viewport.width}px, chat open`);
       // The settings panel opens above the bar, with the capture settings in it.
@@ -209,6 +215,7 @@ for (const viewport of [
         bar: (document.getElementById("room-controls") as HTMLElement).getBoundingClientRect().top,
       }));
       expect(settings.panel).toBeLessThanOrEqual(settings.bar);
+      await page.screenshot({ path: join(ARTIFACTS, `screenshot-${viewport.width}-settings.png`) });
       await page.keyboard.press("Escape");
       expect(await page.isHidden("#settings")).toBe(true);
       console.log(`${viewport.width}px: ${facts.join("; ")}`);

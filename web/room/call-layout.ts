@@ -38,6 +38,8 @@ export class CallLayout implements TileActions {
     this.#container = container;
     this.#bar = bar;
     globalThis.addEventListener("resize", () => this.update());
+    // The area narrows when a side panel opens (the chat on a wide screen): lay out at once.
+    new ResizeObserver(() => this.update()).observe(container);
     document.addEventListener("fullscreenchange", () => this.update(true));
   }
 
