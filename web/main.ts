@@ -1,6 +1,8 @@
 // The browser client's entry point (bundled by the relay with Bun.build): the join form with its
 // camera choice and preview, the room controls, and one RoomSession per join.
 import { cleanName, isValidRoomName } from "../protocol/index.ts";
+import { keepButtonIcons } from "./controls/bar-buttons.ts";
+import { SettingsPanel } from "./controls/settings-panel.ts";
 import { byId } from "./dom.ts";
 import { tokenFromPage } from "./links/join-link.ts";
 import { pageBasePath, relayBaseUrl, roomFromPath, roomPagePath } from "./links/page-url.ts";
@@ -13,6 +15,7 @@ import { secureContextNotice, showSecureContextNotice } from "./secure-context.t
 import { closeCamera, openCamera } from "./send/camera.ts";
 import { CameraChoice } from "./send/camera-choice.ts";
 import { setUpCaptureControls } from "./send/capture-controls.ts";
+import { forcedCodec } from "./send/codec-choice.ts";
 import { loadSettings, saveSettings } from "./settings.ts";
 
 const ui = {
@@ -54,6 +57,9 @@ const ui = {
   relayNotice: byId("relay-notice", HTMLElement),
   cameraNotice: byId("camera-notice", HTMLElement),
   tiles: byId("tiles", HTMLElement),
+  settingsButton: byId("settings-button", HTMLButtonElement),
+  settings: byId("settings", HTMLElement),
+  codecSelect: byId("codec-select", HTMLSelectElement),
   alone: byId("alone", HTMLElement),
 };
 
@@ -83,7 +89,14 @@ if (insecure) showSecureContextNotice(byId("secure-notice", HTMLElement), insecu
 let session: RoomSession | null = null;
 let rejoinOnShow = false;
 let preview: MediaStream | null = null;
-const layout = new CallLayout(ui.tiles);
+keepButtonIcons(ui.roomControls);
+const settingsPanel = new SettingsPanel(ui.settingsButton, ui.settings);
+const layout = new CallLayout(ui.tiles, ui.roomControls);
+ui.codecSelect.value = forcedCodec(location.href) ?? "";
+ui.codecSelect.addEventListener("change", () => {
+  const value = ui.codecSelect.value;
+  session?.setForcedCodec(value === "h264" || value === "jpeg" ? value : null);
+});
 const participants = new ParticipantList(ui.peopleButton, ui.people);
 const roomLink = new RoomLink({
   invite: ui.invite,
@@ -203,6 +216,8 @@ async function join(room: string, name: string): Promise<void> {
   ui.previewVideo.srcObject = null;
   stopPreview();
   if (stream) session.shareStream(stream);
+  const codec = ui.codecSelect.value;
+  session.setForcedCodec(codec === "h264" || codec === "jpeg" ? codec : null);
   session.start();
 }
 
@@ -212,6 +227,7 @@ function leave(): void {
   participants.close();
   ui.joinForm.hidden = false;
   ui.roomControls.hidden = true;
+  settingsPanel.toggle(false);
   ui.peopleButton.hidden = true;
   ui.app.dataset.joined = "false";
   delete ui.app.dataset.selfId;

@@ -11,7 +11,13 @@ import { FFMPEG, FFPROBE } from "../../harness/tools.ts";
 import { generateRoomKey } from "../../protocol/index.ts";
 import { clientTestScope, runClient } from "../fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
-import { joinAs, openPage, remoteTiles, waitForRemoteTiles } from "../support/room-page.ts";
+import {
+  chooseCapture,
+  joinAs,
+  openPage,
+  remoteTiles,
+  waitForRemoteTiles,
+} from "../support/room-page.ts";
 
 const CLIENT_MAIN = join(import.meta.dir, "..", "..", "client", "main.ts");
 const cliHasCodec = (() => {
@@ -60,9 +66,7 @@ function videoFacts(path: string): { codec: string; duration: number } {
 }
 
 async function shareCamera(page: import("playwright-core").Page): Promise<void> {
-  await page.selectOption("#size-select", "320x240");
-  await page.selectOption("#fps-select", "15");
-  await page.selectOption("#layers-select", "1");
+  await chooseCapture(page, { size: "320x240", fps: "15", layers: "1" });
   await page.click("#share-button");
   await page.waitForSelector('#app[data-camera="on"]', { timeout: 15_000 });
 }

@@ -27,6 +27,7 @@ import { perFrame, recordFrames } from "../support/page-frames.ts";
 import { TestPeer } from "../support/peer.ts";
 import {
   appData,
+  chooseCapture,
   framesByName,
   joinAs,
   openPage,
@@ -48,9 +49,7 @@ afterEach(async () => {
 afterAll(closeAllBrowsers);
 
 async function share(page: Page, size: string, fps: string, layers = "1"): Promise<void> {
-  await page.selectOption("#size-select", size);
-  await page.selectOption("#fps-select", fps);
-  await page.selectOption("#layers-select", layers);
+  await chooseCapture(page, { size, fps, layers });
   await page.click("#share-button");
   await page.waitForSelector('#app[data-camera="on"]', { timeout: 15_000 });
 }

@@ -7,7 +7,13 @@ import { afterAll, expect, test } from "bun:test";
 import { type SpawnedRelay, startRelay } from "../../harness/spawned-relay.ts";
 import { killAllClients, runClient } from "../fixtures/client/run-client.ts";
 import { closeAllBrowsers, hasChromium, launchBrowser } from "../support/browser.ts";
-import { framesByName, joinAs, openPage, waitForRemoteTiles } from "../support/room-page.ts";
+import {
+  chooseCapture,
+  framesByName,
+  joinAs,
+  openPage,
+  waitForRemoteTiles,
+} from "../support/room-page.ts";
 
 const browserTest = test.skipIf(!hasChromium);
 const ROOM = "layers-grid";
@@ -48,9 +54,7 @@ browserTest(
     for (const name of pageNames) {
       const { page } = await openPage(browser, `${relay.httpUrl}/r/${ROOM}`);
       await joinAs(page, name);
-      await page.selectOption("#size-select", "1280x720");
-      await page.selectOption("#fps-select", FPS);
-      await page.selectOption("#layers-select", "3");
+      await chooseCapture(page, { size: "1280x720", fps: FPS, layers: "3" });
       await page.click("#share-button");
       await page.waitForSelector('#app[data-camera="on"]', { timeout: 15_000 });
     }

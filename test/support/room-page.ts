@@ -36,9 +36,28 @@ export async function joinAs(page: Page, name: string, room?: string): Promise<v
   await page.waitForSelector('#app[data-state="live"]', { timeout: 15_000 });
 }
 
+/** Opens the Settings panel (the capture settings live there, behind the bar's Settings button). */
+export async function openSettings(page: Page): Promise<void> {
+  if (await page.isHidden("#settings")) await page.click("#settings-button");
+  await page.waitForSelector("#settings", { state: "visible", timeout: 5000 });
+}
+
+/** Picks capture settings in the Settings panel, then closes it again. */
+export async function chooseCapture(
+  page: Page,
+  choice: { size?: string; fps?: string; layers?: string; codec?: string },
+): Promise<void> {
+  await openSettings(page);
+  if (choice.size) await page.selectOption("#size-select", choice.size);
+  if (choice.fps) await page.selectOption("#fps-select", choice.fps);
+  if (choice.layers) await page.selectOption("#layers-select", choice.layers);
+  if (choice.codec !== undefined) await page.selectOption("#codec-select", choice.codec);
+  await page.click("#settings-button");
+  await page.waitForSelector("#settings", { state: "hidden", timeout: 5000 });
+}
+
 export async function shareCamera(page: Page, size = "320x240", fps = "10"): Promise<void> {
-  await page.selectOption("#size-select", size);
-  await page.selectOption("#fps-select", fps);
+  await chooseCapture(page, { size, fps });
   await page.click("#share-button");
 }
 

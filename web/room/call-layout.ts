@@ -1,10 +1,12 @@
-// Places the tiles in the space below the controls: a grid sized by grid-fit.ts, or one pinned
-// tile large with everyone else in a strip beneath it. Tiles are positioned absolutely from
-// here, so a tile never moves in the DOM (moving a <video> would pause it). The layout follows
-// the window, the controls above (notices come and go) and the number of tiles.
+// Places the tiles in the space between the header and the control bar at the bottom: a grid
+// sized by grid-fit.ts, or one pinned tile large with everyone else in a strip beneath it. On a
+// narrow screen (a phone) your own tile is a small overlay in the corner and the others fill
+// the space. Tiles are positioned absolutely from here, so a tile never moves in the DOM (moving
+// a <video> would pause it). The layout follows the window, the notices above (they come and
+// go), the bar below and the number of tiles.
 
 import type { TileActions, TileView } from "../watch/tile-view.ts";
-import { fitGrid, MAX_TILE_ASPECT, MIN_TILE_ASPECT } from "./grid-fit.ts";
+import { fitGrid, MAX_TILE_ASPECT, MIN_TILE_ASPECT, NARROW_WIDTH } from "./grid-fit.ts";
 
 const GAP = 10;
 /** Room kept under the tiles (the page's own padding). */
@@ -13,6 +15,10 @@ const BOTTOM_MARGIN = 12;
 const MIN_AREA_HEIGHT = 240;
 const STRIP_MIN = 72;
 const STRIP_MAX = 150;
+/** Your own tile as an overlay on a phone: this share of the width, 4:3, this far from the edges. */
+const OVERLAY_SHARE = 0.32;
+const OVERLAY_MAX_WIDTH = 180;
+const OVERLAY_INSET = 8;
 
 interface Box {
   left: number;
@@ -23,12 +29,17 @@ interface Box {
 
 export class CallLayout implements TileActions {
   readonly #container: HTMLElement;
+  /** The fixed control bar at the bottom: the tiles end above it. */
+  readonly #bar: HTMLElement | null;
   #pinned: HTMLElement | null = null;
   #lastKey = "";
 
-  constructor(container: HTMLElement) {
+  constructor(container: HTMLElement, bar: HTMLElement | null = null) {
     this.#container = container;
+    this.#bar = bar;
     globalThis.addEventListener("resize", () => this.update());
+    // The area narrows when a side panel opens (the chat on a wide screen): lay out at once.
+    new ResizeObserver(() => this.update()).observe(container);
     document.addEventListener("fullscreenchange", () => this.update(true));
   }
 
@@ -58,8 +69,16 @@ export class CallLayout implements TileActions {
     if (this.#pinned && !tiles.includes(this.#pinned)) this.pin(null);
     const width = this.#container.clientWidth;
     const top = this.#container.getBoundingClientRect().top + globalThis.scrollY;
-    const height = Math.max(MIN_AREA_HEIGHT, Math.floor(innerHeight - top - BOTTOM_MARGIN));
-    const key = `${tiles.length}:${width}:${height}:${this.#pinned ? tiles.indexOf(this.#pinned) : -1}`;
+    const bar = this.#bar && !this.#bar.hidden ? this.#bar.offsetHeight : 0;
+    const below = bar > 0 ? bar + GAP : BOTTOM_MARGIN;
+    const height = Math.max(MIN_AREA_HEIGHT, Math.floor(innerHeight - top - below));
+    // A phone with others here: your own tile floats in the corner (unless you pinned it).
+    const self = tiles.find((tile) => tile.dataset.self === "true");
+    const overlay =
+      width < NARROW_WIDTH && tiles.length > 1 && self !== undefined && self !== this.#pinned
+        ? self
+        : null;
+    const key = `${tiles.length}:${width}:${height}:${this.#pinned ? tiles.indexOf(this.#pinned) : -1}:${overlay !== null}`;
     if (!force && key === this.#lastKey) return;
     this.#lastKey = key;
     this.#container.dataset.count = String(tiles.length);
@@ -68,12 +87,17 @@ export class CallLayout implements TileActions {
       return;
     }
     const pinned = this.#pinned;
+    const laid = overlay ? tiles.filter((tile) => tile !== overlay) : tiles;
     const boxes = pinned
-      ? this.#pinnedBoxes(tiles, pinned, width, height)
-      : this.#gridBoxes(tiles.length, width, height);
+      ? this.#pinnedBoxes(laid, pinned, width, height)
+      : this.#gridBoxes(laid.length, width, height);
+    for (const tile of tiles) {
+      if (tile === overlay) tile.dataset.overlay = "true";
+      else delete tile.dataset.overlay;
+    }
     let bottom = 0;
-    tiles.forEach((tile, i) => {
-      const box = boxes[i] as Box;
+    tiles.forEach((tile) => {
+      const box = tile === overlay ? overlayBox(width, height) : (boxes[laid.indexOf(tile)] as Box);
       Object.assign(tile.style, {
         left: `${box.left}px`,
         top: `${box.top}px`,
@@ -90,7 +114,8 @@ export class CallLayout implements TileActions {
     this.#container.dataset.layout = "grid";
     this.#container.dataset.columns = String(fit.columns);
     const rowsHeight = fit.rows * fit.tileHeight + (fit.rows - 1) * GAP;
-    const top = fit.scrolls ? 0 : Math.max(0, (height - rowsHeight) / 2);
+    // Centred in the space; on a phone from the top, leaving the corner below to your own tile.
+    const top = fit.scrolls || width < NARROW_WIDTH ? 0 : Math.max(0, (height - rowsHeight) / 2);
     const boxes: Box[] = [];
     for (let i = 0; i < count; i++) {
       const row = Math.floor(i / fit.columns);
@@ -139,6 +164,18 @@ export class CallLayout implements TileActions {
       return box;
     });
   }
+}
+
+/** Your own tile on a phone: small, 4:3, in the bottom-right corner of the area. */
+function overlayBox(width: number, height: number): Box {
+  const w = Math.round(Math.min(OVERLAY_MAX_WIDTH, width * OVERLAY_SHARE));
+  const h = Math.round((w * 3) / 4);
+  return {
+    left: width - w - OVERLAY_INSET,
+    top: Math.max(0, height - h - OVERLAY_INSET),
+    width: w,
+    height: h,
+  };
 }
 
 /** The largest tile of an allowed shape inside width x height. */

@@ -2,7 +2,7 @@
 // cover the most of it. Tiles may stretch from the camera's 4:3 up to 16:9 (the picture keeps
 // its shape inside, on black), so two people side by side fill a wide window instead of sitting
 // in a third of it. Below a minimum width the grid stops shrinking tiles and scrolls instead
-// (a phone with many people). On a narrow screen tiles keep the camera's 4:3 at full width.
+// (a phone with many people). On a narrow screen tiles are full width, 4:3 or flatter to fit.
 
 export interface GridFit {
   columns: number;
@@ -67,12 +67,19 @@ function floorSizes(fit: GridFit): GridFit {
   return { ...fit, tileWidth: Math.floor(fit.tileWidth), tileHeight: Math.floor(fit.tileHeight) };
 }
 
-/** Full-width 4:3 tiles, two columns from four people when both stay readable. */
+/**
+ * Full-width tiles, two columns from four people when both stay readable: 4:3 when they fit the
+ * height, flatter (down to 16:9) so that they still do, and the area scrolls only past that.
+ */
 function narrowGrid(n: number, width: number, height: number, gap: number): GridFit {
   const columns = n >= 4 && (width - gap) / 2 >= MIN_TILE_WIDTH ? 2 : 1;
   const tileWidth = (width - gap * (columns - 1)) / columns;
-  const tileHeight = tileWidth / MIN_TILE_ASPECT;
   const rows = Math.ceil(n / columns);
+  const fitting = (height - gap * (rows - 1)) / rows;
+  const tileHeight = Math.min(
+    tileWidth / MIN_TILE_ASPECT,
+    Math.max(tileWidth / MAX_TILE_ASPECT, fitting),
+  );
   return floorSizes({
     columns,
     rows,

@@ -28,7 +28,13 @@ import { closeCamera, openCamera } from "../send/camera.ts";
 import { cameraFailure } from "../send/camera-errors.ts";
 import { CameraSender } from "../send/camera-sender.ts";
 import type { CaptureSettings } from "../send/capture-settings.ts";
-import { type CodecSupport, chooseCodec, forcedCodec, NO_H264 } from "../send/codec-choice.ts";
+import {
+  type CodecSupport,
+  chooseCodec,
+  forcedCodec,
+  NO_H264,
+  type VideoCodec,
+} from "../send/codec-choice.ts";
 import { h264Support } from "../send/codec-support.ts";
 import { ScreenShare } from "../send/screen-share.ts";
 import { SelfTile } from "../send/self-tile.ts";
@@ -103,6 +109,9 @@ export class RoomSession {
   #stream: MediaStream | null = null;
   /** What WebCodecs can do here (asked before the first connect): join with codecs=h264 if it decodes. */
   #codecSupport: CodecSupport = NO_H264;
+  #codecKnown = false;
+  /** `?codec=` in the URL, or the Settings panel's choice: null lets the browser's support decide. */
+  #forcedCodec: VideoCodec | null = forcedCodec(location.href);
   #left = false;
   /** Bumped by every share/stop so a camera that opens after a later click is closed again. */
   #cameraRequest = 0;
@@ -233,11 +242,22 @@ export class RoomSession {
     void h264Support().then((support) => {
       if (this.#left) return;
       this.#codecSupport = support;
-      const codec = chooseCodec(support, forcedCodec(location.href));
-      this.#sender.setCodec(codec);
-      this.#ui.app.dataset.videoCodec = codec;
+      this.#codecKnown = true;
+      this.#applyCodec();
       this.#connection.start();
     });
+  }
+
+  /** The Settings panel's codec (null: automatic); the sender switches at once. */
+  setForcedCodec(forced: VideoCodec | null): void {
+    this.#forcedCodec = forced;
+    if (this.#codecKnown && !this.#left) this.#applyCodec();
+  }
+
+  #applyCodec(): void {
+    const codec = chooseCodec(this.#codecSupport, this.#forcedCodec);
+    this.#sender.setCodec(codec);
+    this.#ui.app.dataset.videoCodec = codec;
   }
 
   readonly #unblockSound = (): void => this.#audio.resume();

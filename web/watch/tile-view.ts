@@ -2,6 +2,7 @@
 // a corner for badges (indicators other features add: sound, encryption, layer), an overlay slot
 // for whole-tile states, and the tile's own buttons (pin, full screen). The call layout
 // positions tiles; each tile only knows its content.
+import { iconSvg } from "../controls/icons.ts";
 import { element } from "../dom.ts";
 
 export interface TileActions {
@@ -17,8 +18,8 @@ export class TileView {
   readonly overlay = element("div", "overlay");
   readonly #name = element("span", "name");
   readonly #stats = element("span", "stats");
-  readonly #pinButton = element("button", "tile-button pin", "⤢");
-  readonly #fullscreenButton = element("button", "tile-button fullscreen", "⛶");
+  readonly #pinButton = element("button", "tile-button pin");
+  readonly #fullscreenButton = element("button", "tile-button fullscreen");
   readonly #buttons = element("div", "tile-buttons");
 
   constructor(
@@ -31,6 +32,8 @@ export class TileView {
     this.#name.textContent = options.name;
     this.#stats.textContent = options.stats;
     this.#pinButton.type = "button";
+    this.#pinButton.append(iconSvg("pin"));
+    this.#fullscreenButton.append(iconSvg("fullscreen"));
     this.#pinButton.title = "Pin: show large, or back to the grid (or click the tile)";
     this.#pinButton.setAttribute("aria-label", "pin this tile");
     this.#fullscreenButton.type = "button";

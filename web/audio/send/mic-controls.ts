@@ -80,7 +80,9 @@ export class MicControls {
     micButton.title = live ? "Stop sharing your microphone" : "Share microphone";
     micButton.setAttribute("aria-pressed", String(live));
     muteButton.hidden = !(state === "on" || state === "muted");
-    muteButton.textContent = state === "muted" ? "🔇" : "🎤";
+    // An icon and a label (web/controls/bar-buttons.ts): the crossed microphone while muted.
+    muteButton.textContent = state === "muted" ? "Unmute" : "Mute";
+    muteButton.dataset.icon = state === "muted" ? "mic-off" : "mic";
     muteButton.title = state === "muted" ? "Unmute your microphone" : "Mute your microphone";
     muteButton.setAttribute("aria-label", state === "muted" ? "unmute" : "mute");
     muteButton.setAttribute("aria-pressed", String(state === "muted"));

@@ -3,18 +3,21 @@
 // same as data-* for tests: data-speaking, data-muted, data-locally-muted, data-audio-packets,
 // data-jitter-ms (queued sound), data-jitter-target-ms, data-concealed, data-late.
 import type { AudioTrackInfo } from "../../../protocol/index.ts";
+import { iconSvg, setIcon } from "../../controls/icons.ts";
 import { element } from "../../dom.ts";
 import type { TileView } from "../../watch/tile-view.ts";
 import type { RemoteAudio } from "./remote-audio.ts";
 
 export class TileAudioBadge {
   readonly #tile: HTMLElement;
-  readonly #mutedIcon = element("span", "muted-icon", "🔇");
-  readonly #button = element("button", "local-mute", "🔊");
+  readonly #mutedIcon = element("span", "muted-icon");
+  readonly #button = element("button", "local-mute");
 
   constructor(view: TileView, name: string, onLocalMute: (muted: boolean) => void) {
     const tile = view.element;
     this.#tile = tile;
+    this.#mutedIcon.append(iconSvg("mic-off"));
+    setIcon(this.#button, "volume");
     this.#mutedIcon.title = `${name} muted their microphone`;
     this.#mutedIcon.setAttribute("aria-label", `${name} is muted`);
     this.#mutedIcon.hidden = true;
@@ -40,7 +43,7 @@ export class TileAudioBadge {
   ): void {
     const data = this.#tile.dataset;
     this.#button.hidden = track === undefined;
-    this.#button.textContent = locallyMuted ? "🔇" : "🔊";
+    setIcon(this.#button, locallyMuted ? "volume-off" : "volume");
     this.#button.setAttribute("aria-label", locallyMuted ? "unmute for you" : "mute for you");
     this.#button.setAttribute("aria-pressed", String(locallyMuted));
     data.locallyMuted = String(locallyMuted);
