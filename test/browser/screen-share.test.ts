@@ -237,8 +237,7 @@ async function expectLayoutBack(page: Page) {
 browserTest(
   "H.264: B shows A's screen pinned, large and legible; A stops; B's layout returns",
   async () => {
-    // A CLI in the room records the share as its own file (it decodes JPEG only: the page then
-    // sends its share in both codecs, H.264 to B and JPEG to the CLI).
+    // A CLI in the room records the share as its own file (as sent: H.264).
     const recordDir = mkdtempSync(join(tmpdir(), "framecast-screen-rec-"));
     dirs.push(recordDir);
     let recorder: ReturnType<typeof runClient> | null = null;
@@ -253,6 +252,24 @@ browserTest(
     if (process.env.UPDATE_SCREENSHOT === "1") {
       await b.page.screenshot({ path: join(DOCS, "screenshot-share.png") });
     }
+    // On a phone (390x844) the share still fills the width above the bar.
+    await b.page.setViewportSize({ width: 390, height: 844 });
+    await Bun.sleep(800);
+    const phone = await b.page.evaluate(() => {
+      const box = document
+        .querySelector('#tiles .tile[data-source="screen"]')
+        ?.getBoundingClientRect();
+      const bar = document.querySelector("#room-controls")?.getBoundingClientRect();
+      return box ? { width: box.width, bottom: box.bottom, barTop: bar?.top ?? 844 } : null;
+    });
+    expect(phone?.width).toBeGreaterThan(300);
+    expect(phone?.bottom).toBeLessThanOrEqual((phone?.barTop ?? 0) + 1);
+    await b.page.screenshot({ path: join(ARTIFACTS, "screenshot-390-share.png") });
+    if (process.env.UPDATE_SCREENSHOT === "1") {
+      await b.page.screenshot({ path: join(DOCS, "screenshot-390-share.png") });
+    }
+    await b.page.setViewportSize({ width: 1280, height: 720 });
+    await Bun.sleep(500);
     // Unpinnable like any tile (a click), and not pinned again behind your back; pinned again on a click.
     await b.page.click('#tiles .tile[data-source="screen"]');
     await Bun.sleep(1000);
