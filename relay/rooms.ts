@@ -36,6 +36,8 @@ export class Room {
   legacyPeers = 0;
   /** Other relays with participants here (relay/cluster/): frames cross Redis while > 0. */
   remoteNodes = 0;
+  /** Screen shares on other relays (share id → owner id), from their rosters (relay/cluster/). */
+  remoteShares = new Map<number, number>();
   /** Who is on each room topic and how its last publish went (relay/delivery/topic-publisher.ts). */
   readonly binaryReceivers = new RoomVideoReceivers(this, false);
   readonly legacyReceivers = new RoomVideoReceivers(this, true);

@@ -3,8 +3,10 @@
 // owner's welcome. The relay treats it as a sender of its own (layers, acks, E2EE, H.264 rules
 // apply per source as they do per participant) that receives nothing, and shows it only to v1
 // receivers that joined with `shares=1` (and `ack=1`): its frames go only through their paced
-// lanes (never the room topics, the legacy topic, H.264 clean streams or other relays), its
-// presence only on the room's share-presence topic. Old receivers see the camera only.
+// lanes (never the room topics, the legacy topic or H.264 clean streams), its presence only on
+// the room's share-presence topic. Old receivers see the camera only. In a cluster its roster
+// entry and frames cross Redis like a camera's; the receiving relay knows it from the roster
+// (Room.remoteShares) and applies the same rules to it.
 import { timingSafeEqual } from "node:crypto";
 import { CloseCode, type PeerInfo } from "../protocol/index.ts";
 import type { Peer, PeerSocket } from "./peer.ts";
@@ -23,8 +25,17 @@ export function takesShares(receiver: Peer): boolean {
 /** Whether `receiver` gets `senderId`'s frames: cameras to everyone, shares to takers but their owner. */
 export function takesFramesOf(room: Room, senderId: number, receiver: Peer): boolean {
   const sender = room.peers.get(senderId)?.data;
+  // A share on another relay, known from its roster (relay/cluster/roster.ts).
+  const owner = sender === undefined ? room.remoteShares.get(senderId) : undefined;
+  if (owner !== undefined) return takesShares(receiver) && receiver.id !== owner;
   if (sender === undefined || !isShare(sender)) return true;
   return takesShares(receiver) && receiver.id !== sender.shareOwner;
+}
+
+/** Whether the frames of `senderId` are a share's, here or on another relay. */
+export function isShareSender(room: Room, senderId: number): boolean {
+  const sender = room.peers.get(senderId)?.data;
+  return sender === undefined ? room.remoteShares.has(senderId) : isShare(sender);
 }
 
 /** A presence list as `receiver` may see it: without shares unless it takes them. */

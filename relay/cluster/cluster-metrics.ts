@@ -18,6 +18,8 @@ export const clusterStats = {
   bytesReceived: 0,
   /** Bus messages refused: not a valid frame or roster. */
   malformed: 0,
+  /** Frames from a sender no roster announced (yet): dropped, see redis-bus-frames.ts. */
+  framesUnknownSender: 0,
   /** Relays declared dead after their heartbeat expired. */
   nodesExpired: 0,
   /** Participants on other relays in rooms that have local participants. */
@@ -84,6 +86,12 @@ export function registerClusterMetrics(registry: Registry): void {
     "framecast_cluster_malformed_total",
     "Bus messages refused as malformed",
     () => clusterStats.malformed,
+  );
+  totalCounter(
+    registry,
+    "framecast_cluster_frames_unknown_sender_total",
+    "Frames from other relays dropped: their sender is in no roster (yet)",
+    () => clusterStats.framesUnknownSender,
   );
   totalCounter(
     registry,

@@ -20,9 +20,10 @@ export interface RemoteFrameSink {
 
 export function localDelivery(server: Server<unknown>, fanout: RemoteFrameSink): LocalDelivery {
   return {
-    presence(room, text) {
-      // As for local joins and leaves: the presence topic every v1 participant is on.
-      server.publish(room.presenceTopic, text);
+    presence(room, text, share = false) {
+      // As for local joins and leaves: the presence topic every v1 participant is on, or for
+      // a share the one only receivers that take shares are on.
+      server.publish(share ? room.sharePresenceTopic : room.presenceTopic, text);
       fanout.codecsChanged(room);
     },
     frame(room, message) {

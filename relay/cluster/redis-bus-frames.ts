@@ -46,6 +46,12 @@ export class RedisFrameChannel {
     }
     const room = this.rooms.rooms.get(roomName);
     if (!room) return;
+    // A sender no roster announced yet: dropped, as it may be a screen share that only
+    // receivers taking shares may get (its roster precedes its frames on the same link).
+    if (!this.tracker.get(roomName)?.remote.has(readSenderId(message))) {
+      clusterStats.framesUnknownSender++;
+      return;
+    }
     clusterStats.framesReceived++;
     clusterStats.bytesReceived += message.byteLength;
     this.delivery()?.frame(room, message);

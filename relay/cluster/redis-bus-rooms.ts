@@ -89,6 +89,7 @@ export class RedisRoomTracker {
   localJoined(room: Room): void {
     const tracked = this.#tracked.get(room.name) ?? this.#track(room.name);
     room.remoteNodes = tracked.remote.remoteNodes;
+    room.remoteShares = tracked.remote.shareOwners();
     this.#publishRoster(tracked, rosterPeers(room));
   }
 
@@ -242,29 +243,36 @@ export class RedisRoomTracker {
   /** Tells local participants who came and went elsewhere, and updates the room's interest. */
   #announce(tracked: TrackedRoom, change: PresenceChange | null): void {
     const room = this.rooms.rooms.get(tracked.name);
-    if (room) room.remoteNodes = tracked.remote.remoteNodes;
+    // Shares before this change: their leaves go only to receivers that take shares.
+    const sharesBefore = room?.remoteShares ?? new Map<number, number>();
+    if (room) {
+      room.remoteNodes = tracked.remote.remoteNodes;
+      room.remoteShares = tracked.remote.shareOwners();
+    }
     if (!change) return;
     this.#countRemotePeers();
     if (!room) return;
     const delivery = this.delivery();
     if (!delivery) return;
+    const isShare = (peer: PeerInfo) => peer.source === "screen";
     for (const id of change.left) {
-      delivery.presence(room, encodeControl({ type: "leave", id }));
+      delivery.presence(room, encodeControl({ type: "leave", id }), sharesBefore.has(id));
       delivery.senderLeft(room, id);
     }
     for (const peer of change.joined) {
-      delivery.presence(room, encodeControl({ type: "join", peer }));
+      delivery.presence(room, encodeControl({ type: "join", peer }), isShare(peer));
       if (peer.layers) delivery.senderLayers(room, peer.id, peer.layers.length);
     }
-    for (const { id, layers } of change.relayered) {
+    for (const peer of change.relayered) {
+      const { id, layers } = peer;
       if (!layers) continue;
-      delivery.presence(room, encodeControl({ type: "layers", id, layers }));
+      delivery.presence(room, encodeControl({ type: "layers", id, layers }), isShare(peer));
       delivery.senderLayers(room, id, layers.length);
     }
     // After the joins, so receivers know the sender before they learn its track.
     for (const track of change.retracked) delivery.audioTrack(room, track);
     for (const peer of change.updated ?? []) {
-      delivery.presence(room, encodeControl({ type: "peer_update", peer }));
+      delivery.presence(room, encodeControl({ type: "peer_update", peer }), isShare(peer));
     }
   }
 

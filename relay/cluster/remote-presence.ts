@@ -1,6 +1,7 @@
 // Who other relays have in one room, built from their rosters. Turns each roster into the
 // join/leave messages local peers need, and counts the relays that want this room's frames.
 import { type AudioTrackMessage, audioTrackMessage, type PeerInfo } from "../../protocol/index.ts";
+import { nodeOfPeer } from "./peer-ids.ts";
 import { presenceOf, type Roster, type RosterPeer } from "./roster.ts";
 
 export interface PresenceChange {
@@ -62,6 +63,22 @@ export class RemotePresence {
       for (const peer of roster.peers.values()) list.push(presenceOf(peer));
     }
     return list;
+  }
+
+  /** Their screen shares: share id → owner id (relay/screen-shares.ts). */
+  shareOwners(): Map<number, number> {
+    const shares = new Map<number, number>();
+    for (const roster of this.#nodes.values()) {
+      for (const peer of roster.peers.values()) {
+        if (peer.source === "screen" && peer.owner !== undefined) shares.set(peer.id, peer.owner);
+      }
+    }
+    return shares;
+  }
+
+  /** Whether `id` is a participant of another relay's roster (frames of anyone else are dropped). */
+  has(id: number): boolean {
+    return this.#nodes.get(nodeOfPeer(id))?.peers.has(id) ?? false;
   }
 
   /** Their newest audio tracks, replayed to a newcomer after its welcome like local ones. */

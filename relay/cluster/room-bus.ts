@@ -9,8 +9,11 @@ import type { Room } from "../rooms.ts";
 
 /** How frames and presence from other relays reach this relay's participants. */
 export interface LocalDelivery {
-  /** Presence JSON (join/leave) for every v1 participant of the room. */
-  presence(room: Room, text: string): void;
+  /**
+   * Presence JSON (join/leave) for every v1 participant of the room; a screen share's
+   * (`share`) only for those that take shares (relay/screen-shares.ts).
+   */
+  presence(room: Room, text: string, share?: boolean): void;
   /** A stamped v1 frame from another relay, for every local receiver in its format. */
   frame(room: Room, message: Buffer): void;
   /** A sender on another relay now sends `count` layers (docs/PROTOCOL.md, Layers). */

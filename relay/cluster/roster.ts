@@ -26,14 +26,12 @@ export interface Roster {
 
 /** This relay's participants in `room`, as its roster lists them. */
 export function rosterPeers(room: Room): RosterPeer[] {
-  // Screen shares stay on their owner's relay (docs/PROTOCOL.md, Screen sharing: known limits).
-  return [...room.peers.values()]
-    .filter((ws) => ws.data.source !== "screen")
-    .map((ws) => {
-      const peer: RosterPeer = peerInfo(ws.data);
-      if (ws.data.audioTrack) peer.audio = ws.data.audioTrack;
-      return peer;
-    });
+  // Screen shares too, marked by source and owner: other relays show them only to their takers.
+  return [...room.peers.values()].map((ws) => {
+    const peer: RosterPeer = peerInfo(ws.data);
+    if (ws.data.audioTrack) peer.audio = ws.data.audioTrack;
+    return peer;
+  });
 }
 
 /** The presence entry alone (what `welcome` and `join` carry), without relay-only state. */
@@ -57,7 +55,13 @@ export function encodeRoster(roster: Roster): string {
 
 function isPeerOf(node: number, value: unknown): value is PeerInfo {
   if (typeof value !== "object" || value === null) return false;
-  const { id, name, legacy } = value as Record<string, unknown>;
+  const { id, name, legacy, source, owner } = value as Record<string, unknown>;
+  // A share names its owner, a participant of the same relay; anything else in `source` is
+  // refused (it would otherwise pass for a camera, seen by everyone).
+  if (source !== undefined) {
+    if (source !== "screen" || !Number.isInteger(owner) || (owner as number) <= 0) return false;
+    if ((owner as number) > 0xffffffff || nodeOfPeer(owner as number) !== node) return false;
+  }
   return (
     Number.isInteger(id) &&
     (id as number) > 0 &&
@@ -95,6 +99,10 @@ export function decodeRoster(text: string): Roster | null {
       if (p.e2ee === true) peer.e2ee = true;
       if (p.h264 === true) peer.h264 = true;
       if (p.viewOnly === true) peer.viewOnly = true;
+      if (p.source === "screen") {
+        peer.source = "screen";
+        peer.owner = p.owner as number;
+      }
       // Hands, recording, moderator and stopped media (docs/PROTOCOL.md, Chat, hands and host controls).
       if (typeof p.hand === "number" && Number.isFinite(p.hand)) peer.hand = p.hand;
       if (p.recording === true) peer.recording = true;

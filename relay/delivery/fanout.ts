@@ -23,6 +23,7 @@ import type { RoomModeration } from "../moderation/room-moderation.ts";
 import type { PeerSocket } from "../peer.ts";
 import { FRAME_REFUSALS, Refusals, refuseMessage } from "../refusals.ts";
 import type { Room } from "../rooms.ts";
+import { isShareSender } from "../screen-shares.ts";
 import { stats } from "../stats.ts";
 import { AudioFanout, socketBackpressureLimit } from "./audio-fanout.ts";
 import { skipForLegacy } from "./encrypted-frames.ts";
@@ -161,8 +162,9 @@ export class Fanout {
 
   /** A frame stamped by another relay (relay/cluster/): every local receiver, in its format. */
   onRemoteFrame(room: Room, message: Buffer): void {
-    if (frameKind(message) === FrameKind.Audio) this.audio.deliver(room, null, message);
-    else this.#deliver(room, null, message, null);
+    if (frameKind(message) !== FrameKind.Audio) this.#deliver(room, null, message, null);
+    // A share sends no sound (its relay refuses it): none from another relay either.
+    else if (!room.remoteShares.has(readSenderId(message))) this.audio.deliver(room, null, message);
   }
 
   /** An audio packet (kind 3): checked like a frame (its own size cap), then to the audio topic. */
@@ -234,10 +236,17 @@ export class Fanout {
    * here, once, only if a receiver needs it (binary is null only when none does).
    */
   #deliver(room: Room, from: PeerSocket | null, binary: Buffer | null, text: string | null): void {
-    if (binary !== null && from?.data.source === "screen") {
-      // A screen share: only the paced lanes of receivers that take shares (relay/screen-shares.ts),
-      // never room topics, old clients, clean streams or other relays.
+    if (
+      binary !== null &&
+      (from === null
+        ? room.remoteShares.size > 0 && isShareSender(room, readSenderId(binary))
+        : from.data.source === "screen")
+    ) {
+      // A screen share, here or on another relay: only the paced lanes of receivers that take
+      // shares (relay/screen-shares.ts), never room topics, old clients or clean streams. Other
+      // relays get it once, through the bus, and apply the same rule there.
       this.pacing.onFrame(room, from, binary);
+      if (from !== null && room.remoteNodes > 0) this.bus.publishFrame(room, binary);
       return;
     }
     const fromLegacy = from?.data.legacy === true;

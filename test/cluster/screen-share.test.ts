@@ -1,7 +1,7 @@
-// Screen shares in a cluster (docs/PROTOCOL.md, Screen sharing: known limits): a share stays on
-// its owner's relay. Participants on another relay of the cluster, whether they take shares or
-// not, never get its presence or its frames (it is in no roster and never crosses Redis), while
-// they still see the owner's camera; on the owner's relay a receiver that takes shares sees it.
+// Screen shares in a cluster (docs/PROTOCOL.md, Screen sharing): a share connects to its owner's
+// relay, and its presence and frames cross Redis like a camera's. On another relay a receiver that
+// joined with shares=1&ack=1 sees its join (source screen, owner), its frames and its leave; a v1
+// receiver without shares=1 and an old-protocol one get none of it, only the owner's camera.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { makeJpeg } from "../../harness/jpeg-images.ts";
 import {
@@ -16,7 +16,8 @@ import { type ClusterRelay, startClusterRelay } from "../support/cluster.ts";
 import { TestPeer } from "../support/peer.ts";
 import { hasRedis, TestRedis } from "../support/redis.ts";
 
-const ROOM = "cluster-share";
+// Old-protocol clients always share room "lobby", so the new ones join it too.
+const ROOM = "lobby";
 let redis: TestRedis | undefined;
 const relays: ClusterRelay[] = [];
 const peers: TestPeer[] = [];
@@ -51,16 +52,28 @@ async function join(at: ClusterRelay, name: string, options: JoinOptions) {
 const videoFrom = (peer: TestPeer, id: number) =>
   peer.binary.filter((f) => f[1] !== FrameKind.Audio && readSenderId(f) === id);
 
+const mentionsOf = (peer: TestPeer, id: number) =>
+  peer.controls.filter(
+    (c) =>
+      ((c.type === "join" || c.type === "peer_update") && c.peer.id === id) ||
+      ((c.type === "leave" || c.type === "layers") && c.id === id) ||
+      (c.type === "welcome" && c.peers.some((p) => p.id === id)),
+  );
+
 test.skipIf(!hasRedis)(
-  "a share stays on its owner's relay: the other relay's participants see the camera only",
+  "a share reaches share-takers on the other relay, and nobody else there",
   async () => {
     const [a, b] = relays as [ClusterRelay, ClusterRelay];
     const owner = await join(a, "ada", { ack: true, shares: true });
     const local = await join(a, "lee", { ack: true, shares: true });
     const remoteTaker = await join(b, "rob", { ack: true, shares: true });
-    const remotePlain = await join(b, "ria", {});
+    const remoteAcker = await join(b, "ria", { ack: true });
+    const remotePlain = await join(b, "rex", {});
+    const remoteOld = await TestPeer.connect(`${b.wsUrl}/`);
+    peers.push(remoteOld);
     // The rosters have crossed: A's participants know B's.
-    await owner.waitForControl("join", (m) => m.peer.name === "ria", 10_000);
+    await owner.waitForControl("join", (m) => m.peer.name === "rex", 10_000);
+    await owner.waitForControl("join", (m) => m.peer.legacy, 10_000);
     const share = await TestPeer.joinWith(
       roomUrl(a.wsUrl, ROOM, {
         screen: { owner: owner.welcome.id, key: owner.welcome.shareKey as string },
@@ -68,7 +81,10 @@ test.skipIf(!hasRedis)(
     );
     peers.push(share);
     const shareId = share.welcome.id;
+    const ownerId = owner.welcome.id;
     await local.waitForControl("join", (m) => m.peer.id === shareId);
+    const seen = await remoteTaker.waitForControl("join", (m) => m.peer.id === shareId, 10_000);
+    expect(seen.peer).toMatchObject({ id: shareId, name: "ada", source: "screen", owner: ownerId });
     const now = () => performance.timeOrigin + performance.now();
     const screen = makeJpeg(320, 240, 3);
     const camera = makeJpeg(160, 120, 4);
@@ -78,27 +94,53 @@ test.skipIf(!hasRedis)(
       await Bun.sleep(50);
     }
     await local.waitFor(() => videoFrom(local, shareId).length >= 10, "share frames on A");
-    for (const peer of [remoteTaker, remotePlain]) {
+    await remoteTaker.waitFor(
+      () => videoFrom(remoteTaker, shareId).length >= 10,
+      "share frames on B",
+      10_000,
+    );
+    // The frames are the share's own bytes, stamped with its id.
+    const got = videoFrom(remoteTaker, shareId)[0] as Uint8Array;
+    expect(
+      Buffer.from(got.subarray(got.byteLength - screen.byteLength)).equals(Buffer.from(screen)),
+    ).toBe(true);
+    for (const peer of [remoteTaker, remoteAcker, remotePlain]) {
       await peer.waitFor(
-        () => videoFrom(peer, owner.welcome.id).length >= 10,
+        () => videoFrom(peer, ownerId).length >= 10,
         "the owner's camera on B",
         10_000,
       );
     }
+    const screenText = Buffer.from(screen).toString("base64");
+    const cameraText = Buffer.from(camera).toString("base64");
+    await remoteOld.waitFor(
+      () => remoteOld.texts.filter((t) => t.endsWith(cameraText)).length >= 10,
+      "the owner's camera on B's old-protocol receiver",
+      10_000,
+    );
     await Bun.sleep(500);
-    for (const peer of [remoteTaker, remotePlain]) {
+    for (const peer of [remoteAcker, remotePlain]) {
       expect(videoFrom(peer, shareId)).toEqual([]);
-      const mentions = peer.controls.filter(
-        (c) =>
-          (c.type === "join" && c.peer.id === shareId) ||
-          (c.type === "welcome" && c.peers.some((p) => p.id === shareId)),
-      );
-      expect(mentions).toEqual([]);
+      expect(mentionsOf(peer, shareId)).toEqual([]);
     }
-    // A late joiner on B doesn't see it in its welcome either.
-    const late = await join(b, "lou", { ack: true, shares: true });
-    expect(late.welcome.peers.some((p) => p.id === shareId)).toBe(false);
-    expect(late.welcome.peers.some((p) => p.id === owner.welcome.id)).toBe(true);
+    expect(remoteOld.texts.filter((t) => t.endsWith(screenText))).toEqual([]);
+    expect(remoteOld.controls).toEqual([]);
+    // A late joiner on B sees the share in its welcome if it takes shares, else not.
+    const lateTaker = await join(b, "lou", { ack: true, shares: true });
+    const share0 = lateTaker.welcome.peers.find((p) => p.id === shareId);
+    expect(share0).toMatchObject({ source: "screen", owner: ownerId });
+    const latePlain = await join(b, "liv", { ack: true });
+    expect(latePlain.welcome.peers.some((p) => p.id === shareId)).toBe(false);
+    expect(latePlain.welcome.peers.some((p) => p.id === ownerId)).toBe(true);
+    // The owner leaves: its share ends with it, and B's taker hears the share's leave.
+    owner.close();
+    await remoteTaker.waitForControl("leave", (m) => m.id === shareId, 10_000);
+    await remoteTaker.waitForControl("leave", (m) => m.id === ownerId, 10_000);
+    await remotePlain.waitForControl("leave", (m) => m.id === ownerId, 10_000);
+    await Bun.sleep(300);
+    for (const peer of [remoteAcker, remotePlain, latePlain]) {
+      expect(mentionsOf(peer, shareId)).toEqual([]);
+    }
   },
-  40_000,
+  60_000,
 );

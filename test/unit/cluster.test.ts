@@ -189,3 +189,28 @@ test("reconnect backoff doubles from 100 ms and stops growing at 2 s, with jitte
     expect(late).toBeLessThanOrEqual(2000);
   }
 });
+
+test("a share's roster entry keeps source and owner; a bad source or a foreign owner is refused", () => {
+  const id = (n: number) => 3 * 2 ** 22 + n;
+  const owner = { id: id(1), name: "ada", legacy: false };
+  const share = { id: id(2), name: "ada", legacy: false, source: "screen" as const, owner: id(1) };
+  const roster: Roster = { node: 3, version: 1, peers: [owner, share] };
+  expect(decodeRoster(encodeRoster(roster))).toEqual(roster);
+  // Anything that could pass for a camera, seen by everyone, refuses the whole roster.
+  for (const bad of [
+    { ...share, source: "window" },
+    { ...share, owner: undefined },
+    { ...share, owner: "1" },
+    { ...share, owner: 4 * 2 ** 22 + 1 }, // an owner on another relay
+  ]) {
+    expect(decodeRoster(encodeRoster({ ...roster, peers: [owner, bad as never] }))).toBeNull();
+  }
+  const presence = new RemotePresence();
+  presence.apply(roster);
+  expect([...presence.shareOwners()]).toEqual([[id(2), id(1)]]);
+  expect(presence.has(id(2))).toBe(true);
+  expect(presence.has(id(3))).toBe(false);
+  expect(presence.peers()).toContainEqual(share);
+  presence.apply({ node: 3, version: 2, peers: [owner] });
+  expect(presence.shareOwners().size).toBe(0);
+});

@@ -27,20 +27,29 @@ export function updateCodecsNeeded(room: Room, remotePeers: readonly PeerInfo[])
   const all: Counts = { jpeg: 0, h264: 0 };
   // Screen shares receive nothing: they need no codec.
   for (const peer of room.peers.values()) if (!isShare(peer.data)) count(all, peer.data, 1);
-  for (const peer of remotePeers) count(all, peer, 1);
+  // Shares on other relays receive nothing either.
+  const remoteReceivers = remotePeers.filter((peer) => peer.source !== "screen");
+  for (const peer of remoteReceivers) count(all, peer, 1);
   for (const peer of room.peers.values()) {
     if (peer.data.legacy || !peer.data.canPublish) continue;
-    if (isShare(peer.data)) sendIfChanged(peer, shareAudience(room, peer.data.shareOwner), false);
-    else sendIfChanged(peer, all, true);
+    if (isShare(peer.data)) {
+      const audience = shareAudience(room, peer.data.shareOwner, remoteReceivers);
+      sendIfChanged(peer, audience, false);
+    } else sendIfChanged(peer, all, true);
   }
 }
 
-/** Who a share's frames reach: local receivers that take shares, its owner excepted. */
-function shareAudience(room: Room, ownerId: number): Counts {
+/**
+ * Who a share's frames reach: local receivers that take shares, its owner excepted, and v1
+ * receivers on other relays (their rosters don't say who takes shares: counting them all can
+ * only keep a JPEG stream one more receiver needs, never lose one).
+ */
+function shareAudience(room: Room, ownerId: number, remote: readonly PeerInfo[]): Counts {
   const audience: Counts = { jpeg: 0, h264: 0 };
   for (const peer of room.peers.values()) {
     if (takesShares(peer.data) && peer.data.id !== ownerId) count(audience, peer.data, 1);
   }
+  for (const peer of remote) if (!peer.legacy) count(audience, peer, 1);
   return audience;
 }
 
